@@ -1,0 +1,1 @@
+"""Custom integrations of this repository (a package so the tests import ours, not core's)."""

@@ -1,0 +1,297 @@
+"""Graph API errors, shaped like Meta's (reference §3).
+
+Every error answer is ``{"error": {"message", "type", "code", "error_subcode"?, "is_transient"?,
+"fbtrace_id"}}``. The table below names every error the simulator produces, so the messages stay
+in one place and tests (and clients) can match them exactly. Rows marked ``unconfirmed`` are the
+simulator's best guess where the reference found no real answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import random
+import string
+from typing import Any
+
+OAUTH = "OAuthException"
+GRAPH_METHOD = "GraphMethodException"
+
+# Throttling codes answer HTTP 403 (reference §3.2; Meta never uses 429 here).
+THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80006})
+# Codes whose bodies carry "is_transient": true unless told otherwise.
+TRANSIENT_CODES = THROTTLE_CODES | {1, 2, 341, 1200}
+
+WINDOW_MESSAGE = (
+    "(#10) This message is sent outside of allowed window. Learn more about the new policy here: "
+    "https://developers.facebook.com/docs/messenger-platform/policy-overview"
+)
+_RATE_DOC = "For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting."
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSpec:
+    """One row of the error table: code, subcode, message template and exception type."""
+
+    code: int
+    subcode: int | None
+    message: str
+    type: str = OAUTH
+    unconfirmed: bool = False
+
+
+# Named errors. Messages may hold str.format placeholders ({name}, {value}, ...).
+TABLE: dict[str, ErrorSpec] = {
+    # Routing and authentication (reference §1.1, §1.2, §3.3, §7, §9.1-9.3).
+    "unknown_path": ErrorSpec(2500, None, "Unknown path components: {path}"),
+    "token_missing": ErrorSpec(
+        2500,
+        None,
+        "An active access token must be used to query information about the current user.",
+    ),
+    "token_invalid": ErrorSpec(190, None, "Invalid OAuth access token - Cannot parse access token"),
+    "token_expired": ErrorSpec(
+        190,
+        463,
+        "Error validating access token: Session has expired on {expired}. "
+        "The current time is {now}.",
+    ),
+    "token_invalidated": ErrorSpec(
+        190,
+        460,
+        "Error validating access token: The session has been invalidated because the user changed "
+        "their password or Facebook has changed the session for security reasons.",
+    ),
+    "proof_invalid": ErrorSpec(
+        100, None, "Invalid appsecret_proof provided in the API argument", GRAPH_METHOD
+    ),
+    "proof_required": ErrorSpec(
+        100, None, "API calls from the server require an appsecret_proof argument", GRAPH_METHOD
+    ),
+    "unsupported_request": ErrorSpec(
+        100,
+        33,
+        "Unsupported {method} request. Object with ID '{object_id}' does not exist, cannot be "
+        "loaded due to missing permissions, or does not support this operation. Please read the "
+        "Graph API documentation at https://developers.facebook.com/docs/graph-api",
+        GRAPH_METHOD,
+    ),
+    "unsupported_method": ErrorSpec(
+        100,
+        None,
+        "Unsupported {method} request. Please read the Graph API documentation at "
+        "https://developers.facebook.com/docs/graph-api",
+        GRAPH_METHOD,
+    ),
+    "unknown_fields": ErrorSpec(100, None, "(#100) Unknown fields: {fields}."),
+    "nonexisting_field": ErrorSpec(
+        100, None, "(#100) Tried accessing nonexisting field ({field}) on node type (Conversation)"
+    ),
+    "bad_json_body": ErrorSpec(
+        100, None, "(#100) The request body could not be parsed as JSON", unconfirmed=True
+    ),
+    # Send API validation, in the order Meta applies it (reference §1.7, §9.4).
+    "recipient_required": ErrorSpec(100, None, "(#100) The parameter recipient is required"),
+    "message_or_state": ErrorSpec(100, 2018015, "(#100) Must send either message or state"),
+    "message_and_state": ErrorSpec(
+        100, 2018014, "(#100) Cannot send both message and state at the same time."
+    ),
+    "message_empty": ErrorSpec(
+        100, 2018034, "(#100) Message cannot be empty, must provide valid attachment or text"
+    ),
+    "param_required": ErrorSpec(100, None, "(#100) The parameter {name} is required"),
+    "not_object": ErrorSpec(
+        100, None, "(#100) param {name} must be a JSON object.", unconfirmed=True
+    ),
+    "not_array": ErrorSpec(100, None, "(#100) param {name} must be an array.", unconfirmed=True),
+    "not_string": ErrorSpec(100, None, "(#100) param {name} must be a string.", unconfirmed=True),
+    "not_integer": ErrorSpec(
+        100, None, "(#100) param {name} must be an integer.", unconfirmed=True
+    ),
+    # Graph's wording for enum parameters; the exact listing of values is the simulator's.
+    "bad_enum": ErrorSpec(
+        100,
+        None,
+        '(#100) param {name} must be one of {{{values}}} - got "{value}".',
+        unconfirmed=True,
+    ),
+    "template_type": ErrorSpec(100, None, "(#100) Invalid template type"),
+    "too_few": ErrorSpec(194, None, "(#194) param {name} has too few elements."),
+    "too_many": ErrorSpec(
+        100, None, "(#100) param {name} has too many elements.", unconfirmed=True
+    ),
+    "too_long": ErrorSpec(
+        100,
+        None,
+        "(#100) param {name} must be at most {limit} characters long.",
+        unconfirmed=True,
+    ),
+    "text_too_long": ErrorSpec(
+        100, None, "(#100) param message[text] must be less than 2000 characters.", unconfirmed=True
+    ),
+    "text_and_attachment": ErrorSpec(
+        100,
+        None,
+        "(#100) Only one of message[text] and message[attachment] can be specified.",
+        unconfirmed=True,
+    ),
+    "qr_title_required": ErrorSpec(
+        100, 2018098, "(#100) Title is required for this quick reply content type"
+    ),
+    "qr_payload_required": ErrorSpec(
+        100, 2018099, "(#100) Payload is required for this quick reply content type"
+    ),
+    "postback_payload": ErrorSpec(
+        100, 2018040, "(#100) Payload cannot be empty for postback type button"
+    ),
+    "web_url_required": ErrorSpec(
+        100, 2018041, "(#100) Web url cannot be empty for url type button"
+    ),
+    "button_title": ErrorSpec(100, 2018053, "(#100) Element button title cannot be empty."),
+    "element_incomplete": ErrorSpec(
+        100,
+        2018035,
+        "(#100) Incomplete element data: title and at least one other field (image url, subtitle "
+        "or buttons) is required with non-empty value",
+    ),
+    "media_source": ErrorSpec(
+        100,
+        None,
+        "(#100) param message[attachment][payload] must contain url or attachment_id, "
+        "or the request must upload filedata",
+        unconfirmed=True,
+    ),
+    "utility_template": ErrorSpec(
+        100,
+        None,
+        "(#100) UTILITY messages must use an approved utility template",
+        unconfirmed=True,
+    ),
+    # Attachments (reference §2.3).
+    "url_fetch": ErrorSpec(100, 2018008, "(#100) Failed to fetch the file from the url"),
+    "media_mismatch": ErrorSpec(
+        100, 2018047, "(#100) Upload attachment failure: the media type does not match the file"
+    ),
+    "attachment_id": ErrorSpec(
+        100, 2018074, "(#100) The attachment id is invalid or does not belong to this page"
+    ),
+    "attachment_size": ErrorSpec(100, 2018109, "(#100) Attachment size exceeds allowable limit"),
+    # Recipient, window and tags (reference §1.4, §1.5, §3.3, §8).
+    "no_user": ErrorSpec(100, 2018001, "(#100) No matching user found"),
+    "blocked": ErrorSpec(551, 1545041, "(#551) This person isn't available right now."),
+    "dev_mode": ErrorSpec(
+        200,
+        2018028,
+        "(#200) Cannot message users who are not admins, developers or testers of the app until "
+        "pages_messaging permission is reviewed and the app is live.",
+    ),
+    "phone_gated": ErrorSpec(
+        10,
+        None,
+        "(#10) Sending messages to phone numbers (Customer Matching) is a limited release feature "
+        "and is not available for this Page.",
+        unconfirmed=True,
+    ),
+    "window": ErrorSpec(10, 2018278, WINDOW_MESSAGE),
+    "tag_retired": ErrorSpec(
+        100,
+        None,
+        "(#100) The message tag {tag} is no longer supported. "
+        "Use a utility message template instead.",
+        unconfirmed=True,
+    ),
+    "tag_required": ErrorSpec(
+        100, None, "(#100) The parameter tag is required for MESSAGE_TAG messages", unconfirmed=True
+    ),
+    # Throttling (reference §3.3, §4.2).
+    "rate_limited": ErrorSpec(613, None, "(#613) Calls to this api have exceeded the rate limit."),
+}
+
+# Default messages for injected errors, by (code, subcode) then by code.
+DEFAULT_MESSAGES: dict[tuple[int, int | None], str] = {
+    (1, None): "(#1) An unknown error occurred",
+    (2, None): "(#2) An unexpected error has occurred. Please retry your request later.",
+    (4, None): "(#4) Application request limit reached",
+    (10, None): "(#10) Application does not have permission for this action",
+    (10, 2018278): WINDOW_MESSAGE,
+    (17, None): "(#17) User request limit reached",
+    (32, None): "(#32) Page request limit reached",
+    (100, None): "(#100) Invalid parameter",
+    (100, 2018001): TABLE["no_user"].message,
+    (190, None): TABLE["token_invalid"].message,
+    (190, 460): TABLE["token_invalidated"].message,
+    (190, 463): "Error validating access token: Session has expired.",
+    (200, None): "(#200) Permissions error",
+    (200, 2018028): TABLE["dev_mode"].message,
+    (341, None): "(#341) Application limit reached",
+    (368, None): "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+    (551, None): "(#551) This person isn't available right now.",
+    (613, None): TABLE["rate_limited"].message,
+    (1200, None): "(#1200) Temporary send message failure. Please try again later",
+    (80001, None): "(#80001) There have been too many calls to this Page account. Wait a bit and "
+    "try again. " + _RATE_DOC,
+    (80006, None): "(#80006) There have been too many messages sent to this Page account. Wait a "
+    "bit and try again. " + _RATE_DOC,
+}
+
+_TRACE_ALPHABET = string.ascii_letters + string.digits + "_-"
+
+
+def fbtrace_id() -> str:
+    """A random 23-character trace id, like Meta's newer ``fbtrace_id`` values."""
+    return "".join(random.choices(_TRACE_ALPHABET, k=23))
+
+
+def http_status_for(code: int) -> int:
+    """Meta answers throttling with 403 and everything else with 400 (reference §3.2)."""
+    return 403 if code in THROTTLE_CODES else 400
+
+
+def default_message(code: int, subcode: int | None = None) -> str:
+    """The message Meta uses for an injected ``code``/``subcode``."""
+    return (
+        DEFAULT_MESSAGES.get((code, subcode))
+        or DEFAULT_MESSAGES.get((code, None))
+        or f"(#{code}) Simulated error"
+    )
+
+
+class GraphError(Exception):
+    """A Graph API error answer; raising it anywhere in a request ends it with this body."""
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        subcode: int | None = None,
+        type: str = OAUTH,  # the field is called "type" on the wire
+        is_transient: bool | None = None,
+        http_status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.subcode = subcode
+        self.type = type
+        if is_transient is None and code in TRANSIENT_CODES:
+            is_transient = True
+        self.is_transient = is_transient
+        self.http_status = http_status if http_status is not None else http_status_for(code)
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        """The JSON answer body, with a fresh ``fbtrace_id``."""
+        error: dict[str, Any] = {"message": self.message, "type": self.type, "code": self.code}
+        if self.subcode is not None:
+            error["error_subcode"] = self.subcode
+        if self.is_transient is not None:
+            error["is_transient"] = self.is_transient
+        error["fbtrace_id"] = fbtrace_id()
+        return {"error": error}
+
+
+def fail(key: str, /, **fmt: Any) -> GraphError:
+    """Build the named error from :data:`TABLE`; ``fmt`` fills the message placeholders."""
+    spec = TABLE[key]
+    message = spec.message.format(**fmt) if fmt else spec.message
+    return GraphError(code=spec.code, subcode=spec.subcode, message=message, type=spec.type)

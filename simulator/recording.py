@@ -1,0 +1,117 @@
+"""What the simulator saw and did: every Graph request, every accepted send, every webhook post.
+
+Appending is O(1) per request (a list, a per-PSID index and a per-code counter), so benchmarks that
+push thousands of calls do not slow down as the recordings grow; the scans live in the queries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .state import RecordedFile
+
+
+@dataclass(slots=True)
+class RecordedRequest:
+    """One Graph API request and the simulator's answer (status 0: connection dropped)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    raw_body: bytes
+    body: dict[str, Any]
+    files: dict[str, RecordedFile]
+    token: str | None
+    token_source: str | None
+    appsecret_proof: str | None
+    page_id: str | None
+    status: int
+    response: dict[str, Any]
+    received_at: float
+
+
+@dataclass(slots=True)
+class SentMessage:
+    """A Send API call the simulator accepted."""
+
+    page_id: str
+    recipient: dict[str, Any]
+    recipient_id: str | None
+    message: dict[str, Any] | None
+    sender_action: str | None
+    messaging_type: str | None
+    tag: str | None
+    notification_type: str | None
+    message_id: str | None
+    attachment_id: str | None
+    files: dict[str, RecordedFile]
+    received_at: float
+    sent_at: float
+
+
+@dataclass(slots=True)
+class WebhookPost:
+    """One webhook POST the simulator made and what came back (status 0: no answer)."""
+
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    events: int
+    status: int
+    text: str
+    posted_at: float
+
+
+@dataclass
+class Recorder:
+    """The recordings plus the small indexes that keep queries cheap."""
+
+    requests: list[RecordedRequest] = field(default_factory=list)
+    sent: list[SentMessage] = field(default_factory=list)
+    webhook_posts: list[WebhookPost] = field(default_factory=list)
+    _by_recipient: defaultdict[str, list[SentMessage]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    _error_codes: Counter[int] = field(default_factory=Counter)
+
+    def add_request(self, request: RecordedRequest) -> None:
+        """Record a Graph request; error answers are counted by their Graph code."""
+        self.requests.append(request)
+        error = request.response.get("error") if request.response else None
+        if isinstance(error, dict) and isinstance(error.get("code"), int):
+            self._error_codes[error["code"]] += 1
+
+    def add_sent(self, sent: SentMessage) -> None:
+        """Record an accepted Send API call."""
+        self.sent.append(sent)
+        if sent.recipient_id is not None:
+            self._by_recipient[sent.recipient_id].append(sent)
+
+    def messages_to(self, psid: str) -> list[SentMessage]:
+        """Accepted messages (not sender actions) sent to ``psid``, in order."""
+        return [s for s in self._by_recipient.get(psid, ()) if s.message is not None]
+
+    def count_errors(self, code: int) -> int:
+        """How many answers carried this Graph error code."""
+        return self._error_codes[code]
+
+    def peak_rate(self, window: float = 1.0, page_id: str | None = None) -> int:
+        """The most accepted Send API calls in any window of ``window`` seconds (by received_at)."""
+        times = sorted(s.received_at for s in self.sent if page_id is None or s.page_id == page_id)
+        best = start = 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= window:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self.requests.clear()
+        self.sent.clear()
+        self.webhook_posts.clear()
+        self._by_recipient.clear()
+        self._error_codes.clear()

@@ -1,0 +1,326 @@
+"""Send API and upload request validation, in the order Meta applies it (reference §1.7, §9.4).
+
+Only the request itself is checked here (shape, required fields, limits, enums); checks that need
+the simulated world (who the recipient is, the 24-hour window, saved attachment ids, file bytes)
+happen afterwards in :mod:`simulator.graph`. Each check raises the first error Meta would answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import fail
+
+MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG", "UTILITY")
+NOTIFICATION_TYPES = ("REGULAR", "SILENT_PUSH", "NO_PUSH")
+SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen", "react", "unreact")
+MEDIA_TYPES = ("image", "video", "audio", "file")
+ATTACHMENT_TYPES = (*MEDIA_TYPES, "template")
+TEMPLATE_TYPES = frozenset(
+    {
+        "button",
+        "generic",
+        "media",
+        "receipt",
+        "customer_feedback",
+        "product",
+        "coupon",
+        "utility",
+        "airline_boardingpass",
+        "airline_checkin",
+        "airline_itinerary",
+        "airline_update",
+    }
+)
+QUICK_REPLY_TYPES = ("text", "user_phone_number", "user_email")
+BUTTON_TYPES = (
+    "web_url",
+    "postback",
+    "phone_number",
+    "account_link",
+    "account_unlink",
+    "game_play",
+)
+# Tags that still work today, with how long after the user's last action (reference §1.5).
+LIVE_TAGS = {"HUMAN_AGENT": 7 * 24 * 3600, "CUSTOMER_FEEDBACK": 7 * 24 * 3600}
+# Error 100 since 2026-04-27 (reference §1.5).
+RETIRED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE"})
+# Stopped on 2020-03-04; the last four names are from memory (UNCONFIRMED in the reference).
+LEGACY_TAGS = frozenset(
+    {
+        "APPLICATION_UPDATE",
+        "APPOINTMENT_UPDATE",
+        "CONFIRMED_EVENT_REMINDER",
+        "ISSUE_RESOLUTION",
+        "NON_PROMOTIONAL_SUBSCRIPTION",
+        "PAYMENT_UPDATE",
+        "PERSONAL_FINANCE_UPDATE",
+        "RESERVATION_UPDATE",
+        "SHIPPING_UPDATE",
+        "TICKET_UPDATE",
+        "TRANSPORTATION_UPDATE",
+        "PAIRING_UPDATE",
+        "COMMUNITY_ALERT",
+        "BUSINESS_PRODUCTIVITY",
+        "FEATURE_FUNCTIONALITY_UPDATE",
+        "GAME_EVENT",
+    }
+)
+KNOWN_TAGS = frozenset(LIVE_TAGS) | RETIRED_TAGS | LEGACY_TAGS
+
+TEXT_LIMIT = 2000  # "less than 2000 characters": 2000 itself is rejected
+METADATA_LIMIT = 1000  # "less than 1000 characters"
+BUTTON_TEXT_LIMIT = 640
+TITLE_LIMIT = 20
+PAYLOAD_LIMIT = 1000
+MAX_QUICK_REPLIES = 13
+MAX_BUTTONS = 3
+MAX_ELEMENTS = 10
+
+
+@dataclass(slots=True)
+class SendRequest:
+    """A Send API request that passed validation."""
+
+    recipient: dict[str, Any]
+    message: dict[str, Any] | None
+    sender_action: str | None
+    messaging_type: str | None
+    tag: str | None
+    notification_type: str | None
+
+    @property
+    def attachment(self) -> dict[str, Any] | None:
+        """The message's attachment, if any."""
+        if self.message is None:
+            return None
+        attachment = self.message.get("attachment")
+        return attachment if isinstance(attachment, dict) else None
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value in ("", {}, [])
+
+
+def _enum(name: str, value: Any, allowed: tuple[str, ...], *, upper: bool = True) -> str:
+    """Graph enums match case-insensitively; return the canonical spelling."""
+    text = str(value)
+    wanted = text.upper() if upper else text.lower()
+    if wanted not in allowed:
+        shown = ", ".join(v.upper() for v in allowed)
+        raise fail("bad_enum", name=name, values=shown, value=text)
+    return wanted
+
+
+def _string(name: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise fail("not_string", name=name)
+    return str(value)
+
+
+def _check_length(name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise fail("too_long", name=name, limit=limit)
+
+
+def _check_list(name: str, value: Any, most: int) -> list[Any]:
+    if not isinstance(value, list):
+        raise fail("not_array", name=name)
+    if not value:
+        raise fail("too_few", name=name)
+    if len(value) > most:
+        raise fail("too_many", name=name)
+    return value
+
+
+def _check_buttons(name: str, buttons: Any) -> None:
+    for index, button in enumerate(_check_list(name, buttons, MAX_BUTTONS)):
+        where = f"{name}[{index}]"
+        if not isinstance(button, dict):
+            raise fail("not_object", name=where)
+        if _blank(button.get("type")):
+            raise fail("param_required", name=f"{where}[type]")
+        kind = _enum(f"{where}[type]", button["type"], BUTTON_TYPES, upper=False)
+        if kind in {"account_link", "account_unlink"}:
+            continue
+        if _blank(button.get("title")):
+            raise fail("button_title")
+        _check_length(f"{where}[title]", _string(f"{where}[title]", button["title"]), TITLE_LIMIT)
+        if kind == "postback":
+            if _blank(button.get("payload")):
+                raise fail("postback_payload")
+            payload = _string(f"{where}[payload]", button["payload"])
+            _check_length(f"{where}[payload]", payload, PAYLOAD_LIMIT)
+        elif kind == "web_url" and _blank(button.get("url")):
+            raise fail("web_url_required")
+
+
+def _check_template(name: str, payload: dict[str, Any]) -> None:
+    template_type = payload.get("template_type")
+    if not isinstance(template_type, str) or template_type.lower() not in TEMPLATE_TYPES:
+        raise fail("template_type")
+    if template_type.lower() == "button":
+        text = payload.get("text")
+        if _blank(text):
+            raise fail("param_required", name=f"{name}[text]")
+        _check_length(f"{name}[text]", _string(f"{name}[text]", text), BUTTON_TEXT_LIMIT)
+        _check_buttons(f"{name}[buttons]", payload.get("buttons"))
+    elif template_type.lower() == "generic":
+        elements = _check_list(f"{name}[elements]", payload.get("elements"), MAX_ELEMENTS)
+        for index, element in enumerate(elements):
+            where = f"{name}[elements][{index}]"
+            if not isinstance(element, dict):
+                raise fail("not_object", name=where)
+            others = ("subtitle", "image_url", "buttons", "default_action")
+            if _blank(element.get("title")) or all(_blank(element.get(k)) for k in others):
+                raise fail("element_incomplete")
+            if element.get("buttons") is not None:
+                _check_buttons(f"{where}[buttons]", element["buttons"])
+
+
+def check_attachment(
+    attachment: Any,
+    *,
+    has_file: bool,
+    allowed: tuple[str, ...] = ATTACHMENT_TYPES,
+    name: str = "message[attachment]",
+) -> str:
+    """Validate ``message.attachment``; returns its (lower-case) type."""
+    if not isinstance(attachment, dict):
+        raise fail("not_object", name=name)
+    if _blank(attachment.get("type")):
+        raise fail("param_required", name=f"{name}[type]")
+    kind = _enum(f"{name}[type]", attachment["type"], allowed, upper=False)
+    payload = attachment.get("payload")
+    if payload is None or payload == "":
+        raise fail("param_required", name=f"{name}[payload]")
+    if not isinstance(payload, dict):
+        raise fail("not_object", name=f"{name}[payload]")
+    if kind == "template":
+        _check_template(f"{name}[payload]", payload)
+        return kind
+    url = payload.get("url")
+    if _blank(url) and _blank(payload.get("attachment_id")) and not has_file:
+        raise fail("media_source")
+    if not _blank(url) and not str(url).lower().startswith(("http://", "https://")):
+        raise fail("url_fetch")
+    return kind
+
+
+def _check_quick_replies(quick_replies: Any) -> None:
+    name = "message[quick_replies]"
+    for index, reply in enumerate(_check_list(name, quick_replies, MAX_QUICK_REPLIES)):
+        where = f"{name}[{index}]"
+        if not isinstance(reply, dict):
+            raise fail("not_object", name=where)
+        if _blank(reply.get("content_type")):
+            raise fail("param_required", name=f"{where}[content_type]")
+        kind = _enum(
+            f"{where}[content_type]", reply["content_type"], QUICK_REPLY_TYPES, upper=False
+        )
+        if kind != "text":
+            continue
+        if _blank(reply.get("title")):
+            raise fail("qr_title_required")
+        if _blank(reply.get("payload")):
+            raise fail("qr_payload_required")
+        # Meta documents truncating longer titles; rejecting keeps clients inside the limits.
+        _check_length(f"{where}[title]", _string(f"{where}[title]", reply["title"]), TITLE_LIMIT)
+        payload = _string(f"{where}[payload]", reply["payload"])
+        _check_length(f"{where}[payload]", payload, PAYLOAD_LIMIT)
+
+
+def _check_message(message: dict[str, Any], has_file: bool) -> None:
+    text = message.get("text")
+    attachment = message.get("attachment")
+    if _blank(text) and attachment is None and _blank(message.get("sticker_id")):
+        raise fail("message_empty")
+    if attachment is not None:
+        check_attachment(attachment, has_file=has_file)
+    if message.get("quick_replies") is not None:
+        _check_quick_replies(message["quick_replies"])
+    if not _blank(text) and attachment is not None:
+        raise fail("text_and_attachment")
+    # Characters are code points here; Meta's exact counting is UNCONFIRMED.
+    if text is not None and len(_string("message[text]", text)) >= TEXT_LIMIT:
+        raise fail("text_too_long")
+
+
+def _check_kind(params: dict[str, Any], *, required: bool) -> tuple[str | None, str | None]:
+    """messaging_type and tag."""
+    raw_type = params.get("messaging_type")
+    if _blank(raw_type):
+        if required:
+            raise fail("param_required", name="messaging_type")
+        return None, None
+    messaging_type = _enum("messaging_type", raw_type, MESSAGING_TYPES)
+    raw_tag = params.get("tag")
+    if messaging_type == "MESSAGE_TAG" and _blank(raw_tag):
+        raise fail("tag_required")
+    tag = None
+    if not _blank(raw_tag):
+        tag = str(raw_tag).upper()
+        if tag not in KNOWN_TAGS:
+            shown = ", ".join([*LIVE_TAGS, *sorted(RETIRED_TAGS)])
+            raise fail("bad_enum", name="tag", values=shown, value=str(raw_tag))
+    return messaging_type, tag
+
+
+def _check_notification(params: dict[str, Any]) -> str | None:
+    raw = params.get("notification_type")
+    return None if _blank(raw) else _enum("notification_type", raw, NOTIFICATION_TYPES)
+
+
+def validate_send(params: dict[str, Any], *, has_file: bool = False) -> SendRequest:
+    """Check a Send API request; raise the first ``GraphError`` Meta would answer."""
+    recipient = params.get("recipient")
+    if _blank(recipient):
+        raise fail("recipient_required")
+    if not isinstance(recipient, dict):
+        raise fail("not_object", name="recipient")
+    message = params.get("message")
+    action = params.get("sender_action")
+    has_message = message is not None and message != ""  # {} is an empty message (2018034)
+    if not has_message and _blank(action):
+        raise fail("message_or_state")
+    if has_message and not _blank(action):
+        raise fail("message_and_state")
+    if not _blank(action):
+        sender_action = _enum("sender_action", action, SENDER_ACTIONS, upper=False)
+        if sender_action in {"react", "unreact"}:
+            payload = params.get("payload")
+            if not isinstance(payload, dict) or _blank(payload.get("message_id")):
+                raise fail("param_required", name="payload[message_id]")
+            if sender_action == "react" and _blank(payload.get("reaction")):
+                raise fail("param_required", name="payload[reaction]")
+        messaging_type, tag = _check_kind(params, required=False)
+        return SendRequest(recipient, None, sender_action, messaging_type, tag, None)
+    if not isinstance(message, dict):
+        raise fail("not_object", name="message")
+    _check_message(message, has_file)
+    messaging_type, tag = _check_kind(params, required=True)
+    if messaging_type == "UTILITY":
+        attachment = message.get("attachment") or {}
+        template = (attachment.get("payload") or {}).get("template_type")
+        if attachment.get("type") != "template" or template != "utility":
+            raise fail("utility_template")
+    notification_type = _check_notification(params)
+    metadata = message.get("metadata")
+    if metadata is not None and len(_string("message[metadata]", metadata)) >= METADATA_LIMIT:
+        raise fail("too_long", name="message[metadata]", limit=METADATA_LIMIT - 1)
+    return SendRequest(recipient, message, None, messaging_type, tag, notification_type)
+
+
+def validate_upload(params: dict[str, Any], *, has_file: bool) -> dict[str, Any]:
+    """Check an Attachment Upload API request; returns ``message.attachment``."""
+    message = params.get("message")
+    if _blank(message):
+        raise fail("param_required", name="message")
+    if not isinstance(message, dict):
+        raise fail("not_object", name="message")
+    attachment = message.get("attachment")
+    if attachment is None:
+        raise fail("param_required", name="message[attachment]")
+    check_attachment(attachment, has_file=has_file, allowed=MEDIA_TYPES)
+    return dict(attachment)

@@ -1,0 +1,109 @@
+"""Shared helpers for the simulator tests: ids, a small Graph client, a webhook receiver."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+import json
+from typing import Any
+
+import aiohttp
+
+from simulator import Simulator
+
+PAGE_ID = "1000000000000001"
+OTHER_PAGE_ID = "2000000000000002"
+TOKEN = "test-page-token"
+OTHER_TOKEN = "other-page-token"
+SECRET = "test-app-secret"
+ALICE = "6543210987654321"
+BOB = "1234567890123456"
+CAROL = "5555555555555555"  # a user of the other page
+VERIFY_TOKEN = "let-me-in"
+
+
+@dataclass
+class Reply:
+    """A Graph answer: status, parsed JSON body (or {"text": ...}) and headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: Mapping[str, str]
+
+    @property
+    def error(self) -> dict[str, Any]:
+        """The error object (empty when the call succeeded)."""
+        return self.body.get("error", {})
+
+
+class Graph:
+    """A thin client for the simulator's Graph API."""
+
+    def __init__(self, session: aiohttp.ClientSession, sim: Simulator) -> None:
+        self.session = session
+        self.sim = sim
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = TOKEN,
+        params: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Reply:
+        """Call ``path``; the token goes in the query unless ``token`` is None."""
+        query = dict(params or {})
+        if token is not None:
+            query.setdefault("access_token", token)
+        url = self.sim.url + path
+        async with self.session.request(method, url, params=query, **kwargs) as response:
+            text = await response.text()
+            if response.content_type == "application/json":
+                body = json.loads(text)
+            else:
+                body = {"text": text}
+            return Reply(response.status, body, response.headers)
+
+    async def send(self, body: dict[str, Any], **kwargs: Any) -> Reply:
+        """POST a JSON body to /v25.0/me/messages."""
+        return await self.request("POST", "/v25.0/me/messages", json=body, **kwargs)
+
+
+def text_message(psid: str = ALICE, text: str = "hello", **extra: Any) -> dict[str, Any]:
+    """A valid Send API body."""
+    body: dict[str, Any] = {
+        "recipient": {"id": psid},
+        "messaging_type": "UPDATE",
+        "message": {"text": text},
+    }
+    body.update(extra)
+    return body
+
+
+def make_sim(**kwargs: Any) -> Simulator:
+    """A simulator with the test page (signed), another page, Alice, Bob and Carol."""
+    sim = Simulator(**kwargs)
+    sim.add_page(PAGE_ID, "Home", TOKEN, app_secret=SECRET)
+    sim.add_page(OTHER_PAGE_ID, "Cabin", OTHER_TOKEN)
+    sim.add_user(ALICE, "Alice")
+    sim.add_user(BOB, "Bob")
+    sim.add_user(CAROL, "Carol", page=OTHER_PAGE_ID)
+    return sim
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint that records what it gets and answers like a simple bot would."""
+
+    url: str = ""
+    posts: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    status: int = 200
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every messaging event received, in order."""
+        out: list[dict[str, Any]] = []
+        for _, raw in self.posts:
+            for entry in json.loads(raw)["entry"]:
+                out.extend(entry["messaging"])
+        return out

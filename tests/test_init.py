@@ -1,0 +1,225 @@
+"""Loading: ours (not core's), the YAML schema, the page look-up, repairs, the one view."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.loader import async_get_integration
+from homeassistant.setup import async_setup_component
+import pytest
+import voluptuous as vol
+
+from custom_components.facebook.const import DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK, WEBHOOK_PATH
+from custom_components.facebook.notify import PLATFORM_SCHEMA
+from simulator import Simulator
+
+from .conftest import PAGE_ID, PAGE_NAME, TOKEN, SetupFacebook, hub_of, page_config
+
+ROOT = Path(__file__).parent.parent
+
+
+async def test_the_custom_integration_is_loaded_not_core_s(hass: HomeAssistant) -> None:
+    integration = await async_get_integration(hass, DOMAIN)
+    assert integration.is_built_in is False
+    assert "custom_components/facebook" in str(integration.file_path)
+
+
+def test_manifest_and_hacs_metadata() -> None:
+    manifest = json.loads((ROOT / "custom_components/facebook/manifest.json").read_text())
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == "facebook"
+    assert manifest["name"] == "Facebook Messenger"
+    assert manifest["requirements"] == []
+    assert manifest["dependencies"] == ["http"]
+    assert manifest["iot_class"] == "cloud_push"
+    for key in ("codeowners", "documentation", "issue_tracker", "version"):
+        assert manifest[key]
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert hacs["name"] == "Facebook Messenger"
+    assert hacs["homeassistant"].startswith("2025.4")
+
+
+def schema_error(**config: Any) -> str:
+    base = {"platform": "facebook", "page_access_token": TOKEN}
+    with pytest.raises(vol.Invalid) as err:
+        PLATFORM_SCHEMA({**base, **config})
+    return str(err.value)
+
+
+def test_schema_defaults_and_coercion() -> None:
+    config = PLATFORM_SCHEMA(
+        {
+            "platform": "facebook",
+            "page_access_token": TOKEN,
+            "allowed_chat_ids": [6543210987654321],
+            "window_warning": "00:30:00",
+        }
+    )
+    assert config["allowed_chat_ids"] == {"6543210987654321": None}
+    assert config["graph_api_version"] == "v25.0"
+    assert config["graph_url"] == "https://graph.facebook.com"
+    assert config["window_warning"].total_seconds() == 1800
+    assert config["outbox_ttl"].total_seconds() == 3600
+
+
+@pytest.mark.parametrize(
+    ("config", "fragment"),
+    [
+        ({"page_access_token": ""}, "page_access_token"),
+        ({"messaging_type": "PROMOTION"}, "messaging_type"),
+        ({"tag": "ACCOUNT_UPDATE"}, "retired by Meta"),
+        ({"messaging_type": "MESSAGE_TAG"}, "needs a tag"),
+        ({"messaging_type": "UPDATE", "tag": "HUMAN_AGENT"}, "tag goes with"),
+        ({"graph_api_version": "25"}, "v25.0"),
+        ({"graph_url": "not a url"}, "graph_url"),
+        ({"allowed_chat_ids": ["abc"]}, "not a PSID"),
+        ({"alowed_chat_ids": ["1"]}, "alowed_chat_ids"),
+        ({"window_warning": "-1:00:00"}, "window_warning"),
+    ],
+)
+def test_bad_configuration_names_the_option(config: dict[str, Any], fragment: str) -> None:
+    assert fragment in schema_error(**config)
+
+
+def test_schema_errors_never_echo_the_token() -> None:
+    message = schema_error(page_access_token=12345678901234567890)
+    assert "12345678901234567890" not in message
+
+
+async def test_setup_looks_up_the_page(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    page = await setup_facebook()
+    assert (page.page_id, page.page_name) == (PAGE_ID, PAGE_NAME)
+    me = [r for r in simulator.requests if r.path.endswith("/me")]
+    assert len(me) == 1
+    assert me[0].query["fields"] == "id,name"
+    assert me[0].token_source == "header"
+    assert hass.services.has_service("notify", "facebook")
+
+
+async def test_rejected_token_makes_a_repair_issue_not_a_crash(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    page = await setup_facebook(page_access_token="EAAG-not-a-real-token")
+    assert page.page_id is None
+    assert hass.services.has_service("notify", "facebook")
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "invalid_token_facebook")
+    assert issue is not None
+    assert issue.translation_key == "invalid_token"
+    assert issue.severity == ir.IssueSeverity.ERROR
+    assert issue.translation_placeholders == {"service": "facebook", "code": "code 190"}
+
+
+async def test_token_repair_clears_itself_once_a_call_succeeds(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    simulator.inject_error(
+        190, message="Error validating access token: Session has expired", subcode=463, paths="all"
+    )
+    page = await setup_facebook()
+    registry = ir.async_get(hass)
+    assert registry.async_get_issue(DOMAIN, "invalid_token_facebook") is not None
+    assert page.page_id is None
+    await hass.services.async_call(
+        "notify", "facebook", {"message": "works again", "target": ["alice"]}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert registry.async_get_issue(DOMAIN, "invalid_token_facebook") is None
+    assert page.page_id == PAGE_ID
+
+
+async def test_a_send_with_a_rejected_token_raises_and_makes_the_issue(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    await setup_facebook()
+    simulator.inject_error(
+        190, subcode=460, message="Error validating access token: The session has been invalidated"
+    )
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            "notify", "facebook", {"message": "x", "target": ["alice"]}, blocking=True
+        )
+    assert "page access token is invalid or expired" in str(err.value)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "invalid_token_facebook") is not None
+
+
+async def test_network_down_at_start_does_not_block_and_is_retried(
+    hass: HomeAssistant, simulator: Simulator
+) -> None:
+    # More failures than one call's retries: the first look-up fails, a later one succeeds.
+    simulator.inject_disconnect(count=5, paths="all")
+    assert await async_setup_component(hass, "notify", {"notify": [page_config(simulator)]})
+    await hass.async_block_till_done()
+    assert hass.services.has_service("notify", "facebook")
+    page = hub_of(hass).pages[0]
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert page.page_id == PAGE_ID
+    assert len([r for r in simulator.requests if r.path.endswith("/me")]) == 6
+
+
+async def test_unreachable_graph_never_blocks_start(
+    hass: HomeAssistant, socket_enabled: None
+) -> None:
+    config = {
+        "platform": "facebook",
+        "name": "facebook",
+        "page_access_token": TOKEN,
+        "graph_url": "http://127.0.0.1:9",  # nothing listens there
+    }
+    assert await async_setup_component(hass, "notify", {"notify": [config]})
+    await hass.async_block_till_done()
+    assert hass.services.has_service("notify", "facebook")
+    assert hub_of(hass).pages[0].page_id is None
+
+
+async def test_one_view_however_many_pages(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    simulator.add_page(page_id="2000000000000002", name="Club", token="second-token")
+    await setup_facebook(
+        page_config(simulator),
+        page_config(simulator, name="club", page_access_token="second-token", verify_token="v2"),
+    )
+    routes = [
+        route for route in hass.http.app.router.routes() if route.resource.canonical == WEBHOOK_PATH
+    ]
+    methods = [route.method for route in routes if route.method != "OPTIONS"]
+    assert sorted(methods) == ["GET", "POST"]  # registered once, not once per page
+    hub = hub_of(hass)
+    assert [p.page_id for p in hub.pages] == [PAGE_ID, "2000000000000002"]
+
+
+async def test_unauthenticated_webhook_repair_issue(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    await setup_facebook(app_secret=None)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK)
+    assert issue is not None
+    assert issue.severity == ir.IssueSeverity.WARNING
+    assert issue.translation_placeholders == {"path": WEBHOOK_PATH}
+
+
+async def test_no_unauthenticated_issue_with_a_secret(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    await setup_facebook()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK) is None
+
+
+def test_translations_cover_every_key() -> None:
+    strings = json.loads((ROOT / "custom_components/facebook/translations/en.json").read_text())
+    assert set(strings["exceptions"]) == {
+        "invalid_call",
+        "media_failed",
+        "send_failed",
+        "broadcast_failed",
+    }
+    assert set(strings["issues"]) >= {"invalid_token", "unauthenticated_webhook"}

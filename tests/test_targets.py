@@ -1,0 +1,106 @@
+"""Resolving a call's targets and validating `allowed_chat_ids` (pure)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from custom_components.facebook.targets import (
+    AllowedChats,
+    TargetError,
+    allowed_chat_ids,
+    coerce_psid,
+    is_broadcast,
+    resolve_targets,
+)
+
+ALICE = "6543210987654321"
+BOB = "1234567890123456"
+ALLOWED = AllowedChats({ALICE: "Alice", BOB: None})
+
+
+def test_allowed_chat_ids_list_and_mapping() -> None:
+    assert allowed_chat_ids([6543210987654321, "1234567890123456"]) == {ALICE: None, BOB: None}
+    assert allowed_chat_ids({"alice": 6543210987654321}) == {ALICE: "alice"}
+    assert allowed_chat_ids(None) == {}
+    assert allowed_chat_ids(6543210987654321) == {ALICE: None}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (["12ab"], "not a PSID"),
+        ([True], "not a PSID"),
+        ({"alice": "x1"}, "not a PSID"),
+        ({"Alice": ALICE, "ALICE": BOB}, "case-insensitive"),
+        ({"alice": ALICE, "bob": ALICE}, "appears twice"),
+        ({"12345": ALICE}, "would read as a PSID"),
+        ({"+44": ALICE}, "would read as a PSID"),
+        ({"broadcast": ALICE}, "would read as a PSID"),
+        ({" ": ALICE}, "is empty"),
+        (3.5, "must be a list of PSIDs or a mapping"),
+        ([[1]], "not a PSID"),
+    ],
+)
+def test_allowed_chat_ids_errors(value: object, problem: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        allowed_chat_ids(value)
+
+
+def test_coerce_psid() -> None:
+    assert coerce_psid(" 42 ") == "42"
+    with pytest.raises(ValueError, match="not a PSID"):
+        coerce_psid(None)
+
+
+def test_resolve_names_psids_and_phones_in_order_without_duplicates() -> None:
+    targets = resolve_targets(["ALICE", BOB, ALICE, "+1 (212) 555-2368", "999"], ALLOWED)
+    assert [(t.label, t.recipient, t.name) for t in targets] == [
+        ("ALICE", {"id": ALICE}, "Alice"),
+        (BOB, {"id": BOB}, None),
+        ("+1 (212) 555-2368", {"phone_number": "+12125552368"}, None),
+        ("999", {"id": "999"}, None),
+    ]
+    assert targets[0].describe() == f"Alice ({ALICE})"
+    assert targets[2].is_phone
+    assert targets[3].describe() == "999"
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (None, "no target"),
+        ([], "no target"),
+        (["carol"], "unknown target 'carol'"),
+        (["+12"], "not a phone number"),
+        (["alice", "BROADCAST"], "BROADCAST must be the only target"),
+    ],
+)
+def test_resolve_errors_name_the_target(raw: list[str] | None, problem: str) -> None:
+    with pytest.raises(TargetError) as err:
+        resolve_targets(raw, ALLOWED)
+    assert problem in str(err.value)
+
+
+def test_unknown_name_lists_known_names() -> None:
+    with pytest.raises(TargetError, match=r"\(alice\)"):
+        resolve_targets(["zed"], ALLOWED)
+    with pytest.raises(TargetError, match="none configured"):
+        resolve_targets(["zed"], AllowedChats({}))
+
+
+def test_is_broadcast() -> None:
+    assert is_broadcast(["broadcast"])
+    assert is_broadcast([" BROADCAST "])
+    assert not is_broadcast(["alice"])
+    assert not is_broadcast(None)
+
+
+def test_allowed_chats_lookup() -> None:
+    assert ALICE in ALLOWED
+    assert "1" not in ALLOWED
+    assert list(ALLOWED) == [ALICE, BOB]
+    assert len(ALLOWED) == 2
+    assert ALLOWED.named() == {"Alice": ALICE}
+    assert ALLOWED.by_name == {"alice": ALICE}

@@ -1,0 +1,180 @@
+"""The pure webhook parser: total on any JSON, faithful on Meta's shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings, strategies as st
+
+from custom_components.facebook.webhook_parser import (
+    Attachment,
+    MessagingEvent,
+    parse_body,
+    parse_event,
+)
+
+PAGE = "1000000000000001"
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=30,
+)
+ids = st.one_of(
+    st.integers(min_value=0, max_value=10**20), st.text(max_size=30), st.none(), st.booleans()
+)
+keys = st.sampled_from(
+    ["message", "postback", "delivery", "read", "reaction", "optin", "sender", "timestamp"]
+)
+event_like = st.dictionaries(
+    keys,
+    st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "id": ids,
+                "mid": ids,
+                "text": json_values,
+                "title": json_values,
+                "payload": json_values,
+                "quick_reply": json_values,
+                "attachments": json_values,
+                "is_echo": json_values,
+                "watermark": json_values,
+                "mids": json_values,
+                "reaction": json_values,
+                "emoji": json_values,
+                "action": json_values,
+            },
+        ),
+    ),
+    max_size=5,
+)
+bodies = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {"object": st.sampled_from(["page", "instagram", 1, None])},
+        optional={
+            "entry": st.one_of(
+                json_values,
+                st.lists(
+                    st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "id": ids,
+                            "time": json_values,
+                            "messaging": st.one_of(json_values, st.lists(event_like, max_size=5)),
+                        },
+                    ),
+                    max_size=4,
+                ),
+            )
+        },
+    ),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(bodies)
+def test_parser_never_raises_and_only_yields_well_typed_events(body: Any) -> None:
+    parsed = parse_body(body)
+    for event in parsed.events:
+        assert isinstance(event.sender_id, str) and event.sender_id
+        assert isinstance(event.page_id, str) and event.page_id
+        assert isinstance(event.timestamp, int)
+        assert event.text is None or isinstance(event.text, str)
+        assert event.payload is None or isinstance(event.payload, str)
+        assert all(isinstance(a, Attachment) for a in event.attachments)
+        assert isinstance(event.dedup_key(), str)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    psid=st.from_regex(r"\A[0-9]{5,20}\Z"),
+    text=st.text(max_size=300),
+    payload=st.one_of(st.none(), st.text(min_size=0, max_size=50)),
+    timestamp=st.integers(min_value=0, max_value=2**53),
+    mid=st.from_regex(r"\Am_[A-Za-z0-9_-]{1,40}\Z"),
+)
+def test_well_formed_messages_round_trip(
+    psid: str, text: str, payload: str | None, timestamp: int, mid: str
+) -> None:
+    message: dict[str, Any] = {"mid": mid, "text": text}
+    if payload is not None:
+        message["quick_reply"] = {"payload": payload}
+    body = {
+        "object": "page",
+        "entry": [
+            {
+                "id": PAGE,
+                "time": timestamp,
+                "messaging": [
+                    {
+                        "sender": {"id": psid},
+                        "recipient": {"id": PAGE},
+                        "timestamp": timestamp,
+                        "message": message,
+                    }
+                ],
+            }
+        ],
+    }
+    (event,) = parse_body(body).events
+    assert event == MessagingEvent(
+        "quick_reply" if payload is not None else "message",
+        PAGE,
+        psid,
+        timestamp,
+        mid=mid,
+        text=text,
+        payload=payload,
+    )
+
+
+def test_each_kind() -> None:
+    base = {"sender": {"id": "42"}, "timestamp": 5}
+    assert parse_event(
+        {**base, "postback": {"title": "T", "payload": "P", "mid": "m"}}, PAGE
+    ) == MessagingEvent("postback", PAGE, "42", 5, mid="m", text="T", payload="P")
+    assert parse_event(
+        {**base, "delivery": {"mids": ["a", 3, None], "watermark": 9}}, PAGE
+    ) == MessagingEvent("delivery", PAGE, "42", 5, watermark=9, mids=("a", "3"))
+    assert parse_event({**base, "read": {"watermark": "10"}}, PAGE) == MessagingEvent(
+        "read", PAGE, "42", 5, watermark=10
+    )
+    reaction = parse_event(
+        {**base, "reaction": {"mid": "m", "reaction": "love", "emoji": "x", "action": "shout"}},
+        PAGE,
+    )
+    assert reaction is not None and reaction.action is None and reaction.reaction == "love"
+    echo = parse_event({**base, "message": {"is_echo": True, "text": "e", "mid": "m2"}}, PAGE)
+    assert echo is not None and echo.kind == "echo"
+    assert parse_event({**base, "optin": {"ref": "x"}}, PAGE) is None
+    missing_time = parse_event(
+        {"sender": {"id": "42"}, "read": {"watermark": 1}}, PAGE, entry_time=77
+    )
+    assert missing_time is not None and missing_time.timestamp == 77
+
+
+def test_dedup_keys() -> None:
+    a = parse_event(
+        {"sender": {"id": "1"}, "timestamp": 1, "message": {"mid": "m", "text": "x"}}, PAGE
+    )
+    b = parse_event(
+        {"sender": {"id": "1"}, "timestamp": 2, "message": {"mid": "m", "text": "y"}}, PAGE
+    )
+    c = parse_event({"sender": {"id": "1"}, "timestamp": 1, "message": {"text": "x"}}, PAGE)
+    d = parse_event({"sender": {"id": "1"}, "timestamp": 1, "message": {"text": "z"}}, PAGE)
+    assert a and b and c and d
+    assert a.dedup_key() == b.dedup_key()
+    assert c.dedup_key() != d.dedup_key()
+
+
+def test_object_and_entry_shapes() -> None:
+    assert parse_body({"object": "instagram"}).object_type == "instagram"
+    assert parse_body([]).skipped == 1
+    assert parse_body({"object": "page", "entry": {}}).skipped == 1
+    parsed = parse_body({"object": "page", "entry": [1, {"id": PAGE, "messaging": [1]}]})
+    assert (parsed.events, parsed.skipped) == ([], 2)
