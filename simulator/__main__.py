@@ -3,18 +3,26 @@
 Without ``--config`` it plays one demo page ("Home") with two people (Alice and Bob) whose
 24-hour windows are open, which is what ``scripts/develop`` and end-to-end tests need. A JSON
 config lists pages and users with the same fields as ``Simulator.add_page`` / ``add_user``.
+
+Point it at any Home Assistant to rehearse automations before they meet Meta:
+``--webhook-url http://HOST:8123/api/facebook_webhooks --verify-token TOKEN`` verifies the
+webhook like Meta's dashboard does (again and again until Home Assistant answers), and the chat
+page at ``/chat/`` lets you write as the simulated people. It prints a line for every message
+each way unless ``--quiet``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 import signal
 from typing import Any
 
 from .core import Simulator
+from .transcript import transcript
 
 DEMO_PAGE = {
     "page_id": "1000000000000001",
@@ -32,13 +40,22 @@ SETTINGS = ("webhook_url", "latency", "rate_cap", "media_rate_cap", "usage_budge
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (0.0.0.0: reachable from others)"
+    )
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--config", type=Path, help="JSON file with pages, users and settings")
     parser.add_argument("--webhook-url", help="where webhook events are posted")
     parser.add_argument("--latency", type=float, help="seconds added to each send or upload")
     parser.add_argument("--rate-cap", type=int, help="accepted sends per page per second")
     parser.add_argument("--graph-version", default=None, help="version for unversioned paths")
+    parser.add_argument(
+        "--verify-token",
+        help="verify the webhook with this token at start (retried until it succeeds)",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="don't print each message and webhook event"
+    )
     return parser.parse_args(argv)
 
 
@@ -67,7 +84,35 @@ def build(args: argparse.Namespace) -> Simulator:
     return sim
 
 
-async def serve(sim: Simulator, host: str, port: int) -> None:
+async def keep_verifying(sim: Simulator, verify_token: str, stop: asyncio.Event) -> None:
+    """Meta's "Verify and save", repeated until the webhook answers the challenge."""
+    said = None
+    while not stop.is_set():
+        url = sim.webhook_url
+        if url:
+            await sim.verify_webhook(url, verify_token)
+            check = sim.verification or {}
+            if check.get("ok"):
+                print(f"Webhook verified: {url} answered the challenge", flush=True)
+                return
+            status = check.get("status")
+            reason = f"HTTP {status}" if status else str(check.get("body", "no answer"))
+            if reason != said:
+                hint = " (is verify_token the same on both sides?)" if status == 403 else ""
+                print(f"Webhook not verified yet: {reason}{hint}; retrying", flush=True)
+                said = reason
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+
+
+async def serve(
+    sim: Simulator,
+    host: str,
+    port: int,
+    *,
+    verify_token: str | None = None,
+    quiet: bool = False,
+) -> None:
     """Serve until SIGINT or SIGTERM, then stop cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -80,9 +125,22 @@ async def serve(sim: Simulator, host: str, port: int) -> None:
             f"{u.name} {u.psid}" for u in sim.users.values() if u.page_id == page.page_id
         )
         print(f"  page {page.page_id} {page.name!r}: {users or 'no users'}", flush=True)
+    shown = sim.url.replace("://0.0.0.0:", "://127.0.0.1:")
+    print(f"  chat page: {shown}/chat/", flush=True)
+    if sim.webhook_url:
+        print(f"  webhook: {sim.webhook_url}", flush=True)
+    if not quiet:
+        sim.recorder.listeners.append(transcript(sim))
+    verifier = None
+    if verify_token:
+        verifier = asyncio.create_task(keep_verifying(sim, verify_token, stop))
     try:
         await stop.wait()
     finally:
+        if verifier is not None:
+            verifier.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await verifier
         await sim.stop()
     print("Messenger simulator stopped", flush=True)
 
@@ -90,7 +148,8 @@ async def serve(sim: Simulator, host: str, port: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point."""
     args = parse_args(argv)
-    asyncio.run(serve(build(args), args.host, args.port))
+    sim = build(args)
+    asyncio.run(serve(sim, args.host, args.port, verify_token=args.verify_token, quiet=args.quiet))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The ``/_sim/`` control API: JSON over HTTP so other processes can drive the simulator.
 
-End-to-end tests (and a chat page later) use it to read what was sent, add people, make them
-write, inject faults and change settings. There is no authentication: it listens where the
+End-to-end tests and the chat page (:mod:`.chat`) use it to read what was sent, add people, make
+them write, inject faults and change settings. There is no authentication: it listens where the
 simulator listens, which is meant to be localhost. Tokens and secrets are never returned.
 """
 
@@ -151,6 +151,7 @@ def state_json(sim: Simulator) -> dict[str, Any]:
         },
         "faults": [fault.describe() for fault in sim.faults.pending],
         "counts": {"requests": len(sim.requests), "sent": len(sim.sent)},
+        "verification": sim.verification,
     }
 
 

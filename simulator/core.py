@@ -1,8 +1,9 @@
 """The :class:`Simulator`: one object that plays Meta for tests, benchmarks and local work.
 
 It owns the simulated world (:mod:`.state`), the recordings (:mod:`.recording`), the faults and
-limits, and one aiohttp application serving the Graph API, the ``/_sim/`` control API and, later,
-a chat page. Tests drive it through this Python API; other processes through the control API.
+limits, and one aiohttp application serving the Graph API, the ``/_sim/`` control API and the chat
+page (:mod:`.chat`). Tests drive it through this Python API; other processes through the control
+API; people through the chat page.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-from . import control, webhook
+from . import chat, control, webhook
 from .control import SIM_KEY
 from .faults import Fault, FaultQueue, edges_for
 from .graph import GraphApi
@@ -55,6 +56,9 @@ class Simulator:
         self.limiter = RateLimiter()
         self.usage = UsageMeter()
         self.graph = GraphApi(self)
+        self.chat = chat.ChatModel(self)
+        # The last handshake with ``webhook_url``: {"url", "ok", "status", "body", "at"}.
+        self.verification: dict[str, Any] | None = None
         self.app = self._build_app()
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -65,9 +69,10 @@ class Simulator:
     def _build_app(self) -> web.Application:
         app = web.Application(client_max_size=CLIENT_MAX_SIZE)
         app[SIM_KEY] = self
+        # The chat page and its /_sim/ routes come before the control API's /_sim/ catch-all;
+        # the Graph catch-all below must stay last.
+        chat.setup_routes(app)
         control.setup_routes(app)
-        # A chat page (static files under simulator/static/) registers its routes here, before
-        # the Graph catch-all below, which must stay last.
         app.router.add_route("*", "/{path:.*}", self.graph.handle)
         return app
 
@@ -203,6 +208,7 @@ class Simulator:
             phone=phone,
         )
         self.state.users[psid] = user
+        self.recorder.emit("user", user)
         return user
 
     # ----------------------------------------------------------------------------- recordings
@@ -496,10 +502,11 @@ class Simulator:
         for start in range(0, len(items), size):
             batch = items[start : start + size]
             body, headers = self.build_webhook(batch, **build_kwargs)
+            self.recorder.emit("posting", body)
             status, text = await webhook.post(
                 self._client(), target, body, headers, self.webhook_timeout
             )
-            self.recorder.webhook_posts.append(
+            self.recorder.add_webhook_post(
                 WebhookPost(target, body, headers, len(batch), status, text, self.now())
             )
             results.append((status, text))
@@ -508,9 +515,25 @@ class Simulator:
     async def verify_webhook(
         self, url: str, verify_token: str, *, challenge: str | int | None = None
     ) -> tuple[int, str]:
-        """Meta's GET handshake; the caller checks that the body equals the challenge."""
+        """Meta's GET handshake; the caller checks that the body equals the challenge.
+
+        A handshake with ``webhook_url`` is remembered in ``verification`` (shown by
+        ``/_sim/state`` and the chat page).
+        """
         value = str(challenge if challenge is not None else secrets.randbelow(9 * 10**9) + 10**9)
-        return await webhook.verify(self._client(), url, verify_token, value, self.webhook_timeout)
+        status, body = await webhook.verify(
+            self._client(), url, verify_token, value, self.webhook_timeout
+        )
+        if url == self.webhook_url:
+            self.verification = {
+                "url": url,
+                "ok": status == 200 and body == value,
+                "status": status,
+                "body": body[:200],
+                "at": self.now(),
+            }
+            self.recorder.emit("verification", self.verification)
+        return status, body
 
     async def _post_one(self, event: dict[str, Any]) -> tuple[int, str]:
         return (await self.post_webhook([event]))[0]

@@ -2,11 +2,14 @@
 
 Appending is O(1) per request (a list, a per-PSID index and a per-code counter), so benchmarks that
 push thousands of calls do not slow down as the recordings grow; the scans live in the queries.
+Listeners (the chat page's live stream, the console transcript) hear of every accepted send, every
+webhook post and every reset; with none registered, telling them costs one empty loop.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +68,9 @@ class WebhookPost:
     posted_at: float
 
 
+Listener = Callable[[str, Any], None]
+
+
 @dataclass
 class Recorder:
     """The recordings plus the small indexes that keep queries cheap."""
@@ -72,10 +78,26 @@ class Recorder:
     requests: list[RecordedRequest] = field(default_factory=list)
     sent: list[SentMessage] = field(default_factory=list)
     webhook_posts: list[WebhookPost] = field(default_factory=list)
+    # Bumped by clear(): indexes into the lists above are only valid within one generation.
+    generation: int = 0
+    # Called as listener(kind, item): ("sent", SentMessage), ("posting", body bytes) just before
+    # a webhook POST, ("webhook", WebhookPost) once it was answered, ("clear", None), and the
+    # simulator's own kinds: ("user", SimUser), ("verification", dict).
+    listeners: list[Listener] = field(default_factory=list)
     _by_recipient: defaultdict[str, list[SentMessage]] = field(
         default_factory=lambda: defaultdict(list)
     )
     _error_codes: Counter[int] = field(default_factory=Counter)
+
+    def emit(self, kind: str, item: Any = None) -> None:
+        """Tell every listener; a failing listener is dropped rather than failing the caller."""
+        if not self.listeners:
+            return
+        for listener in list(self.listeners):
+            try:
+                listener(kind, item)
+            except Exception:  # a listener must never break a Graph answer
+                self.listeners.remove(listener)
 
     def add_request(self, request: RecordedRequest) -> None:
         """Record a Graph request; error answers are counted by their Graph code."""
@@ -89,6 +111,12 @@ class Recorder:
         self.sent.append(sent)
         if sent.recipient_id is not None:
             self._by_recipient[sent.recipient_id].append(sent)
+        self.emit("sent", sent)
+
+    def add_webhook_post(self, post: WebhookPost) -> None:
+        """Record a webhook POST the simulator made."""
+        self.webhook_posts.append(post)
+        self.emit("webhook", post)
 
     def messages_to(self, psid: str) -> list[SentMessage]:
         """Accepted messages (not sender actions) sent to ``psid``, in order."""
@@ -115,3 +143,5 @@ class Recorder:
         self.webhook_posts.clear()
         self._by_recipient.clear()
         self._error_codes.clear()
+        self.generation += 1
+        self.emit("clear")

@@ -22,6 +22,7 @@ from .conftest import (
     TOKEN,
     SetupFacebook,
     page_config,
+    wait_until,
 )
 
 PROOF_KEY = "appsecret_proof"
@@ -426,16 +427,21 @@ async def test_permanent_errors_are_not_retried(
     assert len([r for r in simulator.requests if r.path.endswith("/messages")]) == 1
 
 
-async def test_transient_failure_that_persists_is_reported(
-    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+async def test_transient_failure_that_persists_is_kept_not_raised(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await setup_facebook()
+    page = await setup_facebook()
     simulator.inject_error(2, count=10)
-    with pytest.raises(HomeAssistantError) as err:
-        await notify(hass, message="x", target=["alice"])
-    assert "temporary problem" in str(err.value)
+    await notify(hass, message="x", target=["alice"])  # succeeds: the message is kept
+    assert "waits in the outbox" in caplog.text
     # Code 2 can mean "blocked": it gets fewer attempts than other transient codes.
-    assert len([r for r in simulator.requests if r.path.endswith("/messages")]) == 3
+    assert len([r for r in simulator.requests if r.path.endswith("/messages")]) >= 3
+    simulator.faults.clear()
+    await wait_until(lambda: len(page.outbox) == 0)
+    assert [m.message for m in simulator.sent] == [{"text": "x"}]
 
 
 async def test_targets_are_sent_to_concurrently_and_in_order_each(
@@ -493,10 +499,14 @@ async def test_token_never_reaches_logs_exceptions_or_urls(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level("DEBUG")
-    await setup_facebook()
+    page = await setup_facebook()
     simulator.inject_error(2, count=2)
     await notify(hass, message="retry me", target=["alice"])
     simulator.inject_http_status(500, count=10)
+    await notify(hass, message="kept for later", target=["alice"])
+    simulator.faults.clear()
+    await wait_until(lambda: len(page.outbox) == 0)
+    simulator.inject_error(100, subcode=2018001, message="(#100) No matching user found")
     with pytest.raises(HomeAssistantError) as err:
         await notify(hass, message="fail me", target=["alice"])
     simulator.users[ALICE].blocked = True

@@ -26,7 +26,6 @@ from custom_components.facebook.const import (
 )
 from custom_components.facebook.hub import RecentKeys
 from simulator import Simulator
-from simulator.webhook import signature_headers
 
 from .conftest import (
     ALICE,
@@ -39,6 +38,8 @@ from .conftest import (
     SetupFacebook,
     hub_of,
     page_config,
+    post_events as post,
+    sign,
 )
 
 type ClientFactory = Callable[[], Awaitable[TestClient]]
@@ -52,24 +53,11 @@ async def client(
     return await hass_client_no_auth()
 
 
-def sign(body: bytes) -> dict[str, str]:
-    """Headers of a body signed with the page's app secret, as Meta signs it."""
-    return {**signature_headers(body, APP_SECRET), "Content-Type": "application/json"}
-
-
 def capture(hass: HomeAssistant) -> dict[str, list[Event]]:
     return {
         name: async_capture_events(hass, name)
         for name in (EVENT_MESSAGE, EVENT_DELIVERY, EVENT_READ, EVENT_REACTION)
     }
-
-
-async def post(
-    client: TestClient, sim: Simulator, events: list[dict[str, Any]], **build: Any
-) -> tuple[int, str]:
-    body, headers = sim.build_webhook(events, **build)
-    response = await client.post(WEBHOOK_PATH, data=body, headers=headers)
-    return response.status, await response.text()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -405,7 +393,8 @@ async def test_get_my_id_answers_anyone_in_the_background_once_a_minute(
     assert reply.message == {"text": f"Your ID is {CAROL}"}
     assert reply.messaging_type == "RESPONSE"
     await post(client, simulator, [simulator.message_event(CAROL, text="get my id")])
-    await post(client, simulator, [simulator.message_event(ALICE, text="GET MY ID")])
+    tapped = simulator.message_event(ALICE, text="Get my ID", quick_reply_payload="WHO_AM_I")
+    await post(client, simulator, [tapped])  # a quick-reply chip titled "get my id" counts
     await hass.async_block_till_done(wait_background_tasks=True)
     assert [m.recipient_id for m in simulator.sent] == [CAROL, ALICE]
     assert events[EVENT_MESSAGE] == []

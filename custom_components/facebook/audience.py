@@ -18,6 +18,9 @@ from .const import DOMAIN, LOGGER, WINDOW
 
 STORAGE_VERSION = 1
 SAVE_DELAY = 10.0
+# Bound on remembered people (forged events without an app_secret must not grow it forever);
+# past it, the longest-silent tenth is forgotten.
+MAX_PEOPLE = 50_000
 
 
 class _Person(TypedDict, total=False):
@@ -63,11 +66,21 @@ class Audience:
         if person is not None and person.get("last", 0.0) >= stamp:
             return False
         if person is None:
+            if len(self.people) >= MAX_PEOPLE:
+                self._forget_oldest()
             self.people[psid] = {"last": stamp}
         else:
             person["last"] = stamp
         self._store.async_delay_save(self._data, SAVE_DELAY)
         return True
+
+    def _forget_oldest(self) -> None:
+        by_age = sorted(self.people, key=lambda psid: self.people[psid].get("last", 0.0))
+        for psid in by_age[: max(1, MAX_PEOPLE // 10)]:
+            del self.people[psid]
+        LOGGER.warning(
+            "The audience reached %d people; the longest-silent were forgotten", MAX_PEOPLE
+        )
 
     def mark_warned(self, psid: str) -> None:
         """The closing warning for the current window of `psid` was fired."""

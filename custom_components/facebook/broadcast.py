@@ -49,7 +49,8 @@ async def async_broadcast(page: MessengerPage, parts: Sequence[Part], options: S
             page, targets, parts, options, concurrency=BROADCAST_CONCURRENCY
         )
         failed = [outcome for outcome in outcomes if outcome.error is not None]
-        sent = len(outcomes) - len(failed)
+        queued = sum(1 for outcome in outcomes if outcome.queued)
+        sent = len(outcomes) - len(failed) - queued
         for outcome in failed:
             LOGGER.warning(
                 "notify.%s: BROADCAST to %s failed: %s",
@@ -59,9 +60,15 @@ async def async_broadcast(page: MessengerPage, parts: Sequence[Part], options: S
             )
         page.hass.bus.async_fire(
             EVENT_BROADCAST_FINISHED,
-            {"page_id": page.page_id, "sent": sent, "skipped": skipped, "failed": len(failed)},
+            {
+                "page_id": page.page_id,
+                "sent": sent,
+                "skipped": skipped,
+                "failed": len(failed),
+                "queued": queued,
+            },
         )
-    if failed and not sent:
+    if failed and not sent and not queued:
         first = failed[0].error
         raise HomeAssistantError(
             translation_domain=DOMAIN,

@@ -3,21 +3,21 @@
 One part is one Send API call. A file going to several people is uploaded once and sent by
 attachment id. Every accepted message fires `facebook_message_sent`; a person whose part
 fails gets none of their later parts (they would arrive out of context), and the failure is
-kept for the caller to report after everybody was tried.
+kept for the caller to report after everybody was tried. A transient failure that outlasts
+the retries sends the rest of that person's parts to the durable outbox instead.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from homeassistant.core import HomeAssistant
-
-from .const import EVENT_MESSAGE_SENT
-from .graph import GraphAuthError, GraphError, JSONDict, SendResult
+from .graph import GraphAuthError, GraphError, GraphTransientError, SendResult
 from .messages import Part, SendOptions
+from .outbox import OutboxFull
 from .page import MessengerPage
+from .send import request_body, send_part
 from .targets import Target
 
 
@@ -28,13 +28,7 @@ class Outcome:
     target: Target
     sent: list[SendResult] = field(default_factory=list)
     error: GraphError | None = None
-
-
-def request_body(target: Target, part: Part, options: SendOptions) -> JSONDict:
-    """The Send API request of one part for one person."""
-    if part.sender_action is not None:
-        return {"recipient": target.recipient, "sender_action": part.sender_action}
-    return {"recipient": target.recipient, **options.fields(), "message": part.message}
+    queued: str | None = None  # why the rest waits in the outbox
 
 
 async def async_deliver(
@@ -44,42 +38,61 @@ async def async_deliver(
     options: SendOptions,
     *,
     concurrency: int,
-    on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Send `parts` to every target; never raises for a target's failure."""
-    hass = page.hass
+    """Send `parts` to every target; never raises for a target's failure.
+
+    A transient failure that outlasts the in-call retries moves the rest of that person's
+    parts to the outbox; a person with messages already waiting there queues behind them.
+    """
     if len(targets) > 1 and any(part.upload for part in parts):
         try:
             parts = await _share_uploads(page, parts)
         except GraphError as err:
-            _note_auth(page, err)
-            return [Outcome(target, error=err) for target in targets]
+            if isinstance(err, GraphAuthError):
+                page.async_token_rejected(err)
+            if not isinstance(err, GraphTransientError):
+                return [Outcome(target, error=err) for target in targets]
     semaphore = asyncio.Semaphore(concurrency)
 
     async def deliver_one(target: Target) -> Outcome:
         outcome = Outcome(target)
         async with semaphore:
-            for part in parts:
+            if page.outbox.has_pending(target):
+                _keep(page, outcome, parts, options, "earlier messages to them still wait")
+                return outcome
+            for index, part in enumerate(parts):
                 try:
-                    result = await page.client.send(
-                        request_body(target, part, options),
-                        part.upload,
-                        media=part.paced_as_media,
+                    result = await send_part(
+                        page, target, part, request_body(target, part, options)
                     )
+                except GraphTransientError as err:
+                    _keep(page, outcome, parts[index:], options, str(err), err)
+                    break
                 except GraphError as err:
                     outcome.error = err
-                    _note_auth(page, err)
                     break
                 if part.message is not None:
                     outcome.sent.append(result)
-                    _fire_sent(hass, page, target, result)
-        if outcome.sent:
-            page.async_token_accepted()
-        if on_outcome is not None:
-            on_outcome(outcome)
         return outcome
 
     return list(await asyncio.gather(*(deliver_one(target) for target in targets)))
+
+
+def _keep(
+    page: MessengerPage,
+    outcome: Outcome,
+    parts: Sequence[Part],
+    options: SendOptions,
+    reason: str,
+    error: GraphError | None = None,
+) -> None:
+    """Move the rest of a person's parts to the outbox (or fail if it is full)."""
+    try:
+        page.outbox.async_enqueue(outcome.target, list(parts), options, reason)
+    except OutboxFull as full:
+        outcome.error = GraphTransientError(f"{error or reason}; not kept for later: {full}")
+    else:
+        outcome.queued = reason
 
 
 async def _share_uploads(page: MessengerPage, parts: Sequence[Part]) -> list[Part]:
@@ -97,22 +110,3 @@ async def _share_uploads(page: MessengerPage, parts: Sequence[Part]) -> list[Par
         }
         shared.append(replace(part, message=message, upload=None))
     return shared
-
-
-def _note_auth(page: MessengerPage, err: GraphError) -> None:
-    if isinstance(err, GraphAuthError):
-        page.async_token_rejected(err)
-
-
-def _fire_sent(
-    hass: HomeAssistant, page: MessengerPage, target: Target, result: SendResult
-) -> None:
-    hass.bus.async_fire(
-        EVENT_MESSAGE_SENT,
-        {
-            "target": target.label,
-            "recipient_id": result.recipient_id or target.psid,
-            "message_id": result.message_id,
-            "page_id": page.page_id,
-        },
-    )

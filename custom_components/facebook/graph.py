@@ -200,7 +200,7 @@ def error_from_answer(status: int, body: bytes) -> GraphError:
         message = str(error.get("message") or "Unknown Graph API error")
     except (ValueError, TypeError, KeyError, AttributeError):
         cls: type[GraphError] = GraphTransientError if status >= 500 else GraphInvalidRequestError
-        return cls(f"HTTP {status} from the Graph API", http_status=status)
+        return cls("The Graph API answered without a Graph error", http_status=status)
     code = _as_int(error.get("code"))
     subcode = _as_int(error.get("error_subcode"))
     is_transient = error.get("is_transient") is True
@@ -288,6 +288,7 @@ class GraphClient:
         base_url: str = "https://graph.facebook.com",
         retry: RetryPolicy | None = None,
         limiter: PageRateLimiter | None = None,
+        timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         """Create a client; nothing is sent until a method is called."""
         self._session = session
@@ -300,6 +301,7 @@ class GraphClient:
         self._base = f"{base_url.rstrip('/')}/{version}"
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
+        self.request_timeout = timeout
         self._blocked_until = 0.0
         self.usage = 0
 
@@ -371,7 +373,7 @@ class GraphClient:
         form: Callable[[], aiohttp.FormData] | None = None,
         paced: bool = True,
         media: bool = False,
-        time_limit: float = REQUEST_TIMEOUT,
+        time_limit: float | None = None,
     ) -> JSONDict:
         """One Graph call with retries; returns the answer's JSON object."""
         policy = self.retry
@@ -403,7 +405,7 @@ class GraphClient:
                     params=params,
                     data=form() if form is not None else payload,
                     headers=headers,
-                    timeout=aiohttp.ClientTimeout(total=time_limit),
+                    timeout=aiohttp.ClientTimeout(total=time_limit or self.request_timeout),
                 ) as response:
                     raw = await response.read()
                     status = response.status
@@ -414,7 +416,7 @@ class GraphClient:
                 )
             else:
                 if 200 <= status < 300:
-                    if paced and self.limiter is not None:
+                    if paced and self.limiter is not None and self.usage < USAGE_SLOWDOWN:
                         self.limiter.succeeded()
                     return _json_object(raw)
                 error = error_from_answer(status, raw)

@@ -70,7 +70,11 @@ def _handle(page: MessengerPage, event: MessagingEvent) -> int:
     if event.is_user_action:
         when = min(dt_util.utc_from_timestamp(event.timestamp / 1000), dt_util.utcnow())
         page.async_note_action(event.sender_id, when)
-    if event.kind == "message" and event.text and event.text.strip().casefold() == GET_MY_ID:
+    if (
+        event.kind in ("message", "quick_reply")
+        and event.text
+        and event.text.strip().casefold() == GET_MY_ID
+    ):
         _answer_get_my_id(page, event.sender_id)
         return 0
     if event.sender_id not in page.allowed:

@@ -36,6 +36,7 @@ from .const import (
     DEFAULT_OUTBOX_TTL,
     DEFAULT_WINDOW_WARNING,
     DOMAIN,
+    LOGGER,
     MESSAGING_TYPE_TAG,
     MESSAGING_TYPES,
     TARGET_CONCURRENCY,
@@ -198,7 +199,17 @@ async def _async_fetch(page: MessengerPage, content: Content) -> list[Part]:
 
 
 def raise_failures(page: MessengerPage, outcomes: list[Outcome]) -> None:
-    """Raise one error naming every failed target, with Meta's message, code and a hint."""
+    """Report kept messages; raise one error naming every failed target with a hint."""
+    for outcome in outcomes:
+        if outcome.queued:
+            LOGGER.warning(
+                "notify.%s: %s can't be reached now (%s); the message waits in the outbox "
+                "and is retried for up to %s",
+                page.service_name,
+                outcome.target.describe(),
+                outcome.queued,
+                page.outbox.ttl,
+            )
     failed = [outcome for outcome in outcomes if outcome.error is not None]
     if not failed:
         return

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 import hmac
 from typing import Any
 
-from homeassistant.const import CONF_NAME
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import CONF_NAME, EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import slugify
 
+from . import log_filter
 from .audience import Audience
 from .const import (
     CONF_ALLOWED_CHAT_IDS,
@@ -26,6 +27,7 @@ from .const import (
     CONF_GRAPH_API_VERSION,
     CONF_GRAPH_URL,
     CONF_MESSAGING_TYPE,
+    CONF_OUTBOX_TTL,
     CONF_PAGE_ACCESS_TOKEN,
     CONF_TAG,
     CONF_VERIFY_TOKEN,
@@ -33,6 +35,7 @@ from .const import (
     DEFAULT_GRAPH_API_VERSION,
     DEFAULT_GRAPH_URL,
     DEFAULT_MESSAGING_TYPE,
+    DEFAULT_OUTBOX_TTL,
     DEFAULT_WINDOW_WARNING,
     DOMAIN,
     ISSUE_INVALID_TOKEN,
@@ -42,13 +45,16 @@ from .const import (
     SEND_RATE_PER_SECOND,
 )
 from .graph import GraphAuthError, GraphClient, GraphError, RetryPolicy
+from .outbox import Outbox
 from .ratelimit import PageRateLimiter
 from .targets import AllowedChats
+from .window import WindowWatch
 
 # Retry schedule of the background page look-up (seconds); the last value repeats.
 IDENTIFY_RETRY_DELAYS = (10.0, 30.0, 60.0, 300.0)
-# In-call retries of every Graph call.
+# In-call retries of every Graph call, and how long one call may take.
 DEFAULT_RETRY = RetryPolicy()
+GRAPH_TIMEOUT = 30.0
 
 
 class MessengerPage:
@@ -62,6 +68,8 @@ class MessengerPage:
         self._verify_token: bytes = str(config.get(CONF_VERIFY_TOKEN) or token).encode()
         secret = config.get(CONF_APP_SECRET)
         self.app_secret: bytes | None = secret.encode() if secret else None
+        self._secrets = (token, config.get(CONF_VERIFY_TOKEN), secret)
+        log_filter.protect(*self._secrets)
         self.allowed = AllowedChats(config.get(CONF_ALLOWED_CHAT_IDS) or {})
         self.tag: str | None = config.get(CONF_TAG)
         self.messaging_type: str = config.get(CONF_MESSAGING_TYPE) or (
@@ -77,10 +85,13 @@ class MessengerPage:
             base_url=config.get(CONF_GRAPH_URL, DEFAULT_GRAPH_URL),
             retry=DEFAULT_RETRY,
             limiter=self.limiter,
+            timeout=GRAPH_TIMEOUT,
         )
         self.page_id: str | None = None
         self.page_name: str | None = None
         self.audience = Audience(hass, self.service_name)
+        self.windows = WindowWatch(self)
+        self.outbox = Outbox(self, config.get(CONF_OUTBOX_TTL, DEFAULT_OUTBOX_TTL))
         self.broadcast_lock = asyncio.Lock()
         self._identify_task: asyncio.Task[None] | None = None
         self._token_issue = False
@@ -97,9 +108,17 @@ class MessengerPage:
         return f"{ISSUE_INVALID_TOKEN}_{self.service_name}"
 
     async def async_start(self) -> None:
-        """Load what the page remembers and look it up in the background."""
+        """Load what the page remembers, set its timers, and look it up in the background."""
         await self.audience.async_load()
+        await self.outbox.async_load()
+        self.windows.async_start()
+        self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._async_stop)
         self.async_identify()
+
+    @callback
+    def _async_stop(self, _event: Event) -> None:
+        self.windows.async_stop()
+        log_filter.unprotect(*self._secrets)
 
     @callback
     def async_identify(self) -> None:
@@ -137,7 +156,8 @@ class MessengerPage:
     @callback
     def async_note_action(self, psid: str, when: datetime) -> None:
         """A person acted on the page (their 24-hour window opens at `when`)."""
-        self.audience.record(psid, when)
+        if self.audience.record(psid, when) and psid in self.allowed:
+            self.windows.async_schedule(psid)
 
     def verify_token_matches(self, candidate: bytes) -> bool:
         """Constant-time check of a webhook handshake's verify token."""

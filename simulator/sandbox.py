@@ -1,0 +1,209 @@
+"""Helpers for the developer sandbox (``scripts/develop``) and the end-to-end tests.
+
+``python -m simulator.sandbox seed CONFIG_DIR``
+    Make sure the sandbox's ``camera.front_door`` exists: a ``local_file`` config entry showing
+    ``CONFIG_DIR/www/front_door.jpg``. ``local_file`` has no YAML any more (Home Assistant 2026),
+    so the entry is written into ``.storage/core.config_entries`` when that file does not exist
+    yet, in the oldest storage format (1.1), which every Home Assistant migrates on load. If the
+    file exists, only the picture's path is brought up to date (the sandbox moved).
+``python -m simulator.sandbox requirements [--install]``
+    Print the packages the sandbox needs that the installed Home Assistant's manifests ask for
+    and that are missing (one a line); with ``--install``, install them (uv, else pip). They are
+    the web interface (``frontend``: Home Assistant treats it as critical and starts in recovery
+    mode, with no integration at all, without it) and ``camera`` (the integration lists it in
+    ``after_dependencies``, so it does not load when ``camera`` fails to). Their versions follow
+    Home Assistant's, which is why they are not pinned anywhere.
+``python -m simulator.sandbox wait SIM_URL [--timeout S] [--pid PID ...]``
+    Wait until the simulator's webhook handshake with Home Assistant succeeded; exit 1 on
+    timeout, 3 if one of the processes died first.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib import metadata
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.request
+
+ENTRY_ID = "01JSANDBXFR0NTD00RCAMERA00"
+CAMERA_NAME = "Front door"
+PICTURE = Path("www") / "front_door.jpg"
+STORAGE = Path(".storage") / "core.config_entries"
+
+
+def camera_entry(picture: Path) -> dict[str, Any]:
+    """The ``local_file`` entry, with only the keys storage format 1.1 has."""
+    return {
+        "entry_id": ENTRY_ID,
+        "version": 1,
+        "domain": "local_file",
+        "title": CAMERA_NAME,
+        "data": {},
+        "options": {"name": CAMERA_NAME, "file_path": str(picture)},
+        "pref_disable_new_entities": False,
+        "pref_disable_polling": False,
+        "source": "user",
+        "unique_id": None,
+        "disabled_by": None,
+    }
+
+
+def seed(config_dir: Path) -> str:
+    """Create or update the camera entry; returns created, updated, unchanged or missing."""
+    config_dir = config_dir.resolve()
+    picture = config_dir / PICTURE
+    storage = config_dir / STORAGE
+    if not storage.exists():
+        storage.parent.mkdir(parents=True, exist_ok=True)
+        document = {
+            "version": 1,
+            "minor_version": 1,
+            "key": "core.config_entries",
+            "data": {"entries": [camera_entry(picture)]},
+        }
+        storage.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        return "created"
+    document = json.loads(storage.read_text(encoding="utf-8"))
+    for entry in document.get("data", {}).get("entries", []):
+        if entry.get("entry_id") == ENTRY_ID:
+            if entry.get("options", {}).get("file_path") == str(picture):
+                return "unchanged"
+            entry.setdefault("options", {})["file_path"] = str(picture)
+            storage.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+            return "updated"
+    return "missing"
+
+
+NEEDED_INTEGRATIONS = ("frontend", "camera")
+
+
+def missing_requirements(integrations: tuple[str, ...] = NEEDED_INTEGRATIONS) -> list[str]:
+    """The requirements of these built-in integrations that are not installed as pinned."""
+    import homeassistant.components
+
+    base = Path(homeassistant.components.__path__[0])
+    missing = []
+    for domain in integrations:
+        manifest = json.loads((base / domain / "manifest.json").read_text(encoding="utf-8"))
+        for requirement in manifest.get("requirements", []):
+            name, _, version = requirement.partition("==")
+            try:
+                installed = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                installed = None
+            if installed is None or (version and installed != version):
+                missing.append(requirement)
+    return missing
+
+
+def install_requirements() -> list[str]:
+    """Install what :func:`missing_requirements` lists; returns it.
+
+    uv first (fast), then pip, which also honours pip.conf (certificates, indexes) where uv
+    may not.
+    """
+    missing = missing_requirements()
+    if not missing:
+        return []
+    python = sys.executable
+    attempts = [
+        [python, "-m", "uv", "pip", "install", "-q", "--python", python, *missing],
+        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *missing],
+    ]
+    errors = ""
+    for command in attempts:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if result.returncode == 0:
+            return missing
+        errors = result.stderr.strip()[-2000:]
+    raise RuntimeError(f"could not install {' '.join(missing)}: {errors}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def verification(sim_url: str) -> dict[str, Any] | None:
+    """The simulator's last handshake with its webhook URL (None if none, or no answer)."""
+    try:
+        with urllib.request.urlopen(sim_url.rstrip("/") + "/_sim/state", timeout=5) as response:  # noqa: S310 - a URL we were given
+            state = json.load(response)
+    except (OSError, ValueError):
+        return None
+    result = state.get("verification")
+    return result if isinstance(result, dict) else None
+
+
+def wait(sim_url: str, timeout: float, pids: list[int]) -> int:
+    """Poll until the handshake succeeded (0), time ran out (1) or a process died (3)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        dead = [pid for pid in pids if not _alive(pid)]
+        if dead:
+            return 3
+        check = verification(sim_url)
+        if check is not None and check.get("ok"):
+            return 0
+        time.sleep(0.25)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m simulator.sandbox", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    seed_parser = commands.add_parser("seed", help="write the front door camera's config entry")
+    seed_parser.add_argument("config_dir", type=Path)
+    requirements_parser = commands.add_parser(
+        "requirements", help="print (or --install) the missing packages the sandbox needs"
+    )
+    requirements_parser.add_argument("--install", action="store_true")
+    wait_parser = commands.add_parser("wait", help="wait for the webhook handshake")
+    wait_parser.add_argument("sim_url")
+    wait_parser.add_argument("--timeout", type=float, default=120.0)
+    wait_parser.add_argument("--pid", type=int, action="append", default=[])
+    args = parser.parse_args(argv)
+    if args.command == "seed":
+        result = seed(args.config_dir)
+        if result == "missing":
+            print(
+                f"{args.config_dir / STORAGE} exists without the sandbox camera; add a "
+                f"'Local file' camera named {CAMERA_NAME} showing "
+                f"{(args.config_dir / PICTURE).resolve()} in Settings to use 'snapshot'",
+                file=sys.stderr,
+            )
+        return 0
+    if args.command == "requirements":
+        missing = missing_requirements()
+        if not args.install:
+            print("\n".join(missing))
+            return 0
+        if missing:
+            print(f"Installing what Home Assistant needs here: {' '.join(missing)}", flush=True)
+            try:
+                install_requirements()
+            except RuntimeError as err:
+                print(err, file=sys.stderr)
+                return 1
+        return 0
+    try:
+        return wait(args.sim_url, args.timeout, args.pid)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

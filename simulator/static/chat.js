@@ -1,0 +1,431 @@
+// The simulator's chat page: one person's Messenger conversation with the page, live.
+// Reads /_sim/conversations/{psid}/stream (Server-Sent Events) and acts through the /_sim/ API:
+// every message, quick-reply tap, button tap, reaction and receipt becomes a signed webhook event.
+"use strict";
+
+const REACTIONS = ["\u2764\ufe0f", "\ud83d\ude06", "\ud83d\ude2e", "\ud83d\ude22", "\ud83d\ude20", "\ud83d\udc4d"];
+const COLOURS = ["#e4405f", "#f77737", "#2d88ff", "#45bd62", "#a033ff", "#f02849", "#1b74e4"];
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  psid: null,
+  source: null,
+  snapshot: null,
+  pending: [], // messages on their way to the webhook: {id, text}
+  hiddenChipsFor: null, // the page message whose quick replies were just tapped
+  delivering: false,
+  reading: false,
+  typingTimer: null,
+};
+
+// ----------------------------------------------------------------------------- helpers
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function safeUrl(url) {
+  // Only the simulator's own files and http(s) links: never javascript: or data: URLs.
+  if (typeof url !== "string") return null;
+  if (url.startsWith("/_sim/") || /^https?:\/\//i.test(url)) return url;
+  return null;
+}
+
+function colourOf(text) {
+  let hash = 0;
+  for (const ch of String(text)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  return COLOURS[hash % COLOURS.length];
+}
+
+function initials(name) {
+  const words = String(name || "?").trim().split(/\s+/);
+  return ((words[0] || "?")[0] + (words.length > 1 ? words[words.length - 1][0] : "")).toUpperCase();
+}
+
+function avatar(name, extraClass = "") {
+  return el("div", { class: `avatar ${extraClass}`, style: `background:${colourOf(name)}`, "aria-hidden": "true" }, initials(name));
+}
+
+function sizeText(bytes) {
+  if (bytes === undefined || bytes === null) return "";
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function duration(seconds) {
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return hours ? `${hours} h ${minutes} min` : `${minutes} min`;
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  let data = null;
+  try { data = await response.json(); } catch (err) { data = null; }
+  if (!response.ok) throw new Error((data && data.error) || `HTTP ${response.status}`);
+  return data;
+}
+
+// ----------------------------------------------------------------------------- actions
+
+function userPath(action) {
+  return `/_sim/users/${encodeURIComponent(state.psid)}/${action}`;
+}
+
+async function act(action, body, shownText) {
+  const pending = { id: `pending-${Date.now()}-${Math.random()}`, text: shownText };
+  if (shownText) state.pending.push(pending);
+  render();
+  try {
+    await api("POST", userPath(action), body);
+  } catch (err) {
+    showError(`Could not send: ${err.message}`);
+  } finally {
+    state.pending = state.pending.filter((p) => p !== pending);
+    render();
+  }
+}
+
+function say(text) {
+  if (!text.trim() || !state.psid) return;
+  act("say", { text }, text);
+}
+
+function tapQuickReply(item, reply) {
+  state.hiddenChipsFor = item.id; // Messenger hides the chips as soon as one is tapped
+  const title = reply.title || reply.payload || "";
+  act("quick_reply", { title, payload: reply.payload ?? title }, title);
+}
+
+function tapPostback(button) {
+  act("postback", { title: button.title, payload: button.payload }, button.title);
+}
+
+function react(item, emoji) {
+  act("react", { mid: item.mid, emoji });
+}
+
+async function acknowledge() {
+  // The person's Messenger: a delivery receipt for whatever arrived, a read receipt when seen.
+  const snap = state.snapshot;
+  if (!snap || !state.psid) return;
+  const pagesItems = snap.items.filter((item) => item.from === "page");
+  if (!state.delivering && pagesItems.some((item) => item.status === "sent")) {
+    state.delivering = true;
+    try { await api("POST", userPath("delivered")); } catch (err) { showError(err.message); }
+    finally { state.delivering = false; }
+  }
+  const visible = document.visibilityState === "visible";
+  if (!state.reading && visible && $("auto-read").checked && pagesItems.some((item) => item.status !== "read")) {
+    state.reading = true;
+    try { await api("POST", userPath("read")); } catch (err) { showError(err.message); }
+    finally { state.reading = false; }
+  }
+}
+
+function showError(text) {
+  const box = $("messages");
+  box.append(el("div", { class: "status-line failed", role: "alert" }, text));
+  box.scrollTop = box.scrollHeight;
+}
+
+// ----------------------------------------------------------------------------- rendering
+
+function renderPeople(snap) {
+  const list = $("people");
+  list.replaceChildren();
+  for (const user of snap.users) {
+    const current = user.psid === state.psid;
+    const button = el("button", {
+      class: "person", type: "button", "aria-current": current ? "true" : "false",
+      "data-psid": user.psid, onclick: () => select(user.psid),
+    },
+    avatar(user.name),
+    el("span", { class: "who" },
+      el("div", { class: "name" }, user.name),
+      el("div", { class: "last" }, user.last || "No messages yet"),
+      el("div", { class: "psid" }, `PSID ${user.psid}`)),
+    user.unread && !current ? el("span", { class: "badge", title: "unread" }, user.unread) : null);
+    list.append(el("li", {}, button));
+  }
+  const hook = $("webhook");
+  const check = snap.verification;
+  hook.className = "webhook " + (check ? (check.ok ? "ok" : "bad") : "");
+  if (!snap.webhook_url) hook.textContent = "Webhook: no URL (start with --webhook-url)";
+  else if (!check) hook.textContent = "Webhook: not verified yet";
+  else if (check.ok) hook.textContent = "Webhook verified";
+  else hook.textContent = `Webhook not verified (${check.status ? "HTTP " + check.status : "no answer"})`;
+  hook.title = snap.webhook_url || "";
+}
+
+function renderHeader(snap) {
+  $("page-name").textContent = snap.page.name;
+  const pageAvatar = $("page-avatar");
+  pageAvatar.textContent = initials(snap.page.name);
+  pageAvatar.style.background = colourOf(snap.page.name);
+  const subtitle = $("subtitle");
+  subtitle.replaceChildren(`You are ${snap.user.name} \u00b7 `);
+  if (snap.window_closes_in > 0) {
+    subtitle.append(`24-hour window open, ${duration(snap.window_closes_in)} left`);
+  } else {
+    subtitle.append(el("span", { class: "closed" }, "24-hour window closed: write to open it"));
+  }
+  document.title = `${snap.user.name} \u2194 ${snap.page.name} \u00b7 Messenger simulator`;
+}
+
+function buttonNode(button) {
+  if (button.type === "web_url" && safeUrl(button.url)) {
+    return el("a", { class: "button", href: safeUrl(button.url), target: "_blank", rel: "noopener" }, button.title);
+  }
+  if (button.type === "phone_number") {
+    return el("a", { class: "button", href: `tel:${button.payload || ""}` }, button.title);
+  }
+  if (button.type === "postback") {
+    return el("button", { class: "button", type: "button", onclick: () => tapPostback(button) }, button.title);
+  }
+  return el("button", { class: "button", type: "button", disabled: true, title: button.type || "" }, button.title || button.type);
+}
+
+function mediaNode(item) {
+  const url = safeUrl(item.url);
+  if (!url) return el("div", { class: "bubble" }, `[${item.media_type}${item.attachment_id ? " " + item.attachment_id : ""}]`);
+  if (item.media_type === "image") {
+    return el("a", { class: "media", href: url, target: "_blank", rel: "noopener" },
+      el("img", { src: url, alt: item.filename || "image" }));
+  }
+  if (item.media_type === "video") return el("div", { class: "media" }, el("video", { src: url, controls: true }));
+  if (item.media_type === "audio") return el("div", { class: "media" }, el("audio", { src: url, controls: true }));
+  return el("div", { class: "bubble" },
+    el("a", { class: "file", href: url, target: "_blank", rel: "noopener" },
+      el("span", {}, item.filename || "file", el("br"), el("span", { class: "size" }, sizeText(item.size)))));
+}
+
+function contentNode(item) {
+  switch (item.kind) {
+    case "media":
+      return mediaNode(item);
+    case "buttons":
+      return el("div", { class: "card" }, el("div", { class: "card-text" }, item.text || ""), ...item.buttons.map(buttonNode));
+    case "generic":
+      return el("div", { class: "carousel" }, ...item.elements.map((element) => el("div", { class: "card" },
+        safeUrl(element.image_url) ? el("img", { src: safeUrl(element.image_url), alt: "" }) : null,
+        el("div", { class: "card-title" }, element.title || ""),
+        element.subtitle ? el("div", { class: "card-subtitle" }, element.subtitle) : null,
+        ...element.buttons.map(buttonNode))));
+    case "template":
+    case "unknown":
+      return el("div", { class: "bubble raw" }, JSON.stringify(item.raw, null, 1));
+    case "sticker":
+      return el("div", { class: "bubble" }, item.sticker_id === 369239263222822 ? "(like)" : `[sticker ${item.sticker_id}]`);
+    default:
+      return el("div", { class: "bubble" }, item.text ?? "");
+  }
+}
+
+const RECEIPTS = {
+  sent: ["\u25cb", "Sent to you; your Messenger has not acknowledged it yet"],
+  delivered: ["\u2713", "Delivery receipt sent to the webhook"],
+  read: ["\u2713\u2713", "Read receipt sent to the webhook"],
+};
+
+function pageRow(item) {
+  const [mark, title] = RECEIPTS[item.status] || ["", ""];
+  const bubble = contentNode(item);
+  if (item.reaction) {
+    bubble.append(el("span", { class: "reaction", title: "your reaction" }, item.reaction));
+  }
+  const when = new Date(item.time * 1000).toLocaleTimeString();
+  const reactButton = item.mid ? el("button", {
+    class: "react-button", type: "button", title: "React", "aria-label": "React",
+    onclick: (event) => openReactions(event, item),
+  }, "\u263a") : null;
+  return el("div", {
+    class: "row page", "data-id": item.id, "data-status": item.status, "data-mid": item.mid || null,
+    title: `${when} \u00b7 ${item.messaging_type || ""}${item.tag ? " " + item.tag : ""}`,
+  },
+  avatar(state.snapshot.page.name, "mini-avatar"),
+  el("div", { class: "stack" }, bubble),
+  el("span", { class: `receipt ${item.status}`, title, "aria-label": item.status }, mark),
+  reactButton);
+}
+
+function userRow(item) {
+  let text = item.text ?? "";
+  if (!text && item.attachments && item.attachments.length) text = `[${item.attachments.map((a) => a.type).join(", ")}]`;
+  const bubble = el("div", { class: "bubble" }, text);
+  if (item.kind !== "message" && item.payload) {
+    bubble.append(el("span", { class: "payload" }, `${item.kind === "postback" ? "button" : "quick reply"} \u00b7 ${item.payload}`));
+  }
+  const stack = el("div", { class: "stack" }, bubble);
+  if (item.status === "failed") {
+    const why = item.webhook_status ? `Home Assistant answered ${item.webhook_status}` : "no answer from the webhook";
+    const answer = item.webhook_answer ? `: ${item.webhook_answer}` : "";
+    stack.append(el("div", { class: "status-line failed", role: "alert" }, `Not delivered (${why}${answer})`));
+  }
+  return el("div", {
+    class: `row user${item.status === "failed" ? " failed" : ""}`, "data-id": item.id, "data-status": item.status,
+    title: new Date(item.time * 1000).toLocaleTimeString(),
+  }, stack);
+}
+
+function openReactions(event, item) {
+  event.stopPropagation();
+  closeReactions();
+  const menu = el("div", { class: "react-menu", id: "react-menu", role: "menu" },
+    ...REACTIONS.map((emoji) => el("button", {
+      type: "button", role: "menuitem", onclick: () => { closeReactions(); react(item, emoji); },
+    }, emoji)));
+  const box = event.currentTarget.getBoundingClientRect();
+  menu.style.left = `${box.left}px`;
+  menu.style.top = `${box.top - 44}px`;
+  document.body.append(menu);
+}
+
+function closeReactions() {
+  const menu = $("react-menu");
+  if (menu) menu.remove();
+}
+
+function renderMessages(snap) {
+  const box = $("messages");
+  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  box.replaceChildren();
+  const rows = [];
+  for (const item of snap.items) rows.push({ from: item.from, node: item.from === "page" ? pageRow(item) : userRow(item) });
+  for (const pending of state.pending) {
+    rows.push({
+      from: "user",
+      node: el("div", { class: "row user pending", "data-status": "sending" },
+        el("div", { class: "stack" }, el("div", { class: "bubble" }, pending.text))),
+    });
+  }
+  if (snap.typing_for) {
+    rows.push({
+      from: "page",
+      node: el("div", { class: "row page typing", "aria-label": "typing" },
+        avatar(snap.page.name, "mini-avatar"),
+        el("div", { class: "bubble" }, el("span", { class: "dot" }), el("span", { class: "dot" }), el("span", { class: "dot" }))),
+    });
+  }
+  rows.forEach((row, index) => {
+    if (index === 0 || rows[index - 1].from !== row.from) row.node.classList.add("first-of-group");
+    if (index === rows.length - 1 || rows[index + 1].from !== row.from) row.node.classList.add("last-of-group");
+    box.append(row.node);
+  });
+  const lastUser = [...snap.items].reverse().find((item) => item.from === "user");
+  if (lastUser && lastUser.status !== "failed" && !state.pending.length) {
+    const node = box.querySelector(`[data-id="${CSS.escape(lastUser.id)}"] .stack`);
+    if (node) node.append(el("div", { class: "status-line" }, lastUser.status === "seen" ? "Seen" : "Sent"));
+  }
+  if (!rows.length) {
+    box.append(el("div", { class: "empty" },
+      el("p", {}, `No messages between ${snap.user.name} and ${snap.page.name} yet.`),
+      el("p", {}, "Say hi, or ask the page for your Messenger ID:"),
+      el("div", { class: "suggestions" },
+        el("button", { class: "chip", type: "button", onclick: () => say("get my id") }, "get my id"),
+        el("button", { class: "chip", type: "button", onclick: () => say("hi") }, "hi"))));
+  }
+  if (nearBottom || state.pending.length) box.scrollTop = box.scrollHeight;
+  clearTimeout(state.typingTimer);
+  if (snap.typing_for) state.typingTimer = setTimeout(() => { snap.typing_for = null; render(); }, snap.typing_for * 1000);
+}
+
+function renderQuickReplies(snap) {
+  const row = $("quick-replies");
+  row.replaceChildren();
+  const last = snap.items[snap.items.length - 1];
+  if (!last || last.from !== "page" || state.hiddenChipsFor === last.id || state.pending.length) return;
+  for (const reply of snap.quick_replies) {
+    let title = reply.title;
+    if (reply.content_type === "user_phone_number") title = snap.user.phone || "+1 555 0100";
+    if (reply.content_type === "user_email") title = `${snap.user.name.toLowerCase().replace(/\W+/g, ".")}@example.com`;
+    const chosen = reply.content_type && reply.content_type !== "text" ? { title, payload: title } : reply;
+    row.append(el("button", { class: "chip", type: "button", onclick: () => tapQuickReply(last, chosen) },
+      safeUrl(reply.image_url) ? el("img", { src: safeUrl(reply.image_url), alt: "" }) : null, title));
+  }
+}
+
+function render() {
+  const snap = state.snapshot;
+  if (!snap) return;
+  renderPeople(snap);
+  renderHeader(snap);
+  renderMessages(snap);
+  renderQuickReplies(snap);
+}
+
+// ----------------------------------------------------------------------------- wiring
+
+function select(psid) {
+  if (state.source) state.source.close();
+  state.psid = psid;
+  state.snapshot = null;
+  state.pending = [];
+  state.hiddenChipsFor = null;
+  if (location.hash !== `#${psid}`) history.replaceState(null, "", `#${psid}`);
+  const source = new EventSource(`/_sim/conversations/${encodeURIComponent(psid)}/stream`);
+  source.onmessage = (event) => {
+    if (state.psid !== psid) return;
+    state.snapshot = JSON.parse(event.data);
+    const last = state.snapshot.items[state.snapshot.items.length - 1];
+    if (state.hiddenChipsFor && (!last || last.id !== state.hiddenChipsFor)) state.hiddenChipsFor = null;
+    render();
+    acknowledge();
+  };
+  source.onerror = () => { $("subtitle").textContent = "Reconnecting to the simulator..."; };
+  state.source = source;
+  $("text").focus();
+}
+
+async function start() {
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("text");
+    say(input.value);
+    input.value = "";
+  });
+  $("add-person").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = $("new-name").value.trim();
+    if (!name) return;
+    let psid = String(1 + Math.floor(Math.random() * 9));
+    while (psid.length < 16) psid += String(Math.floor(Math.random() * 10));
+    const page = state.snapshot ? state.snapshot.page.page_id : undefined;
+    try {
+      await api("POST", "/_sim/users", { psid, name, page_id: page });
+      $("new-name").value = "";
+      select(psid);
+    } catch (err) { showError(err.message); }
+  });
+  document.addEventListener("visibilitychange", acknowledge);
+  $("auto-read").addEventListener("change", acknowledge);
+  document.addEventListener("click", closeReactions);
+  const people = (await api("GET", "/_sim/conversations")).data;
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  const chosen = people.find((user) => user.psid === wanted) || people[0];
+  if (chosen) select(chosen.psid);
+  else $("subtitle").textContent = "The simulator has no people: add one on the left.";
+}
+
+window.addEventListener("hashchange", () => {
+  const psid = decodeURIComponent(location.hash.slice(1));
+  if (psid && psid !== state.psid) select(psid);
+});
+start();

@@ -1,0 +1,166 @@
+"""The chat page in Debian's Chromium, driven by Playwright, against the real sandbox.
+
+A person opens the page, taps quick replies and buttons, writes, and sees Home Assistant's
+answers arrive live; the screenshot is kept in test-artifacts/ (and, with
+UPDATE_DOCS_SCREENSHOT=1, refreshed at docs/chat-page.png for the README).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import json
+import os
+from pathlib import Path
+import shutil
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.e2e.harness import ALICE, BOB, ROOT, Stack, running_stack
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The flags this machine's Chromium needs (no sandbox as root, no calls home on a closed network).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+DOCS_SCREENSHOT = ROOT / "docs" / "chat-page.png"
+WAIT_MS = 20_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(300),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's Chromium is not at /usr/bin/chromium (install: scripts/setup --browser)",
+    ),
+]
+
+
+@pytest.fixture
+def stack(socket_enabled: None, tmp_path: Path) -> Iterator[Stack]:
+    """The simulator and Home Assistant, up and verified; stopped afterwards."""
+    with running_stack(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Page]:
+    """A Chromium tab (a fresh profile; Playwright never downloads a browser here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1100, "height": 900},
+        )
+        try:
+            tab = context.pages[0] if context.pages else context.new_page()
+            tab.set_default_timeout(WAIT_MS)
+            yield tab
+        finally:
+            context.close()
+
+
+def webhook_events(stack: Stack) -> list[tuple[int, dict[str, Any]]]:
+    """(HTTP status, event) for every messaging event the simulator posted to the webhook."""
+    posts = stack.sim("GET", "/_sim/webhooks")["data"]
+    return [
+        (post["status"], event)
+        for post in posts
+        for entry in json.loads(post["body"])["entry"]
+        for event in entry["messaging"]
+    ]
+
+
+def test_chat_page_quick_reply_round_trip(stack: Stack, page: Page) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{stack.sim_url}/chat/#{ALICE}")
+    messages = page.locator("#messages")
+    chips = page.locator("#quick-replies button")
+
+    # Home Assistant's greeting is there, with its quick replies as chips.
+    expect(messages).to_contain_text("Hello from Home Assistant!")
+    expect(chips).to_have_text(["colour", "buttons", "snapshot", "broadcast", "long"])
+    expect(page.locator("#subtitle")).to_contain_text("You are Alice")
+    expect(page.locator("#webhook")).to_have_text("Webhook verified")
+
+    # A button template as a card; tapping a postback button gets Home Assistant's answer.
+    page.fill("#text", "buttons")
+    page.press("#text", "Enter")
+    card = messages.locator(".card", has_text="Switch it?")
+    expect(card.locator(".button")).to_have_text(["Turn on", "Turn off", "Read the docs"])
+    card.get_by_role("button", name="Turn on").click()
+    expect(messages).to_contain_text("Done: the hall light is on.")
+
+    # Writing: the camera snapshot arrives as an image that actually loads.
+    page.fill("#text", "snapshot")
+    page.press("#text", "Enter")
+    image = messages.locator(".media img")
+    expect(image).to_have_count(1)
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => img.naturalWidth") == 640
+
+    # The quick-reply round trip.
+    page.fill("#text", "colour")
+    page.press("#text", "Enter")
+    bubbles = messages.locator(".row.page .stack")
+    expect(bubbles.last).to_have_text("Pick a colour")
+    expect(chips).to_have_text(["Red", "Blue"])
+    expect(messages.locator('.row.page[data-status="read"] .stack').last).to_have_text(
+        "Pick a colour"
+    )
+    expect(messages.locator(".media img")).to_have_js_property("complete", True)
+    page.mouse.move(700, 20)  # no hover effects in the picture
+    page.screenshot(path=str(ARTIFACTS.joinpath("chat-page-chips.png")))
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copyfile(ARTIFACTS / "chat-page-chips.png", DOCS_SCREENSHOT)
+
+    chips.get_by_text("Red", exact=True).click()
+    expect(chips).to_have_count(0)  # Messenger hides the chips once one is tapped
+    answer = messages.locator(".row.page", has_text="Received red")
+    expect(answer).to_be_visible()
+    # The person's Messenger acknowledged it: delivery, then read (the tab is visible).
+    expect(answer).to_have_attribute("data-status", "read")
+    expect(messages.locator(".row.user").last).to_contain_text("quick reply \u00b7 FOO")
+
+    # Live: Bob's broadcast (driven from outside the page) shows up without a reload.
+    stack.user(BOB, "say", text="broadcast")
+    expect(bubbles.last).to_contain_text("asked for by Bob")
+    expect(page.locator('[data-psid="1234567890123456"]')).to_contain_text("Bob")
+
+    page.mouse.move(700, 20)
+    page.screenshot(path=str(ARTIFACTS / "chat-page.png"))
+    assert errors == []
+
+    # What Home Assistant got were signed webhook events, exactly as Meta sends them.
+    events = webhook_events(stack)
+    taps = [e for _, e in events if (e.get("message") or {}).get("quick_reply")]
+    tap = taps[-1]["message"]
+    assert (tap["text"], tap["quick_reply"]["payload"]) == ("Red", "FOO")
+    postbacks = [e["postback"] for _, e in events if "postback" in e]
+    assert postbacks[-1]["payload"] == "HALL_LIGHT_ON"
+    receipts = [
+        e for _, e in events if e["sender"]["id"] == ALICE and ("read" in e or "delivery" in e)
+    ]
+    assert {"read", "delivery"} <= {key for e in receipts for key in e}
+    assert all(status == 200 for status, _ in events)

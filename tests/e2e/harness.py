@@ -1,0 +1,250 @@
+"""Real processes for the end-to-end and browser tests: the simulator and `hass`.
+
+`running_stack` starts `python -m simulator` and `python -m homeassistant -c <copy of config/>`
+(with this repository on PYTHONPATH, so the integration under test is the working tree's), waits
+until the webhook handshake succeeded and Home Assistant's start-up automation has spoken, and
+always stops both, killing them if they do not stop in time. Everything here is synchronous
+(subprocess and urllib), so the browser tests can use Playwright's sync API alongside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+import contextlib
+from dataclasses import dataclass, field
+import json
+import os
+from pathlib import Path
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.request
+
+import yaml
+
+from simulator import sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "config"
+# The committed sandbox files (a developer's own .storage, logs or database never get copied).
+CONFIG_FILES = ("configuration.yaml", "automations.yaml", "secrets.yaml", "www/front_door.jpg")
+PAGE_ID = "1000000000000001"
+ALICE = "6543210987654321"
+BOB = "1234567890123456"
+START_TIMEOUT = 120.0  # the handshake and Home Assistant's start-up automation
+STOP_TIMEOUT = 20.0
+
+SECRETS: dict[str, str] = yaml.safe_load((CONFIG / "secrets.yaml").read_text(encoding="utf-8"))
+_requirements_checked = False
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def copy_config(dest: Path) -> Path:
+    """A fresh copy of the committed sandbox configuration, with its camera entry seeded."""
+    for name in CONFIG_FILES:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(CONFIG / name, target)
+    assert sandbox.seed(dest) == "created"
+    return dest
+
+
+def ensure_requirements() -> None:
+    """Install, once, the packages of the built-in integrations the sandbox cannot do without.
+
+    `frontend` (Home Assistant starts in recovery mode, loading no integration, without its
+    package) and `camera` (the integration waits for it). Their versions follow the installed
+    Home Assistant, so they are checked here rather than pinned: the newest Home Assistant in
+    ../shared/tools/ha-latest needs other ones.
+    """
+    global _requirements_checked
+    if not _requirements_checked:
+        sandbox.install_requirements()
+        _requirements_checked = True
+
+
+def http(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    """One HTTP call; JSON in and out where there is JSON. Returns (status, body)."""
+    data = None
+    all_headers = dict(headers or {})
+    if isinstance(body, bytes):
+        data = body
+    elif body is not None:
+        data = json.dumps(body).encode()
+        all_headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            status = response.status
+            kind = response.headers.get_content_type()
+    except urllib.error.HTTPError as err:
+        raw, status, kind = err.read(), err.code, err.headers.get_content_type()
+    if kind == "application/json":
+        return status, json.loads(raw)
+    return status, raw
+
+
+@dataclass
+class Stack:
+    """The running pair, and helpers to act as the simulated people and read what was sent."""
+
+    sim_url: str
+    ha_url: str
+    config_dir: Path
+    logs: dict[str, Path]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def webhook_url(self) -> str:
+        """Home Assistant's webhook."""
+        return self.ha_url + "/api/facebook_webhooks"
+
+    def sim(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the simulator's control API; the call must succeed."""
+        status, answer = http(method, self.sim_url + path, body)
+        assert 200 <= status < 300, (status, answer)
+        return answer
+
+    def sent(self, since: int = 0, psid: str | None = None) -> list[dict[str, Any]]:
+        """Accepted Send API calls (``?since=`` index, optionally for one person)."""
+        query = f"?since={since}" + (f"&psid={psid}" if psid else "")
+        return list(self.sim("GET", "/_sim/sent" + query)["data"])
+
+    def count_sent(self) -> int:
+        """How many sends so far (the ``since`` of the next step)."""
+        return int(self.sim("GET", "/_sim/sent?since=1000000000")["next"])
+
+    def user(self, psid: str, action: str, **body: Any) -> dict[str, Any]:
+        """A person acts (say, quick_reply, postback, react, delivered, read)."""
+        return dict(self.sim("POST", f"/_sim/users/{psid}/{action}", body))
+
+    def wait_sent(
+        self,
+        since: int,
+        match: Callable[[list[dict[str, Any]]], bool],
+        what: str,
+        timeout: float = 20.0,
+    ) -> list[dict[str, Any]]:
+        """Poll the sends after ``since`` until ``match`` accepts them."""
+        deadline = time.monotonic() + timeout
+        sent: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            self.check_alive()
+            sent = self.sent(since)
+            if match(sent):
+                return sent
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; sent: {sent}\n{self.log_tails()}")
+
+    def check_alive(self) -> None:
+        """Fail with the logs if a process died."""
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise AssertionError(f"{name} exited with {process.returncode}\n{self.log_tails()}")
+
+    def log_tails(self, lines: int = 40) -> str:
+        """The end of each process's output (for failure messages)."""
+        out = []
+        for name, path in self.logs.items():
+            text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+            out.append(f"--- {name} ---\n" + "\n".join(text.splitlines()[-lines:]))
+        return "\n".join(out)
+
+
+def texts(sent: list[dict[str, Any]]) -> list[str | None]:
+    """The text of each sent message (None for attachments and sender actions)."""
+    return [(s.get("message") or {}).get("text") for s in sent]
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> int | None:
+    """SIGTERM, then SIGKILL after ``timeout``; returns the exit code of a clean stop."""
+    if process.poll() is not None:
+        return process.returncode
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
+        return None
+
+
+@contextlib.contextmanager
+def running_stack(workdir: Path) -> Iterator[Stack]:
+    """The simulator and Home Assistant on free ports, ready; both stopped afterwards."""
+    ensure_requirements()
+    config_dir = copy_config(workdir / "config")
+    sim_port, ha_port = free_port(), free_port()
+    stack = Stack(
+        sim_url=f"http://127.0.0.1:{sim_port}",
+        ha_url=f"http://127.0.0.1:{ha_port}",
+        config_dir=config_dir,
+        logs={"simulator": workdir / "simulator.log", "hass": workdir / "hass.log"},
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+        "FB_HA_PORT": str(ha_port),
+        "FB_GRAPH_URL": stack.sim_url,
+    }
+    commands = {
+        "simulator": [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--port",
+            str(sim_port),
+            "--webhook-url",
+            stack.webhook_url,
+            "--verify-token",
+            SECRETS["fb_verify_token"],
+        ],
+        "hass": [sys.executable, "-m", "homeassistant", "-c", str(config_dir), "--skip-pip"],
+    }
+    try:
+        for name, command in commands.items():
+            with stack.logs[name].open("wb") as log:
+                stack.processes[name] = subprocess.Popen(  # noqa: S603 - our own commands
+                    command,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        _wait_ready(stack)
+        yield stack
+    finally:
+        for process in stack.processes.values():
+            stop(process)
+
+
+def _wait_ready(stack: Stack) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        stack.check_alive()
+        with contextlib.suppress(OSError):
+            state = stack.sim("GET", "/_sim/state")
+            verified = (state.get("verification") or {}).get("ok")
+            # The start-up automation greets Alice and Bob once Home Assistant has started.
+            greeted = {s["recipient_id"] for s in stack.sent()} >= {ALICE, BOB}
+            if verified and greeted:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"the sandbox did not come up in {START_TIMEOUT} s\n{stack.log_tails()}")

@@ -1,0 +1,137 @@
+"""`simulator.sandbox`: the camera entry seed, the frontend check, the readiness wait."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+import subprocess
+import sys
+
+import pytest
+
+from simulator import Simulator, sandbox
+from tests.simulator.helpers import VERIFY_TOKEN, Receiver
+
+
+def entries(config: Path) -> list[dict[str, object]]:
+    document = json.loads((config / ".storage" / "core.config_entries").read_text())
+    return list(document["data"]["entries"])
+
+
+def test_seed_creates_the_oldest_storage_format(tmp_path: Path) -> None:
+    assert sandbox.seed(tmp_path) == "created"
+    document = json.loads((tmp_path / ".storage" / "core.config_entries").read_text())
+    assert (document["version"], document["minor_version"]) == (1, 1)
+    assert document["key"] == "core.config_entries"
+    (entry,) = document["data"]["entries"]
+    assert entry["domain"] == "local_file"
+    assert entry["options"] == {
+        "name": "Front door",
+        "file_path": str(tmp_path.resolve() / "www" / "front_door.jpg"),
+    }
+    # Keys that later storage versions added are left to Home Assistant's migration.
+    assert not {"created_at", "modified_at", "discovery_keys", "subentries"} & set(entry)
+    assert sandbox.seed(tmp_path) == "unchanged"
+
+
+def test_seed_follows_a_moved_sandbox(tmp_path: Path) -> None:
+    first, moved = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    sandbox.seed(first)
+    # Home Assistant has since migrated the file and added its own entries.
+    document = json.loads((first / ".storage" / "core.config_entries").read_text())
+    document["minor_version"] = 5
+    document["data"]["entries"].append({"entry_id": "x", "domain": "backup", "options": {}})
+    (first / ".storage" / "core.config_entries").write_text(json.dumps(document))
+    first.rename(moved)
+    assert sandbox.seed(moved) == "updated"
+    camera, backup = entries(moved)
+    assert camera["options"] == {
+        "name": "Front door",
+        "file_path": str(moved.resolve() / "www" / "front_door.jpg"),
+    }
+    assert backup["domain"] == "backup"
+    assert sandbox.seed(moved) == "unchanged"
+
+
+def test_seed_leaves_foreign_storage_alone(tmp_path: Path) -> None:
+    storage = tmp_path / ".storage" / "core.config_entries"
+    storage.parent.mkdir()
+    original = json.dumps({"version": 1, "minor_version": 5, "data": {"entries": []}})
+    storage.write_text(original)
+    assert sandbox.seed(tmp_path) == "missing"
+    assert storage.read_text() == original
+    result = subprocess.run(  # noqa: S603 - our own module
+        [sys.executable, "-m", "simulator.sandbox", "seed", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "add a 'Local file' camera named Front door" in result.stderr
+
+
+def manifest_requirements(domain: str) -> list[str]:
+    from homeassistant import components
+
+    path = Path(components.__path__[0]) / domain / "manifest.json"
+    return list(json.loads(path.read_text())["requirements"])
+
+
+def test_missing_requirements(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    wanted = manifest_requirements("frontend") + manifest_requirements("camera")
+    assert any(r.startswith("home-assistant-frontend==") for r in wanted)
+    pinned = dict(r.split("==") for r in wanted)
+
+    monkeypatch.setattr(metadata, "version", lambda name: pinned[name])
+    assert sandbox.missing_requirements() == []
+
+    def missing(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", missing)
+    assert sandbox.missing_requirements() == wanted
+    monkeypatch.setattr(metadata, "version", lambda name: "0.0.1")  # installed, other version
+    assert sandbox.missing_requirements() == wanted
+    assert sandbox.missing_requirements(("http",)) == []  # no requirements at all
+
+
+def test_install_requirements(monkeypatch: pytest.MonkeyPatch) -> None:
+    commands: list[list[str]] = []
+    answers: list[int] = []
+
+    def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        return subprocess.CompletedProcess(command, answers.pop(0), "", "uv: no certificate")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    monkeypatch.setattr(sandbox, "missing_requirements", lambda: ["pkg==1"])
+    answers[:] = [2, 0]  # uv fails, pip works
+    assert sandbox.install_requirements() == ["pkg==1"]
+    assert [c[2] for c in commands] == ["uv", "pip"]
+    assert all(c[-1] == "pkg==1" for c in commands)
+    answers[:] = [2, 1]
+    with pytest.raises(RuntimeError, match="could not install pkg==1: uv: no certificate"):
+        sandbox.install_requirements()
+    monkeypatch.setattr(sandbox, "missing_requirements", list)
+    commands.clear()
+    assert sandbox.install_requirements() == []
+    assert commands == []
+
+
+async def test_wait(sim: Simulator, receiver: Receiver) -> None:
+    # Nothing verified yet: time runs out.
+    assert await asyncio.to_thread(sandbox.wait, sim.url, 0.3, []) == 1
+    # A process that is gone: said at once.
+    gone = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await gone.wait()
+    assert await asyncio.to_thread(sandbox.wait, sim.url, 30, [gone.pid]) == 3
+    # Verified: ready.
+    sim.webhook_url = receiver.url
+    await sim.verify_webhook(receiver.url, VERIFY_TOKEN)
+    assert await asyncio.to_thread(sandbox.wait, sim.url, 30, []) == 0
+    # Nobody listening at the URL counts as not verified.
+    assert sandbox.verification("http://127.0.0.1:9") is None

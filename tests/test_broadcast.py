@@ -1,0 +1,259 @@
+"""BROADCAST: the remembered audience, Meta's 300/s cap, closed windows, 613 back-off."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+import time
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
+
+from custom_components.facebook import audience as audience_module
+from custom_components.facebook.audience import Audience
+from custom_components.facebook.const import EVENT_BROADCAST_FINISHED
+from simulator import Simulator
+
+from .conftest import (
+    ALICE,
+    BOB,
+    PAGE_ID,
+    SetupFacebook,
+    hub_of,
+    page_config,
+    post_events,
+    restarted,
+    wait_until,
+)
+
+type ClientFactory = Callable[[], Awaitable[TestClient]]
+DAY_MS = 24 * 3600 * 1000
+
+
+def people(count: int, start: int = 5_000_000_000) -> list[str]:
+    return [str(start + i) for i in range(count)]
+
+
+async def broadcast(hass: HomeAssistant, message: str = "Storm warning", **data: Any) -> None:
+    call: dict[str, Any] = {"message": message, "target": ["BROADCAST"]}
+    if data:
+        call["data"] = data
+    await hass.services.async_call("notify", "facebook", call, blocking=True)
+
+
+async def write_in(
+    client: TestClient, sim: Simulator, psids: list[str], *, age_ms: int = 0, text: str = "hi"
+) -> None:
+    """People write to the page (their windows open `age_ms` ago), through the webhook."""
+    now = int(time.time() * 1000)
+    for psid in psids:
+        if psid not in sim.users:
+            sim.add_user(psid, name=f"User {psid}")
+    events = [sim.message_event(psid, text=text, timestamp=now - age_ms) for psid in psids]
+    for start in range(0, len(events), 1000):
+        status, _ = await post_events(client, sim, events[start : start + 1000])
+        assert status == 200
+
+
+@pytest.fixture
+async def client(
+    hass: HomeAssistant, setup_facebook: SetupFacebook, hass_client_no_auth: ClientFactory
+) -> TestClient:
+    await setup_facebook()
+    return await hass_client_no_auth()
+
+
+async def test_audience_is_built_from_webhook_traffic(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient
+) -> None:
+    strangers = people(3)
+    await write_in(client, simulator, strangers)
+    page = hub_of(hass).pages[0]
+    assert set(page.audience.people) == set(strangers)
+    events = async_capture_events(hass, EVENT_BROADCAST_FINISHED)
+    await broadcast(hass)
+    await hass.async_block_till_done()
+    assert sorted(m.recipient_id for m in simulator.sent) == sorted([ALICE, BOB, *strangers])
+    assert events[0].data == {"page_id": PAGE_ID, "sent": 5, "skipped": 0, "failed": 0, "queued": 0}
+
+
+async def test_several_hundred_at_the_rate_cap_with_closed_windows_skipped(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient
+) -> None:
+    open_people = people(400)
+    closed_people = people(40, start=6_000_000_000)
+    await write_in(client, simulator, open_people)
+    await write_in(client, simulator, closed_people, age_ms=2 * DAY_MS)
+    simulator.rate_cap = 300
+    simulator.latency = 0.05
+    events = async_capture_events(hass, EVENT_BROADCAST_FINISHED)
+    started = time.perf_counter()
+    await broadcast(hass)
+    elapsed = time.perf_counter() - started
+    await hass.async_block_till_done()
+    reached = Counter(m.recipient_id for m in simulator.sent)
+    assert simulator.count_errors(613) == 0
+    assert simulator.peak_rate(1.0) <= 300
+    assert set(reached) == {ALICE, BOB, *open_people}
+    assert set(reached.values()) == {1}  # everyone reached once
+    assert events[0].data == {
+        "page_id": PAGE_ID,
+        "sent": 402,
+        "skipped": 40,
+        "failed": 0,
+        "queued": 0,
+    }
+    print(f"\nBROADCAST 402 people: {402 / elapsed:.0f}/s, peak {simulator.peak_rate(1.0)} in 1 s")
+
+
+async def test_injected_613_mid_run_backs_off_and_completes(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient
+) -> None:
+    audience = people(300)
+    await write_in(client, simulator, audience)
+    simulator.latency = 0.01
+    task = asyncio.create_task(broadcast(hass))
+    await wait_until(lambda: len(simulator.sent) >= 60)
+    simulator.inject_error(613, count=25)
+    events = async_capture_events(hass, EVENT_BROADCAST_FINISHED)
+    await task
+    await hass.async_block_till_done()
+    reached = Counter(m.recipient_id for m in simulator.sent)
+    assert simulator.count_errors(613) == 25
+    assert set(reached) == {ALICE, BOB, *audience}
+    assert set(reached.values()) == {1}
+    assert events[0].data["failed"] == 0
+    assert events[0].data["sent"] == 302
+    page = hub_of(hass).pages[0]
+    assert (
+        page.limiter.calls.limit <= page.limiter.calls.max_limit
+    )  # it slowed down, then recovered
+
+
+async def test_tagged_broadcast_reaches_closed_windows(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient
+) -> None:
+    closed = people(5)
+    await write_in(client, simulator, closed, age_ms=2 * DAY_MS)
+    events = async_capture_events(hass, EVENT_BROADCAST_FINISHED)
+    await broadcast(hass, tag="HUMAN_AGENT")
+    await hass.async_block_till_done()
+    assert {m.recipient_id for m in simulator.sent} == {ALICE, BOB, *closed}
+    assert all(m.tag == "HUMAN_AGENT" for m in simulator.sent)
+    assert events[0].data == {"page_id": PAGE_ID, "sent": 7, "skipped": 0, "failed": 0, "queued": 0}
+
+
+async def test_one_failure_never_stops_the_rest(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    audience = people(10)
+    await write_in(client, simulator, audience)
+    simulator.users[audience[3]].blocked = True
+    events = async_capture_events(hass, EVENT_BROADCAST_FINISHED)
+    await broadcast(hass)
+    await hass.async_block_till_done()
+    assert events[0].data == {
+        "page_id": PAGE_ID,
+        "sent": 11,
+        "skipped": 0,
+        "failed": 1,
+        "queued": 0,
+    }
+    assert f"BROADCAST to {audience[3]} failed: (#551)" in caplog.text
+
+
+async def test_broadcast_that_reaches_nobody_raises(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient
+) -> None:
+    simulator.users[ALICE].blocked = True
+    simulator.users[BOB].blocked = True
+    with pytest.raises(HomeAssistantError, match="BROADCAST reached nobody"):
+        await broadcast(hass)
+
+
+async def test_a_second_broadcast_waits_for_the_first(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient
+) -> None:
+    await write_in(client, simulator, people(30))
+    simulator.latency = 0.01
+    await asyncio.gather(broadcast(hass, "first"), broadcast(hass, "second"))
+    order = [m.message["text"] for m in simulator.sent]
+    assert order == ["first"] * 32 + ["second"] * 32
+
+
+async def test_broadcast_with_media_uploads_once(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient, tmp_path: Any
+) -> None:
+    picture = tmp_path / "storm.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    await broadcast(hass, "Storm", image=str(picture))
+    uploads = [r for r in simulator.requests if r.path.endswith("/message_attachments")]
+    assert len(uploads) == 1
+    assert len(simulator.sent) == 4  # text + image for Alice and Bob
+
+
+async def test_audience_survives_a_restart(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient, hass_storage: dict[str, Any]
+) -> None:
+    audience = people(4)
+    await write_in(client, simulator, audience)
+    await write_in(client, simulator, people(2, start=7_000_000_000), age_ms=3 * DAY_MS)
+    async with restarted(hass) as new_hass:
+        stored = hass_storage["facebook.audience.facebook"]["data"]["people"]
+        assert set(stored) == {*audience, *people(2, start=7_000_000_000)}
+        assert await async_setup_component(new_hass, "notify", {"notify": [page_config(simulator)]})
+        await new_hass.async_block_till_done(wait_background_tasks=True)
+        simulator.clear()
+        events = async_capture_events(new_hass, EVENT_BROADCAST_FINISHED)
+        await new_hass.services.async_call(
+            "notify",
+            "facebook",
+            {"message": "after restart", "target": ["broadcast"]},
+            blocking=True,
+        )
+        await new_hass.async_block_till_done()
+        assert {m.recipient_id for m in simulator.sent} == {ALICE, BOB, *audience}
+        assert events[0].data == {
+            "page_id": PAGE_ID,
+            "sent": 6,
+            "skipped": 2,
+            "failed": 0,
+            "queued": 0,
+        }
+
+
+async def test_audience_store_is_bounded_and_tolerates_damage(
+    hass: HomeAssistant, hass_storage: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hass_storage["facebook.audience.x"] = {
+        "version": 1,
+        "data": {
+            "people": {
+                "1": {"last": 10.0, "warned": 10.0},
+                "2": "bad",
+                3: {"last": 1},
+                "4": {"last": "x"},
+            }
+        },
+    }
+    store = Audience(hass, "x")
+    await store.async_load()
+    assert store.people == {"1": {"last": 10.0, "warned": 10.0}}
+    monkeypatch.setattr(audience_module, "MAX_PEOPLE", 20)
+    now = dt_util.utcnow()
+    for i in range(25):
+        store.record(str(100 + i), now)
+    assert len(store.people) <= 20
+    assert "1" not in store.people  # the longest-silent went first
+    hass_storage["facebook.audience.y"] = {"version": 1, "data": ["not", "a", "dict"]}
+    other = Audience(hass, "y")
+    await other.async_load()
+    assert other.people == {}

@@ -1,0 +1,324 @@
+"""Reliability: the fault matrix, the durable outbox, restarts, TTL and window expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+import time
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
+
+from custom_components.facebook import outbox as outbox_module
+from custom_components.facebook.const import EVENT_MESSAGE_SENT, EVENT_SEND_FAILED
+from custom_components.facebook.outbox import Entry, Outbox
+from simulator import Simulator
+
+from .conftest import (
+    ALICE,
+    BOB,
+    PAGE_ID,
+    SetupFacebook,
+    hub_of,
+    page_config,
+    post_events,
+    restarted,
+    wait_until,
+)
+
+type ClientFactory = Callable[[], Awaitable[TestClient]]
+
+# (name, how to inject it, whether Meta had accepted the message before the fault)
+FAULTS: list[tuple[str, Callable[..., Any], bool]] = [
+    ("HTTP 500", lambda sim, n: sim.inject_http_status(500, count=n), False),
+    ("HTTP 503", lambda sim, n: sim.inject_http_status(503, count=n), False),
+    ("connection reset", lambda sim, n: sim.inject_disconnect(count=n), False),
+    (
+        "answer lost (reset after accept)",
+        lambda sim, n: sim.inject_disconnect(count=n, after_accept=True),
+        True,
+    ),
+    ("timeout (slow answer)", lambda sim, n: sim.inject_delay(1.5, count=n), True),
+    *[
+        (
+            f"code {code}",
+            lambda sim, n, code=code: sim.inject_error(code, count=n, is_transient=True),
+            False,
+        )
+        for code in (1, 2, 4, 17, 32, 613, 80006, 1200)
+    ],
+]
+
+
+async def notify(hass: HomeAssistant, message: str, target: str = "alice") -> None:
+    await hass.services.async_call(
+        "notify", "facebook", {"message": message, "target": [target]}, blocking=True
+    )
+
+
+def texts_to(sim: Simulator, psid: str) -> list[str]:
+    return [m.message["text"] for m in sim.messages_to(psid)]
+
+
+def report(fault: str, length: str, happened: str, delivered: list[str], expected: int) -> None:
+    """A row of the fault matrix (shown with `pytest -s`)."""
+    duplicates = len(delivered) - expected
+    print(f"\nFAULT-MATRIX | {fault} | {length} | {happened} | {len(delivered)} | {duplicates}")
+
+
+def without_repeats(texts: list[str]) -> list[str]:
+    out: list[str] = []
+    for text in texts:
+        if not out or out[-1] != text:
+            out.append(text)
+    return out
+
+
+@pytest.mark.parametrize(("name", "inject", "accepted"), FAULTS, ids=[f[0] for f in FAULTS])
+async def test_one_failed_call_is_retried_in_call(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    name: str,
+    inject: Callable[..., Any],
+    accepted: bool,
+) -> None:
+    page = await setup_facebook()
+    page.client.request_timeout = 0.5
+    inject(simulator, 1)
+    await notify(hass, "one")
+    delivered = texts_to(simulator, ALICE)
+    assert len(page.outbox) == 0
+    if accepted:
+        assert delivered in (["one"], ["one", "one"])  # at least once: the answer was lost
+    else:
+        assert delivered == ["one"]  # exactly once
+    report(name, "1 call", "retried in the call", delivered, 1)
+
+
+@pytest.mark.parametrize(("name", "inject", "accepted"), FAULTS, ids=[f[0] for f in FAULTS])
+async def test_long_outage_goes_to_the_outbox_and_is_delivered_in_order(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    inject: Callable[..., Any],
+    accepted: bool,
+) -> None:
+    page = await setup_facebook()
+    page.client.request_timeout = 0.5
+    inject(simulator, None)  # until further notice
+    for text in ("first", "second", "third"):
+        await notify(hass, text)  # succeeds: the message is kept
+    assert "waits in the outbox" in caplog.text
+    assert len(page.outbox) == 3
+    simulator.faults.clear()  # Meta is back
+    await wait_until(lambda: len(page.outbox) == 0)
+    delivered = texts_to(simulator, ALICE)
+    assert without_repeats(delivered) == ["first", "second", "third"]
+    if not accepted:
+        assert delivered == ["first", "second", "third"]  # exactly once
+    report(name, "long outage", "kept in the outbox, delivered in order", delivered, 3)
+
+
+async def test_outbox_fires_message_sent_when_it_delivers(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    page = await setup_facebook()
+    sent = async_capture_events(hass, EVENT_MESSAGE_SENT)
+    simulator.inject_http_status(503, count=None)
+    await notify(hass, "later")
+    assert sent == []
+    simulator.faults.clear()
+    await wait_until(lambda: len(page.outbox) == 0)
+    await hass.async_block_till_done()
+    assert [(e.data["target"], e.data["recipient_id"], e.data["page_id"]) for e in sent] == [
+        ("alice", ALICE, PAGE_ID)
+    ]
+
+
+async def test_other_people_are_not_held_up(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    page = await setup_facebook()
+    simulator.inject_http_status(503, count=4)  # exactly Alice's in-call attempts
+    await notify(hass, "for alice")
+    await notify(hass, "for bob", "bob")
+    assert texts_to(simulator, BOB) == ["for bob"]
+    await wait_until(lambda: len(page.outbox) == 0)
+    assert texts_to(simulator, ALICE) == ["for alice"]
+
+
+async def test_outage_across_a_restart(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_storage: dict[str, Any],
+) -> None:
+    await setup_facebook()
+    simulator.inject_http_status(503, count=None)
+    await notify(hass, "before restart 1")
+    await notify(hass, "before restart 2", "bob")
+    async with restarted(hass) as new_hass:
+        stored = hass_storage["facebook.outbox.facebook"]["data"]["entries"]
+        assert [e["parts"][0]["message"]["text"] for e in stored] == [
+            "before restart 1",
+            "before restart 2",
+        ]
+        simulator.faults.clear()
+        assert await async_setup_component(new_hass, "notify", {"notify": [page_config(simulator)]})
+        await new_hass.async_block_till_done()
+        page = hub_of(new_hass).pages[0]
+        await wait_until(lambda: len(page.outbox) == 0)
+        assert texts_to(simulator, ALICE) == ["before restart 1"]
+        assert texts_to(simulator, BOB) == ["before restart 2"]
+        await wait_until(lambda: not hass_storage["facebook.outbox.facebook"]["data"]["entries"])
+        assert hass_storage["facebook.outbox.facebook"]["data"]["entries"] == []
+
+
+async def test_time_to_live_ends_with_send_failed(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    page = await setup_facebook(outbox_ttl={"seconds": 1})
+    failed = async_capture_events(hass, EVENT_SEND_FAILED)
+    simulator.inject_http_status(503, count=None)
+    await notify(hass, "too late")
+    await wait_until(lambda: bool(failed), seconds=5)
+    assert failed[0].data["target"] == "alice"
+    assert failed[0].data["reason"] == "expired"
+    assert failed[0].data["page_id"] == PAGE_ID
+    assert "(HTTP 503)" in failed[0].data["last_error"]
+    assert len(page.outbox) == 0
+    assert simulator.sent == []
+
+
+async def test_window_closing_ends_with_send_failed(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_client_no_auth: ClientFactory,
+) -> None:
+    page = await setup_facebook()
+    client = await hass_client_no_auth()
+    almost_a_day = 24 * 3600 * 1000 - 1000
+    event = simulator.message_event(
+        ALICE, text="hi", timestamp=int(time.time() * 1000) - almost_a_day
+    )
+    assert (await post_events(client, simulator, [event]))[0] == 200
+    failed = async_capture_events(hass, EVENT_SEND_FAILED)
+    simulator.inject_http_status(503, count=None)
+    await notify(hass, "window closes")
+    await wait_until(lambda: bool(failed), seconds=5)
+    assert failed[0].data["reason"] == "window_closed"
+    assert len(page.outbox) == 0
+
+
+async def test_tagged_messages_outlive_the_24_hour_window(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    page = await setup_facebook(tag="HUMAN_AGENT")
+    page.audience.record(ALICE, dt_util.utcnow() - timedelta(days=2))  # known closed
+    simulator.inject_http_status(503, count=4)
+    await notify(hass, "tagged")
+    await wait_until(lambda: len(page.outbox) == 0)
+    assert texts_to(simulator, ALICE) == ["tagged"]
+
+
+async def test_permanent_error_on_retry_gives_up(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    page = await setup_facebook()
+    failed = async_capture_events(hass, EVENT_SEND_FAILED)
+    simulator.inject_http_status(503, count=4)
+    simulator.users[ALICE].blocked = True
+    await notify(hass, "blocked later")
+    await wait_until(lambda: bool(failed))
+    assert "(#551)" in failed[0].data["reason"]
+    assert len(page.outbox) == 0
+
+
+async def test_permanent_errors_are_never_queued(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    page = await setup_facebook()
+    simulator.inject_error(
+        100, subcode=2018001, message="(#100) No matching user found", count=None
+    )
+    with pytest.raises(HomeAssistantError):
+        await notify(hass, "never kept")
+    assert len(page.outbox) == 0
+
+
+async def test_outbox_is_bounded_with_a_clear_error(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(outbox_module, "MAX_MESSAGES", 2)
+    await setup_facebook()
+    simulator.inject_http_status(503, count=None)
+    await notify(hass, "1")
+    await notify(hass, "2")
+    with pytest.raises(HomeAssistantError) as err:
+        await notify(hass, "3")
+    assert "not kept for later: the outbox holds 2 messages (the cap is 2)" in str(err.value)
+
+
+async def test_file_bytes_are_bounded_and_survive_storage(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    picture = tmp_path / "p.png"
+    picture.write_bytes(b"\x89PNG" + b"1" * 100)
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    monkeypatch.setattr(outbox_module, "MAX_FILE_BYTES", 150)
+    page = await setup_facebook()
+    simulator.inject_http_status(503, count=None)
+    await hass.services.async_call(
+        "notify",
+        "facebook",
+        {"message": "", "target": ["alice"], "data": {"image": str(picture)}},
+        blocking=True,
+    )
+    entry = page.outbox.entries[0]
+    assert Entry.from_json(entry.to_json()).parts[0].upload == entry.parts[0].upload
+    with pytest.raises(HomeAssistantError, match="25 MB of files"):
+        await hass.services.async_call(
+            "notify",
+            "facebook",
+            {"message": "", "target": ["bob"], "data": {"image": str(picture)}},
+            blocking=True,
+        )
+    simulator.faults.clear()
+    await wait_until(lambda: len(page.outbox) == 0)
+    (sent,) = simulator.messages_to(ALICE)
+    assert sent.files["filedata"].data == picture.read_bytes()
+
+
+async def test_damaged_storage_is_tolerated(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    hass_storage: dict[str, Any],
+    setup_facebook: SetupFacebook,
+) -> None:
+    hass_storage["facebook.outbox.facebook"] = {
+        "version": 1,
+        "data": {"entries": [{"id": 1}, "junk", {"id": 2, "target": {}, "created": "x"}]},
+    }
+    page = await setup_facebook()
+    assert len(page.outbox) == 0
+    outbox = Outbox(page, page.outbox.ttl)
+    hass_storage["facebook.outbox.facebook"] = {"version": 1, "data": ["not", "a", "dict"]}
+    await outbox.async_load()
+    assert outbox.entries == []

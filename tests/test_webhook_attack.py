@@ -1,0 +1,441 @@
+"""The webhook under attack: generated and hand-made hostile bodies, signatures, memory."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+import gc
+import hashlib
+import hmac
+import json
+import logging
+import tracemalloc
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from homeassistant.core import HomeAssistant, callback
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+import pytest
+
+from custom_components.facebook import log_filter
+from custom_components.facebook.const import (
+    EVENT_DELIVERY,
+    EVENT_MESSAGE,
+    EVENT_REACTION,
+    EVENT_READ,
+    SEEN_EVENTS_MAX,
+    WEBHOOK_PATH,
+)
+from custom_components.facebook.log_filter import REDACTED, SecretFilter
+from simulator import Simulator
+
+from .conftest import ALICE, APP_SECRET, BOB, PAGE_ID, SetupFacebook, hub_of, sign
+
+type ClientFactory = Callable[[], Awaitable[TestClient]]
+GENERATED_BODIES = 10_000
+
+# Small values keep generation fast enough for 10,000 bodies; hostile sizes are hand-made below.
+leaves = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
+)
+json_values = st.recursive(
+    leaves,
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    max_leaves=6,
+)
+psids = st.sampled_from([ALICE, BOB, "1", "", "x" * 200, "-5"]) | st.integers() | json_values
+event_parts = st.fixed_dictionaries(
+    {},
+    optional={
+        "sender": st.fixed_dictionaries({}, optional={"id": psids}) | json_values,
+        "recipient": st.just({"id": PAGE_ID}) | json_values,
+        "timestamp": st.integers() | json_values,
+        "message": st.fixed_dictionaries(
+            {},
+            optional={
+                "mid": st.text(max_size=20) | json_values,
+                "text": st.text(max_size=100) | json_values,
+                "quick_reply": st.fixed_dictionaries({}, optional={"payload": json_values})
+                | json_values,
+                "attachments": st.lists(json_values, max_size=3) | json_values,
+                "is_echo": st.booleans() | json_values,
+            },
+        )
+        | json_values,
+        "postback": st.fixed_dictionaries(
+            {}, optional={"title": json_values, "payload": json_values, "mid": json_values}
+        ),
+        "delivery": st.fixed_dictionaries(
+            {}, optional={"mids": json_values, "watermark": json_values}
+        ),
+        "read": st.fixed_dictionaries({}, optional={"watermark": json_values}),
+        "reaction": st.fixed_dictionaries(
+            {}, optional={"mid": json_values, "emoji": json_values, "action": json_values}
+        ),
+    },
+)
+page_bodies = st.fixed_dictionaries(
+    {"object": st.sampled_from(["page", "page", "instagram"]) | json_values},
+    optional={
+        "entry": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "id": st.just(PAGE_ID) | json_values,
+                    "time": json_values,
+                    "messaging": st.lists(event_parts, max_size=4) | json_values,
+                },
+            ),
+            max_size=3,
+        )
+        | json_values
+    },
+)
+# Mostly well-formed envelopes from allowed people, with perturbed fields: the paths that fire.
+near_valid = st.builds(
+    lambda events: {"object": "page", "entry": [{"id": PAGE_ID, "time": 1, "messaging": events}]},
+    st.lists(
+        st.builds(
+            lambda sender, kind, body, ts: {
+                "sender": {"id": sender},
+                "recipient": {"id": PAGE_ID},
+                "timestamp": ts,
+                kind: body,
+            },
+            st.sampled_from([ALICE, BOB]),
+            st.sampled_from(["message", "postback", "delivery", "read", "reaction"]),
+            st.dictionaries(
+                st.sampled_from(
+                    [
+                        "mid",
+                        "text",
+                        "title",
+                        "payload",
+                        "quick_reply",
+                        "attachments",
+                        "mids",
+                        "watermark",
+                        "emoji",
+                        "action",
+                        "reaction",
+                        "is_echo",
+                    ]
+                ),
+                json_values,
+                max_size=5,
+            ),
+            st.integers(min_value=0, max_value=2**41),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+)
+raw_bodies = st.one_of(
+    near_valid.map(lambda v: json.dumps(v).encode()),
+    st.binary(max_size=300),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    page_bodies.map(lambda v: json.dumps(v).encode()),
+    page_bodies.map(lambda v: json.dumps(v, ensure_ascii=False).encode()),
+)
+
+
+@pytest.fixture
+async def client(
+    hass: HomeAssistant, setup_facebook: SetupFacebook, hass_client_no_auth: ClientFactory
+) -> TestClient:
+    await setup_facebook()
+    return await hass_client_no_auth()
+
+
+@pytest.fixture
+def fired(hass: HomeAssistant) -> list[str]:
+    events: list[str] = []
+    for name in (EVENT_MESSAGE, EVENT_DELIVERY, EVENT_READ, EVENT_REACTION):
+        hass.bus.async_listen(name, callback(lambda event: events.append(event.event_type)))
+    return events
+
+
+def generated(count: int) -> list[bytes]:
+    """`count` bodies generated by hypothesis (collected, then posted by the async test)."""
+    bodies: list[bytes] = []
+
+    @settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(raw_bodies)
+    def collect(body: bytes) -> None:
+        bodies.append(body)
+
+    collect()
+    return bodies
+
+
+def bad_signature(body: bytes, kind: int) -> dict[str, str]:
+    if kind == 0:
+        return {"Content-Type": "application/json"}  # missing
+    if kind == 1:
+        return sign(body, "another-apps-secret")
+    if kind == 2:
+        good = sign(body)["X-Hub-Signature-256"]
+        return {"X-Hub-Signature-256": good[:-2] + ("00" if not good.endswith("00") else "11")}
+    return {
+        "X-Hub-Signature": "sha1=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha1).hexdigest()
+    }
+
+
+async def test_ten_thousand_generated_bodies_never_500_and_never_fire_unsigned(
+    hass: HomeAssistant, client: TestClient, fired: list[str]
+) -> None:
+    bodies = generated(GENERATED_BODIES)
+    assert len(bodies) == GENERATED_BODIES
+    statuses: dict[int, int] = {}
+    signed_events = 0
+    for index, body in enumerate(bodies):
+        before = len(fired)
+        signed = index % 2 == 0
+        headers = sign(body) if signed else bad_signature(body, index % 8 // 2)
+        response = await client.post(WEBHOOK_PATH, data=body, headers=headers)
+        statuses[response.status] = statuses.get(response.status, 0) + 1
+        assert response.status in (200, 400, 403), (response.status, body[:200])
+        if signed:
+            signed_events += len(fired) - before
+        else:
+            assert response.status == 403
+            assert len(fired) == before, body[:200]
+    print(f"\n{GENERATED_BODIES} generated bodies: answers {statuses}; events {signed_events}")
+    assert statuses.get(200, 0) > 0 and statuses.get(400, 0) > 0
+
+
+NASTIES: list[tuple[str, bytes]] = [
+    ("deep array nesting", b"[" * 200_000 + b"]" * 200_000),
+    ("deep object nesting", b'{"a":' * 50_000 + b"1" + b"}" * 50_000),
+    (
+        "deep nesting inside a message",
+        json.dumps(
+            {
+                "object": "page",
+                "entry": [
+                    {"id": PAGE_ID, "messaging": [{"sender": {"id": ALICE}, "message": "X"}]}
+                ],
+            }
+        )
+        .replace('"X"', '{"a":' * 3000 + "1" + "}" * 3000)
+        .encode(),
+    ),
+    (
+        "1 MB text",
+        json.dumps(
+            {
+                "object": "page",
+                "entry": [
+                    {
+                        "id": PAGE_ID,
+                        "messaging": [
+                            {
+                                "sender": {"id": ALICE},
+                                "timestamp": 1,
+                                "message": {"mid": "m_big", "text": "x" * 1_000_000},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ).encode(),
+    ),
+    (
+        "1 MB sender id",
+        json.dumps(
+            {
+                "object": "page",
+                "entry": [
+                    {
+                        "id": PAGE_ID,
+                        "messaging": [
+                            {"sender": {"id": "1" * 1_000_000}, "message": {"text": "x"}}
+                        ],
+                    }
+                ],
+            }
+        ).encode(),
+    ),
+    ("1 MB key", json.dumps({"object": "page", "k" * 1_000_000: 1}).encode()),
+    ("invalid UTF-8", b'{"object":"page","entry":[{"id":"\xff\xfe","messaging":[]}]}'),
+    (
+        "lone surrogate escape",
+        b'{"object":"page","entry":[{"id":"1000000000000001","messaging":[{"sender":{"id":"6543210987654321"},"timestamp":3,"message":{"mid":"m_sur","text":"\\ud800"}}]}]}',
+    ),
+    (
+        "duplicate keys",
+        b'{"object":"instagram","object":"page","entry":[],"entry":[{"id":"1000000000000001","messaging":[{"sender":{"id":"1"},"sender":{"id":"6543210987654321"},"timestamp":4,"message":{"mid":"m_dup","text":"dup"}}]}]}',
+    ),
+    (
+        "huge number",
+        b'{"object":"page","entry":[{"id":1e999,"time":' + b"9" * 5000 + b',"messaging":[]}]}',
+    ),
+    ("NaN and Infinity", b'{"object":"page","entry":[{"id":NaN,"time":Infinity}]}'),
+    ("not an object", b'"page"'),
+    ("empty body", b""),
+    ("null bytes", b"\x00" * 1000),
+    ("a million entries", json.dumps({"object": "page", "entry": [1] * 1_000_000}).encode()),
+]
+
+
+@pytest.mark.parametrize(("name", "body"), NASTIES, ids=[n for n, _ in NASTIES])
+async def test_hand_made_nasties(
+    hass: HomeAssistant, client: TestClient, fired: list[str], name: str, body: bytes
+) -> None:
+    response = await client.post(WEBHOOK_PATH, data=body, headers=sign(body))
+    assert response.status in (200, 400), name
+    unsigned = await client.post(WEBHOOK_PATH, data=body)
+    assert unsigned.status == 403
+    assert set(fired) <= {EVENT_MESSAGE}
+    if name == "1 MB text":
+        assert fired == [EVENT_MESSAGE]
+    if name == "duplicate keys":  # the last key wins, as for any JSON reader here
+        assert fired == [EVENT_MESSAGE]
+
+
+async def test_extra_and_duplicate_signature_headers(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient, fired: list[str]
+) -> None:
+    body, headers = simulator.build_webhook([simulator.message_event(ALICE, text="sig")])
+    good = headers["X-Hub-Signature-256"]
+    response = await client.post(
+        WEBHOOK_PATH, data=body, headers={**headers, "X-Extra-Signature": "sha256=00"}
+    )
+    assert response.status == 200  # an extra, unrelated header changes nothing
+    response = await client.post(
+        WEBHOOK_PATH,
+        data=body,
+        headers=[("X-Hub-Signature-256", "sha256=" + "0" * 64), ("X-Hub-Signature-256", good)],
+    )
+    assert response.status == 403  # only the first one counts: a forged one in front fails
+    response = await client.post(
+        WEBHOOK_PATH,
+        data=body,
+        headers={"X-Hub-Signature-256": good.upper().replace("SHA256=", "sha256=")},
+    )
+    assert response.status == 200  # hex digits in either case
+    assert fired == [EVENT_MESSAGE]  # and the replays fired nothing more
+
+
+async def test_replayed_signed_bodies_fire_once(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient, fired: list[str]
+) -> None:
+    body, headers = simulator.build_webhook([simulator.message_event(ALICE, text="replay")])
+    for _ in range(50):
+        response = await client.post(WEBHOOK_PATH, data=body, headers=headers)
+        assert response.status == 200
+    assert fired == [EVENT_MESSAGE]
+
+
+async def test_failed_signatures_are_counted_and_logged_rate_limited(
+    hass: HomeAssistant, client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    for _ in range(25):
+        response = await client.post(
+            WEBHOOK_PATH, data=b"{}", headers={"X-Hub-Signature-256": "sha256=00"}
+        )
+        assert response.status == 403
+    warnings = [
+        r for r in caplog.records if "Rejected" in r.getMessage() and r.levelno == logging.WARNING
+    ]
+    assert len(warnings) == 1  # one warning per minute, not one per request
+    assert "127.0.0.1" in warnings[0].getMessage()
+    assert "Rejected 1 webhook request(s)" in warnings[0].getMessage()
+
+
+async def test_memory_stays_flat_under_unique_events(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient
+) -> None:
+    """Redelivery memory is bounded: past its cap, more unique events cost no more memory.
+
+    Everything is traced from the start, so objects freed while measuring count too."""
+    fired = 0
+
+    @callback
+    def count(_event: Any) -> None:
+        nonlocal fired
+        fired += 1
+
+    hass.bus.async_listen(EVENT_MESSAGE, count)
+
+    async def post_unique(start: int, total: int) -> None:
+        for batch in range(start, start + total, 1000):
+            events = [
+                simulator.message_event(
+                    ALICE, text="m", mid=f"m_{i}", timestamp=1_700_000_000_000 + i
+                )
+                for i in range(batch, batch + 1000)
+            ]
+            body, headers = simulator.build_webhook(events)
+            response = await client.post(WEBHOOK_PATH, data=body, headers=headers)
+            assert response.status == 200
+
+    tracemalloc.start()
+    try:
+        await post_unique(0, SEEN_EVENTS_MAX + 2000)  # fill the memory past its cap
+        gc.collect()
+        before, _ = tracemalloc.get_traced_memory()
+        await post_unique(SEEN_EVENTS_MAX + 2000, 40_000)
+        gc.collect()
+        after, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    growth = after - before
+    print(
+        f"\n40,000 more unique events: traced {before / 1e6:.2f} -> {after / 1e6:.2f} MB "
+        f"(growth {growth / 1e3:.0f} kB, peak {peak / 1e6:.2f} MB)"
+    )
+    assert fired == SEEN_EVENTS_MAX + 2000 + 40_000
+    assert len(hub_of(hass).seen) == SEEN_EVENTS_MAX
+    # Remembering every mid would cost over 4 MB more here; what remains is the test client's
+    # own bookkeeping and one resize of the bounded set's table (both measured: about 1.4 MB).
+    assert growth < 2_500_000
+
+
+def test_log_filter_scrubs_secrets_from_messages_and_tracebacks() -> None:
+    scrubber = SecretFilter()
+    scrubber.secrets = frozenset({"sekrit-token-123"})
+    logger = logging.getLogger("test.scrub")
+    logger.propagate = False
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    handler.addFilter(scrubber)
+    logger.addHandler(handler)
+    try:
+        logger.warning("calling %s with %s", "https://x/?access_token=sekrit-token-123", 5)
+        try:
+            raise ValueError("bad token sekrit-token-123")
+        except ValueError:
+            logger.exception("failed")
+        logger.warning("nothing secret here")
+    finally:
+        logger.removeHandler(handler)
+    assert records[0].getMessage() == f"calling https://x/?access_token={REDACTED} with 5"
+    assert "sekrit-token-123" not in (records[1].exc_text or "")
+    assert REDACTED in (records[1].exc_text or "")
+    assert records[1].exc_info is None
+    assert records[2].getMessage() == "nothing secret here"
+    empty = SecretFilter()
+    assert empty.filter(records[2])
+
+
+def test_protect_ignores_tiny_secrets() -> None:
+    before = log_filter.SECRET_FILTER.secrets
+    log_filter.protect("abc", None, "long-enough-secret")
+    try:
+        assert "abc" not in log_filter.SECRET_FILTER.secrets
+        assert "long-enough-secret" in log_filter.SECRET_FILTER.secrets
+    finally:
+        log_filter.unprotect("long-enough-secret")
+    assert log_filter.SECRET_FILTER.secrets == before
