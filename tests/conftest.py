@@ -167,6 +167,7 @@ def page_config(sim: Simulator, **overrides: Any) -> dict[str, Any]:
 
 
 type SetupFacebook = Callable[..., Awaitable[MessengerPage]]
+type ClientFactory = Callable[[], Awaitable[TestClient]]
 
 
 @pytest.fixture
@@ -181,6 +182,15 @@ def setup_facebook(hass: HomeAssistant, simulator: Simulator) -> SetupFacebook:
         return hub.pages[-1]
 
     return setup
+
+
+@pytest.fixture
+async def client(
+    hass: HomeAssistant, setup_facebook: SetupFacebook, hass_client_no_auth: ClientFactory
+) -> TestClient:
+    """The default page set up, and an unauthenticated client for its webhook."""
+    await setup_facebook()
+    return await hass_client_no_auth()
 
 
 def hub_of(hass: HomeAssistant) -> FacebookHub:

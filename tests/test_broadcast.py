@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
 import time
 from typing import Any
 
@@ -25,7 +24,6 @@ from .conftest import (
     ALICE,
     BOB,
     PAGE_ID,
-    SetupFacebook,
     hub_of,
     page_config,
     post_events,
@@ -33,7 +31,6 @@ from .conftest import (
     wait_until,
 )
 
-type ClientFactory = Callable[[], Awaitable[TestClient]]
 DAY_MS = 24 * 3600 * 1000
 
 
@@ -60,14 +57,6 @@ async def write_in(
     for start in range(0, len(events), 1000):
         status, _ = await post_events(client, sim, events[start : start + 1000])
         assert status == 200
-
-
-@pytest.fixture
-async def client(
-    hass: HomeAssistant, setup_facebook: SetupFacebook, hass_client_no_auth: ClientFactory
-) -> TestClient:
-    await setup_facebook()
-    return await hass_client_no_auth()
 
 
 async def test_audience_is_built_from_webhook_traffic(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 import time
 from typing import Any
 
-from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
@@ -24,6 +23,7 @@ from .conftest import (
     ALICE,
     BOB,
     PAGE_ID,
+    ClientFactory,
     SetupFacebook,
     hub_of,
     page_config,
@@ -31,8 +31,6 @@ from .conftest import (
     restarted,
     wait_until,
 )
-
-type ClientFactory = Callable[[], Awaitable[TestClient]]
 
 # (name, how to inject it, whether Meta had accepted the message before the fault)
 FAULTS: list[tuple[str, Callable[..., Any], bool]] = [

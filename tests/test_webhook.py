@@ -4,7 +4,6 @@ and signed by the simulator exactly as Meta sends them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 import json
 import time
 from typing import Any
@@ -35,22 +34,13 @@ from .conftest import (
     PAGE_ID,
     TOKEN,
     VERIFY_TOKEN,
+    ClientFactory,
     SetupFacebook,
     hub_of,
     page_config,
     post_events as post,
     sign,
 )
-
-type ClientFactory = Callable[[], Awaitable[TestClient]]
-
-
-@pytest.fixture
-async def client(
-    hass: HomeAssistant, setup_facebook: SetupFacebook, hass_client_no_auth: ClientFactory
-) -> TestClient:
-    await setup_facebook()
-    return await hass_client_no_auth()
 
 
 def capture(hass: HomeAssistant) -> dict[str, list[Event]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import gc
 import hashlib
 import hmac
@@ -28,9 +27,8 @@ from custom_components.facebook.const import (
 from custom_components.facebook.log_filter import REDACTED, SecretFilter
 from simulator import Simulator
 
-from .conftest import ALICE, APP_SECRET, BOB, PAGE_ID, SetupFacebook, hub_of, sign
+from .conftest import ALICE, APP_SECRET, BOB, PAGE_ID, hub_of, sign
 
-type ClientFactory = Callable[[], Awaitable[TestClient]]
 GENERATED_BODIES = 10_000
 
 # Small values keep generation fast enough for 10,000 bodies; hostile sizes are hand-made below.
@@ -137,14 +135,6 @@ raw_bodies = st.one_of(
     page_bodies.map(lambda v: json.dumps(v).encode()),
     page_bodies.map(lambda v: json.dumps(v, ensure_ascii=False).encode()),
 )
-
-
-@pytest.fixture
-async def client(
-    hass: HomeAssistant, setup_facebook: SetupFacebook, hass_client_no_auth: ClientFactory
-) -> TestClient:
-    await setup_facebook()
-    return await hass_client_no_auth()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp.test_utils import TestClient
@@ -25,22 +24,13 @@ from .conftest import (
     BOB,
     CAROL,
     PAGE_ID,
+    ClientFactory,
     SetupFacebook,
     hub_of,
     page_config,
     post_events,
     restarted,
 )
-
-type ClientFactory = Callable[[], Awaitable[TestClient]]
-
-
-@pytest.fixture
-async def client(
-    hass: HomeAssistant, setup_facebook: SetupFacebook, hass_client_no_auth: ClientFactory
-) -> TestClient:
-    await setup_facebook()
-    return await hass_client_no_auth()
 
 
 async def say(client: TestClient, sim: Simulator, psid: str, text: str = "hello") -> None:

@@ -1,11 +1,13 @@
 """Pacing of Send API calls: never above Meta's per-page cap in any one-second span.
 
-Meta allows 300 Send API calls per second per page (10 for audio and video). A token bucket
-lets a full bucket burst on top of the refill rate, which can put up to twice the cap into one
-second; a sliding window of the last calls' start times cannot. The window is a little longer
-than a second so that network jitter between our start time and Meta's arrival time cannot
-squeeze more than the cap into one of Meta's seconds. Every call a page makes goes through
-its limiter, so a broadcast and ordinary notifications together stay under the cap.
+Meta allows 300 Send API calls per second per page (10 for audio and video). Calls are started
+evenly spaced, one slot every `window / limit` seconds, with no burst: a token bucket would let a
+full bucket burst on top of the refill rate (up to twice the cap in one second), and a burst of
+hundreds of requests queues up on the way, so their arrival at Meta spreads out and piles into
+the next second. The window is a little longer than a second so that jitter between our start
+time and Meta's arrival time cannot squeeze more than the cap into one of Meta's seconds. Every
+call a page makes goes through its pacer, so a broadcast and ordinary notifications together
+stay under the cap.
 
 A throttling answer (613, 80006, ...) pauses the page and halves its pace; the pace grows back
 as calls succeed again. No Home Assistant imports.
@@ -14,47 +16,39 @@ as calls succeed again. No Home Assistant imports.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 
 # Extra window length that absorbs jitter between our send time and Meta's arrival time.
 WINDOW_MARGIN = 0.05
 
 
-class SlidingWindowLimiter:
-    """At most `limit` acquisitions in any window of `window` seconds, first come first served."""
+class Pacer:
+    """At most `limit` call starts per `window` seconds, evenly spaced, first come first served."""
 
     def __init__(self, limit: int, window: float = 1.0 + WINDOW_MARGIN) -> None:
         """Allow `limit` calls per `window` seconds."""
         self.max_limit = limit
         self.limit = limit
         self.window = window
-        self._starts: deque[float] = deque()
-        self._lock = asyncio.Lock()
-        self._paused_until = 0.0
+        self._next_slot = 0.0  # loop time of the next free start
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two call starts at the current pace."""
+        return self.window / self.limit
 
     async def acquire(self) -> None:
-        """Wait for a free slot and take it."""
-        loop = asyncio.get_running_loop()
-        async with self._lock:
-            while True:
-                now = loop.time()
-                if now < self._paused_until:
-                    await asyncio.sleep(self._paused_until - now)
-                    continue
-                horizon = now - self.window
-                starts = self._starts
-                while starts and starts[0] <= horizon:
-                    starts.popleft()
-                if len(starts) < self.limit:
-                    starts.append(now)
-                    return
-                await asyncio.sleep(starts[-self.limit] + self.window - now)
+        """Take the next free slot and wait for it."""
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
     def throttled(self, pause: float) -> None:
-        """Meta said slow down: stop for `pause` seconds and halve the pace."""
-        loop = asyncio.get_running_loop()
-        self._paused_until = max(self._paused_until, loop.time() + pause)
+        """Meta said slow down: start nothing for `pause` seconds and halve the pace."""
+        now = asyncio.get_running_loop().time()
         self.limit = max(1, self.limit // 2)
+        self._next_slot = max(self._next_slot, now + pause)
 
     def succeeded(self) -> None:
         """A call went through: grow the pace back towards the cap."""
@@ -66,9 +60,9 @@ class PageRateLimiter:
     """The two paces of one page: all Send API calls, and audio/video sends on top."""
 
     def __init__(self, per_second: int, media_per_second: int) -> None:
-        """Create the limiters of one page."""
-        self.calls = SlidingWindowLimiter(per_second)
-        self.media = SlidingWindowLimiter(media_per_second)
+        """Create the pacers of one page."""
+        self.calls = Pacer(per_second)
+        self.media = Pacer(media_per_second)
 
     async def acquire(self, *, media: bool = False) -> None:
         """Take a slot for one call (and a media slot for audio or video)."""
