@@ -11,12 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER, WINDOW
+from .const import LOGGER, WINDOW
+from .storage import async_load_field, page_store
 
-STORAGE_VERSION = 1
 SAVE_DELAY = 10.0
 # Bound on remembered people (forged events without an app_secret must not grow it forever);
 # past it, the longest-silent tenth is forgotten.
@@ -33,19 +32,12 @@ class Audience:
 
     def __init__(self, hass: HomeAssistant, key: str) -> None:
         """Create the store for one page (`key`: the notify service name)."""
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.audience.{key}", private=True
-        )
+        self._store = page_store(hass, "audience", key)
         self.people: dict[str, _Person] = {}
 
     async def async_load(self) -> None:
         """Read what was saved (a missing or damaged file means nobody is known yet)."""
-        try:
-            data = await self._store.async_load()
-        except (ValueError, OSError) as err:
-            LOGGER.warning("The saved audience could not be read, starting empty: %s", err)
-            data = None
-        people = data.get("people") if isinstance(data, dict) else None
+        people = await async_load_field(self._store, "people")
         if not isinstance(people, dict):
             return
         for psid, person in people.items():

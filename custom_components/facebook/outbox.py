@@ -21,19 +21,18 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, EVENT_SEND_FAILED, LOGGER
 from .graph import GraphError, GraphTransientError, JSONDict, Upload
 from .messages import Part, SendOptions
 from .send import request_body, send_part
+from .storage import async_load_field, page_store
 from .targets import Target
 
 if TYPE_CHECKING:
     from .page import MessengerPage
 
-STORAGE_VERSION = 1
 SAVE_DELAY = 1.0
 # Backoff between retries of the head of the outbox (seconds); the last value repeats.
 RETRY_DELAYS: tuple[float, ...] = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
@@ -152,9 +151,7 @@ class Outbox:
         """Create the outbox of `page` (messages live at most `ttl`)."""
         self._page = page
         self.ttl = ttl
-        self._store: Store[dict[str, Any]] = Store(
-            page.hass, STORAGE_VERSION, f"{DOMAIN}.outbox.{page.service_name}", private=True
-        )
+        self._store = page_store(page.hass, "outbox", page.service_name)
         self.entries: list[Entry] = []
         self._ids = itertools.count(1)
         self._task: asyncio.Task[None] | None = None
@@ -166,12 +163,7 @@ class Outbox:
 
     async def async_load(self) -> None:
         """Read what waited when Home Assistant stopped, and start delivering it."""
-        try:
-            data = await self._store.async_load()
-        except (ValueError, OSError) as err:
-            LOGGER.warning("The saved outbox could not be read: %s", err)
-            data = None
-        stored = data.get("entries") if isinstance(data, dict) else None
+        stored = await async_load_field(self._store, "entries")
         for item in stored if isinstance(stored, list) else []:
             try:
                 self.entries.append(Entry.from_json(item))
