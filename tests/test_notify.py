@@ -546,3 +546,15 @@ async def test_concurrent_calls_do_not_interleave_one_person_s_parts(
     )
     texts = [m.message["text"] for m in simulator.messages_to(ALICE)]
     assert " ".join(texts) == first
+
+
+async def test_metadata_and_sticker_pass_through(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    await setup_facebook()
+    await notify(hass, message="tagged text", target=["alice"], data={"metadata": "door-42"})
+    await notify(hass, message="dropped", target=["alice"], data={"sticker_id": 369239263222822})
+    assert [b["message"] for b in sent_bodies(simulator)] == [
+        {"text": "tagged text", "metadata": "door-42"},
+        {"sticker_id": 369239263222822},
+    ]
