@@ -239,7 +239,7 @@ async def test_audience_store_is_bounded_and_tolerates_damage(
     monkeypatch.setattr(audience_module, "MAX_PEOPLE", 20)
     now = dt_util.utcnow()
     for i in range(25):
-        store.record(str(100 + i), now)
+        store.record(str(100 + i), now.timestamp())
     assert len(store.people) <= 20
     assert "1" not in store.people  # the longest-silent went first
     hass_storage["facebook.audience.y"] = {"version": 1, "data": ["not", "a", "dict"]}

@@ -222,7 +222,7 @@ async def test_tagged_messages_outlive_the_24_hour_window(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
     page = await setup_facebook(tag="HUMAN_AGENT")
-    page.audience.record(ALICE, dt_util.utcnow() - timedelta(days=2))  # known closed
+    page.audience.record(ALICE, (dt_util.utcnow() - timedelta(days=2)).timestamp())  # closed
     simulator.inject_http_status(503, count=4)
     await notify(hass, "tagged")
     await wait_until(lambda: len(page.outbox) == 0)

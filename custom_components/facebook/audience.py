@@ -34,6 +34,7 @@ class Audience:
         """Create the store for one page (`key`: the notify service name)."""
         self._store = page_store(hass, "audience", key)
         self.people: dict[str, _Person] = {}
+        self._save_pending = False
 
     async def async_load(self) -> None:
         """Read what was saved (a missing or damaged file means nobody is known yet)."""
@@ -51,9 +52,8 @@ class Audience:
                     entry["warned"] = float(warned)
                 self.people[psid] = entry
 
-    def record(self, psid: str, when: datetime) -> bool:
-        """Remember an action of `psid` at `when`; True if it moved their window."""
-        stamp = when.timestamp()
+    def record(self, psid: str, stamp: float) -> bool:
+        """Remember an action of `psid` at `stamp` (epoch s); True if it moved their window."""
         person = self.people.get(psid)
         if person is not None and person.get("last", 0.0) >= stamp:
             return False
@@ -63,7 +63,7 @@ class Audience:
             self.people[psid] = {"last": stamp}
         else:
             person["last"] = stamp
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        self._schedule_save()
         return True
 
     def _forget_oldest(self) -> None:
@@ -79,7 +79,7 @@ class Audience:
         person = self.people.get(psid)
         if person is not None and "last" in person:
             person["warned"] = person["last"]
-            self._store.async_delay_save(self._data, SAVE_DELAY)
+            self._schedule_save()
 
     def was_warned(self, psid: str) -> bool:
         """Whether the current window of `psid` already had its warning."""
@@ -107,5 +107,12 @@ class Audience:
         """Write now (shutdown and tests)."""
         await self._store.async_save(self._data())
 
+    def _schedule_save(self) -> None:
+        """One delayed write for a burst of changes (re-arming a timer per message is costly)."""
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._data, SAVE_DELAY)
+
     def _data(self) -> dict[str, Any]:
+        self._save_pending = False
         return {"people": {psid: dict(person) for psid, person in self.people.items()}}

@@ -75,6 +75,8 @@ async def async_deliver(
                     outcome.sent.append(result)
         return outcome
 
+    if len(targets) == 1:  # one person: no task to create, no extra turn of the event loop
+        return [await deliver_one(targets[0])]
     return list(await asyncio.gather(*(deliver_one(target) for target in targets)))
 
 

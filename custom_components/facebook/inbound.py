@@ -43,6 +43,7 @@ def async_handle_events(
     A page with its own app secret only takes entries signed with it.
     """
     fired = 0
+    now = dt_util.utcnow().timestamp()
     for event in sorted(events, key=lambda e: e.timestamp):
         page = hub.route(event.page_id)
         if page is None:
@@ -58,18 +59,18 @@ def async_handle_events(
             LOGGER.debug("Redelivered webhook event ignored: %s", event.mid or event.kind)
             continue
         try:
-            fired += _handle(page, event)
+            fired += _handle(page, event, now)
         except Exception:
             LOGGER.exception("Could not handle a %s webhook event", event.kind)
     return fired
 
 
-def _handle(page: MessengerPage, event: MessagingEvent) -> int:
+def _handle(page: MessengerPage, event: MessagingEvent, now: float) -> int:
     if event.kind == "echo":
         return 0
     if event.is_user_action:
-        when = min(dt_util.utc_from_timestamp(event.timestamp / 1000), dt_util.utcnow())
-        page.async_note_action(event.sender_id, when)
+        # A clock ahead of ours (or a forged time) can't open a window in the future.
+        page.async_note_action(event.sender_id, min(event.timestamp / 1000, now))
     if (
         event.kind in ("message", "quick_reply")
         and event.text

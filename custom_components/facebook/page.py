@@ -9,7 +9,7 @@ succeeds again.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 import hmac
 from typing import Any
 
@@ -154,8 +154,8 @@ class MessengerPage:
             return
 
     @callback
-    def async_note_action(self, psid: str, when: datetime) -> None:
-        """A person acted on the page (their 24-hour window opens at `when`)."""
+    def async_note_action(self, psid: str, when: float) -> None:
+        """A person acted on the page (their 24-hour window opens at `when`, epoch seconds)."""
         if self.audience.record(psid, when) and psid in self.allowed:
             self.windows.async_schedule(psid)
 

@@ -28,7 +28,7 @@ class Attachment:
     url: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MessagingEvent:
     """One entry of `entry[].messaging[]`."""
 

@@ -1,7 +1,8 @@
 """Warn before a person's 24-hour window closes, so an automation can ask them to reopen it.
 
-One timer per allowed person (never per stranger), set from the remembered last action and
-re-set at every new action and at startup. `facebook_window_closing` fires once per window.
+One timer per allowed person (never per stranger), set from the remembered last action at
+startup and after an action; a timer that finds the window moved on sets itself again.
+`facebook_window_closing` fires once per window.
 """
 
 from __future__ import annotations
@@ -43,12 +44,14 @@ class WindowWatch:
 
     @callback
     def async_schedule(self, psid: str) -> None:
-        """(Re)set the timer of one allowed person after their window moved."""
+        """Make sure the warning of one allowed person fires on time for their latest window.
+
+        Cheap on the webhook's hot path: a person who writes again keeps their timer; when it
+        fires it looks again and, if the window moved on, sets itself for the new time.
+        """
         page = self._page
-        if psid not in page.allowed:
+        if psid not in page.allowed or psid in self._timers:
             return
-        if (cancel := self._timers.pop(psid, None)) is not None:
-            cancel()
         closes_at = page.audience.window_closes_at(psid)
         if closes_at is None or page.audience.was_warned(psid):
             return
@@ -60,18 +63,16 @@ class WindowWatch:
             self._fire(psid, closes_at)
             return
         self._timers[psid] = async_track_point_in_utc_time(
-            page.hass,
-            HassJob(partial(self._on_timer, psid, closes_at), cancel_on_shutdown=True),
-            warn_at,
+            page.hass, HassJob(partial(self._on_timer, psid), cancel_on_shutdown=True), warn_at
         )
 
     @callback
-    def _on_timer(self, psid: str, closes_at: datetime, _now: datetime) -> None:
-        self._fire(psid, closes_at)
+    def _on_timer(self, psid: str, _now: datetime) -> None:
+        self._timers.pop(psid, None)
+        self.async_schedule(psid)  # fires now, or re-arms if the window moved since
 
     @callback
     def _fire(self, psid: str, closes_at: datetime) -> None:
-        self._timers.pop(psid, None)
         page = self._page
         page.audience.mark_warned(psid)
         page.hass.bus.async_fire(

@@ -1,0 +1,504 @@
+"""What the benchmarks share: the simulator process, an in-process Home Assistant, statistics,
+tables and the machine they ran on.
+
+Every benchmark plays the same cast: ``python -m simulator`` in a process of its own (so its CPU
+never counts as Home Assistant's), and a real Home Assistant core with the HTTP server bound to
+127.0.0.1 and this repository's integration loaded, in the benchmark's own process, so that the
+benchmark can call services, listen to events and read its own resident memory. Time is
+``time.monotonic()`` everywhere: CLOCK_MONOTONIC is one clock for every process on Linux, so a
+moment taken here and the simulator's ``received_at`` can be subtracted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import gc
+import json
+import math
+import os
+from pathlib import Path
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+import urllib.request
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/ first, not the repository
+    sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+
+PAGE_ID = "1000000000000001"
+PAGE_NAME = "Bench"
+TOKEN = "EAAB-bench-page-token-0123456789abcdef"
+APP_SECRET = "bench-app-secret-fedcba9876543210"
+VERIFY_TOKEN = "bench-verify-token-5a5a5a"
+GRAPH_VERSION = "v25.0"
+CAP = 300  # Meta's Send API calls per second per page, and the simulator's cap in the benchmarks
+RESULTS = ROOT / "bench" / "results"
+
+
+def psids(count: int, start: int = 7_000_000_000_000_000) -> list[str]:
+    """``count`` distinct page-scoped ids (16 digits, like Meta's)."""
+    return [str(start + i) for i in range(count)]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# ------------------------------------------------------------------------------ statistics
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The ``fraction`` quantile (0..1) with linear interpolation; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def median(values: Sequence[float]) -> float:
+    """The median (NaN for no values)."""
+    return percentile(values, 0.5)
+
+
+def peak_in_window(times: Iterable[float], window: float = 1.0) -> int:
+    """Most moments in any half-open span ``[t, t + window)``: the simulator's own count."""
+    ordered = sorted(times)
+    best = start = 0
+    for end, moment in enumerate(ordered):
+        while moment - ordered[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def rss_mib(pid: int | None = None) -> float:
+    """Resident memory (VmRSS) of a process, in MiB (this process by default)."""
+    status = Path(f"/proc/{pid or os.getpid()}/status").read_text(encoding="ascii")
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS line in /proc/<pid>/status")
+
+
+def settled_rss_mib() -> float:
+    """This process's resident memory after a full garbage collection."""
+    gc.collect()
+    return rss_mib()
+
+
+# ------------------------------------------------------------------------------ reporting
+
+
+def machine() -> dict[str, str]:
+    """Date, cores, CPU model, Python and Home Assistant versions (for the tables)."""
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    try:
+        from homeassistant.const import __version__ as ha_version
+    except ImportError:  # pragma: no cover - Home Assistant is a requirement
+        ha_version = "not installed"
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": _commit(),
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "home_assistant": ha_version,
+        "aiohttp": aiohttp.__version__,
+    }
+
+
+def _commit() -> str:
+    """The checked-out commit, marked ``+changes`` when the integration differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "custom_components"],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
+def machine_line() -> str:
+    """One line naming the machine and versions."""
+    info = machine()
+    return (
+        f"{info['date']}; {info['cores']} cores, {info['cpu']}; Python {info['python']}, "
+        f"Home Assistant {info['home_assistant']}, aiohttp {info['aiohttp']}; "
+        f"commit {info['commit']}"
+    )
+
+
+def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A Markdown table (pastes into the README as it is) under a title line."""
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+
+    def line(values: Sequence[str]) -> str:
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
+
+    out = [title, "", line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line(row) for row in cells]
+    return "\n".join(out)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        if abs(value) >= 10:
+            return f"{value:.1f}"
+        return f"{value:.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def verdict(ok: bool) -> str:
+    """How a target row reads."""
+    return "met" if ok else "MISSED"
+
+
+def save_results(name: str, data: dict[str, Any]) -> Path:
+    """Write ``bench/results/<name>-<time>.json`` (gitignored) and return its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"{name}-{stamp}.json"
+    path.write_text(
+        json.dumps({"machine": machine(), **data}, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def parser(description: str | None) -> argparse.ArgumentParser:
+    """The options every benchmark has."""
+    parse = argparse.ArgumentParser(description=description)
+    parse.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test's run)")
+    parse.add_argument(
+        "--no-save", action="store_true", help="don't write JSON results under bench/results/"
+    )
+    parse.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the measured part with pyinstrument (must be installed) and print it",
+    )
+    return parse
+
+
+def run(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Run a benchmark's coroutine on the event loop Home Assistant itself uses."""
+    from homeassistant import runner
+
+    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
+    return asyncio.run(main())
+
+
+@contextlib.contextmanager
+def profiled(enabled: bool, name: str) -> Any:
+    """Profile the block with pyinstrument when asked; prints the top and saves HTML."""
+    if not enabled:
+        yield
+        return
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        print("(--profile: pyinstrument is not installed; running without it)")
+        yield
+        return
+    profiler = Profiler(interval=0.0005, async_mode="disabled")
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        html = RESULTS / f"profile-{name}.html"
+        html.write_text(profiler.output_html(), encoding="utf-8")
+        print(profiler.output_text(unicode=False, color=False, show_all=False))
+        print(f"(profile written to {html.relative_to(ROOT)})")
+
+
+# ------------------------------------------------------------------------------ the simulator
+
+
+@dataclass
+class SimProcess:
+    """``python -m simulator`` with a generated config: one page, these users."""
+
+    users: Sequence[str]
+    latency: float = 0.0
+    rate_cap: int | None = None
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="fb-bench-sim-")))
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    session: aiohttp.ClientSession | None = None
+
+    @property
+    def url(self) -> str:
+        """Where the simulator listens."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        """Its process id."""
+        assert self.process is not None
+        return self.process.pid
+
+    def config(self) -> dict[str, Any]:
+        """The page and the people, as ``python -m simulator --config`` reads them."""
+        return {
+            "pages": [
+                {"page_id": PAGE_ID, "name": PAGE_NAME, "token": TOKEN, "app_secret": APP_SECRET}
+            ],
+            "users": [{"psid": psid, "name": f"Person {psid[-5:]}"} for psid in self.users],
+        }
+
+    def start(self) -> None:
+        """Start it and wait until its control API answers."""
+        config = self.workdir / "simulator.json"
+        config.write_text(json.dumps(self.config()), encoding="utf-8")
+        self.port = free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "simulator",
+            "--port",
+            str(self.port),
+            "--config",
+            str(config),
+            "--latency",
+            str(self.latency),
+            "--quiet",
+        ]
+        if self.rate_cap is not None:
+            command += ["--rate-cap", str(self.rate_cap)]
+        log = (self.workdir / "simulator.log").open("wb")
+        self.process = subprocess.Popen(  # noqa: S603 - our own command
+            command,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the simulator exited:\n{self.log_tail()}")
+            state = self.url + "/_sim/state"
+            with contextlib.suppress(OSError), urllib.request.urlopen(state, timeout=5) as answer:  # noqa: S310 - our http URL
+                if answer.status == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"the simulator did not start:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of its output."""
+        path = self.workdir / "simulator.log"
+        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers; its temporary files go too."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> SimProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---------------------------------------------------------------- the control API
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self.session is None or self.session.closed:
+            self.session = aiohttp.ClientSession()
+        return self.session
+
+    async def close(self) -> None:
+        """Close the control API's client session."""
+        if self.session is not None:
+            await self.session.close()
+
+    async def control(self, method: str, path: str, body: Any = None) -> Any:
+        """Call ``/_sim/<path>``; the call must succeed."""
+        async with self._client().request(method, self.url + "/_sim/" + path, json=body) as answer:
+            data = await answer.json(content_type=None)
+            if answer.status >= 300:
+                raise RuntimeError(f"/_sim/{path} answered {answer.status}: {data}")
+            return data
+
+    async def reset(self) -> None:
+        """Forget recordings, faults, rate windows and usage."""
+        await self.control("POST", "reset")
+
+    async def sent(self, since: int = 0) -> list[dict[str, Any]]:
+        """Accepted Send API calls from index ``since`` on."""
+        return list((await self.control("GET", f"sent?since={since}"))["data"])
+
+    async def requests(self, since: int = 0) -> list[dict[str, Any]]:
+        """Every Graph request from index ``since`` on."""
+        return list((await self.control("GET", f"requests?since={since}"))["data"])
+
+    async def request_count(self) -> int:
+        """How many Graph requests so far."""
+        state = await self.control("GET", "state")
+        return int(state["counts"]["requests"])
+
+
+def error_code(request: dict[str, Any]) -> int | None:
+    """The Graph error code a recorded request was answered with, if any."""
+    error = (request.get("response") or {}).get("error")
+    return error.get("code") if isinstance(error, dict) else None
+
+
+# ------------------------------------------------------------------------------ Home Assistant
+
+
+def notify_entry(sim: SimProcess, name: str, **overrides: Any) -> dict[str, Any]:
+    """A ``notify: - platform: facebook`` entry for the simulator's page."""
+    entry: dict[str, Any] = {
+        "platform": "facebook",
+        "name": name,
+        "page_access_token": TOKEN,
+        "verify_token": VERIFY_TOKEN,
+        "app_secret": APP_SECRET,
+        "graph_url": sim.url,
+    }
+    entry.update(overrides)
+    return entry
+
+
+def seed_audience(config_dir: Path, service: str, people: Iterable[str], last: float) -> None:
+    """Write the audience store (``facebook.audience.<service>``) before Home Assistant starts."""
+    key = f"facebook.audience.{service}"
+    storage = config_dir / ".storage"
+    storage.mkdir(parents=True, exist_ok=True)
+    document = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {"people": {psid: {"last": last} for psid in people}},
+    }
+    (storage / key).write_text(json.dumps(document), encoding="utf-8")
+
+
+@dataclass
+class RunningHass:
+    """A Home Assistant with the integration set up."""
+
+    hass: Any
+    url: str
+    pages: list[Any]
+
+    def page(self, service: str) -> Any:
+        """The page behind ``notify.<service>``."""
+        return next(p for p in self.pages if p.service_name == service)
+
+
+@contextlib.asynccontextmanager
+async def home_assistant(
+    config_dir: Path, entries: list[dict[str, Any]], *, log_level: str = "WARNING"
+) -> AsyncIterator[RunningHass]:
+    """Home Assistant with ``http`` on a free 127.0.0.1 port and these notify entries.
+
+    The integration is this repository's (imported first, so Home Assistant does not load its own
+    built-in ``facebook``), storage lives in ``config_dir``, and the pages have looked themselves
+    up (``GET /me``) before this yields.
+    """
+    import logging
+
+    from homeassistant import loader
+    from homeassistant.const import EVENT_HOMEASSISTANT_START
+    from homeassistant.setup import async_setup_component
+    from pytest_homeassistant_custom_component.common import async_test_home_assistant
+
+    import custom_components.facebook
+    from custom_components.facebook.hub import DATA_HUB
+
+    assert custom_components.facebook.__file__
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("custom_components.facebook").setLevel(log_level)
+    # "custom integration not tested by Home Assistant" and "zlib_ng not available": noise here.
+    logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
+    logging.getLogger("aiohttp_fast_zlib").setLevel(logging.ERROR)
+    port = free_port()
+    async with async_test_home_assistant(config_dir=str(config_dir)) as hass:
+        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+        try:
+            http = {"server_host": "127.0.0.1", "server_port": port}
+            assert await async_setup_component(hass, "http", {"http": http})
+            assert await async_setup_component(hass, "notify", {"notify": entries})
+            hass.bus.async_fire(EVENT_HOMEASSISTANT_START)  # the HTTP server starts on this
+            await hass.async_block_till_done()
+            hub = hass.data[DATA_HUB]
+            deadline = time.monotonic() + 30
+            while not all(page.page_id for page in hub.pages):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the pages did not look themselves up (GET /me)")
+                await asyncio.sleep(0.02)
+            yield RunningHass(hass, f"http://127.0.0.1:{port}", list(hub.pages))
+        finally:
+            await hass.async_stop(force=True)
+
+
+@contextlib.contextmanager
+def temporary_dir(prefix: str) -> Any:
+    """A temporary directory removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def summary(name: str, text: str) -> None:
+    """The last line of every benchmark: ``SUMMARY <name>: <figures>``."""
+    print(f"SUMMARY {name}: {text}", flush=True)

@@ -1,0 +1,332 @@
+"""Webhook ingest: signed batches through Home Assistant's real HTTP stack, beside a bare handler.
+
+Home Assistant runs with ``http`` bound to 127.0.0.1 and the integration loaded (one page, ten
+allowed people, an app secret). A client process (``bench.webhook_client``) posts signed
+batches of 1 and of 1,000 message events, each after the previous answer, and measures the time
+to each 200; this process notes when the last ``facebook_message`` event fired. In the same
+process and event loop, a bare aiohttp handler that only checks the HMAC and parses the JSON
+(with the same JSON parser as Home Assistant) takes the same posts: the floor. A third receiver
+shows what Home Assistant itself costs: a view on its HTTP stack that checks the HMAC, parses the
+JSON and fires one bus event per messaging item, with none of the integration's work.
+
+    .venv/bin/python -m bench.webhook_ingest [--quick] [--singles 1000] [--batches 30]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+from pathlib import Path
+import sys
+import time
+from typing import Any
+
+if __package__ in (None, ""):  # `python bench/webhook_ingest.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiohttp import web
+
+from bench import common
+from bench.common import APP_SECRET, PAGE_ID, SimProcess
+
+ALLOWED = common.psids(10, start=6_000_000_000_000_000)
+BIG = 1000
+SINGLES, QUICK_SINGLES = 1000, 20
+BATCHES, QUICK_BATCHES = 30, 2
+ANSWER_TARGET = 0.5  # seconds for a 1,000-event batch
+RATIO_TARGET = 2.0
+
+
+async def run_client(job: dict[str, Any]) -> dict[str, Any]:
+    """Run ``bench.webhook_client`` with ``job``; its JSON result."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.webhook_client",
+        json.dumps(job),
+        cwd=common.ROOT,
+        env={**os.environ, "PYTHONPATH": str(common.ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"webhook client failed:\n{err.decode(errors='replace')}")
+    return dict(json.loads(out.decode().strip().splitlines()[-1]))
+
+
+_next_stamp_ms = int(time.time() * 1000) - 15 * 60 * 1000
+
+
+def client_job(url: str, batch: int, posts: int, warmup: int) -> dict[str, Any]:
+    """What the client posts; event timestamps go on from where the last job's ended."""
+    global _next_stamp_ms  # one clock for all the jobs of this process
+    start = _next_stamp_ms
+    _next_stamp_ms += (posts + warmup) * batch
+    if _next_stamp_ms > time.time() * 1000:
+        raise RuntimeError("more events than milliseconds since the start of the clock")
+    return {
+        "start_ms": start,
+        "url": url,
+        "secret": APP_SECRET,
+        "page_id": PAGE_ID,
+        "senders": ALLOWED,
+        "batch": batch,
+        "posts": posts,
+        "warmup": warmup,
+    }
+
+
+class BareWebhook:
+    """The floor: read the body, check the HMAC, parse the JSON, answer 200."""
+
+    def __init__(self) -> None:
+        """Nothing runs until ``start``."""
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Check and parse only."""
+        from homeassistant.util.json import json_loads
+
+        body = await request.read()
+        given = request.headers.get("X-Hub-Signature-256", "")
+        expected = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(given, expected):
+            return web.Response(status=403, text="Invalid signature")
+        json_loads(body)
+        return web.Response(text="EVENT_RECEIVED")
+
+    async def start(self) -> None:
+        """Serve on a free port."""
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_post("/webhook", self.handle)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        port = common.free_port()
+        await web.TCPSite(self.runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{port}/webhook"
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+FLOOR_PATH = "/api/bench_webhook_floor"
+FLOOR_EVENT = "bench_webhook_floor_message"
+
+
+def register_floor_view(hass: Any) -> None:
+    """Home Assistant's floor: its HTTP stack, the HMAC, the JSON and one bus event per item."""
+    from homeassistant.helpers.http import HomeAssistantView
+    from homeassistant.util.json import json_loads
+
+    class FloorView(HomeAssistantView):
+        url = FLOOR_PATH
+        name = "api:bench_webhook_floor"
+        requires_auth = False
+
+        async def post(self, request: web.Request) -> web.Response:
+            body = await request.read()
+            given = request.headers.get("X-Hub-Signature-256", "")
+            expected = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(given, expected):
+                return web.Response(status=403, text="Invalid signature")
+            fire = hass.bus.async_fire
+            for entry in json_loads(body)["entry"]:  # type: ignore[index]
+                for item in entry["messaging"]:
+                    message = item["message"]
+                    fire(
+                        FLOOR_EVENT,
+                        {
+                            "sender_id": item["sender"]["id"],
+                            "message": message.get("text"),
+                            "mid": message.get("mid"),
+                            "timestamp": item["timestamp"],
+                        },
+                    )
+            return web.Response(text="EVENT_RECEIVED")
+
+    hass.http.register_view(FloorView())
+
+
+class Fired:
+    """Counts ``facebook_message`` events and remembers when the last one fired."""
+
+    def __init__(self) -> None:
+        """Start at zero."""
+        self.count = 0
+        self.last = 0.0
+
+    def __call__(self, _event: Any) -> None:
+        """One event fired."""
+        self.count += 1
+        self.last = time.monotonic()
+
+
+async def measure(
+    label: str,
+    url: str,
+    batch: int,
+    posts: int,
+    warmup: int,
+    fired: Fired | None,
+) -> dict[str, Any]:
+    """One series of posts; for Home Assistant, until every event fired."""
+    before = fired.count if fired is not None else 0
+    result = await run_client(client_job(url, batch, posts, warmup))
+    if result["statuses"] != {"200": posts}:
+        raise RuntimeError(f"{label}: unexpected answers {result['statuses']}")
+    end = result["finished"]
+    if fired is not None:
+        expected = (posts + warmup) * batch
+        deadline = time.monotonic() + 30
+        while fired.count - before < expected:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{label}: {fired.count - before} of {expected} events fired")
+            await asyncio.sleep(0.01)
+        end = fired.last
+    latencies = result["latencies"]
+    events = posts * batch
+    return {
+        "what": label,
+        "batch": batch,
+        "posts": posts,
+        "median_ms": common.median(latencies) * 1000,
+        "p99_ms": common.percentile(latencies, 0.99) * 1000,
+        "max_ms": max(latencies) * 1000,
+        "events_per_s": events / (end - result["started"]),
+    }
+
+
+async def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark."""
+    from homeassistant.core import callback
+
+    from custom_components.facebook.const import EVENT_MESSAGE, WEBHOOK_PATH
+
+    parse = common.parser(__doc__)
+    parse.add_argument("--singles", type=int, help="posts of 1 event (default 1000)")
+    parse.add_argument("--batches", type=int, help="posts of 1,000 events (default 30)")
+    args = parse.parse_args(argv)
+    singles = args.singles or (QUICK_SINGLES if args.quick else SINGLES)
+    batches = args.batches or (QUICK_BATCHES if args.quick else BATCHES)
+    print(f"Webhook ingest benchmark; {common.machine_line()}", flush=True)
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    bare = BareWebhook()
+    with SimProcess(ALLOWED) as sim, common.temporary_dir("fb-bench-ha-") as config_dir:
+        allowed = {f"person{i}": psid for i, psid in enumerate(ALLOWED)}
+        entry = common.notify_entry(sim, "facebook", allowed_chat_ids=allowed)
+        try:
+            async with common.home_assistant(config_dir, [entry]) as running:
+                fired = Fired()
+                running.hass.bus.async_listen(EVENT_MESSAGE, callback(fired))
+                floor_fired = Fired()
+                running.hass.bus.async_listen(FLOOR_EVENT, callback(floor_fired))
+                register_floor_view(running.hass)
+                await bare.start()
+                ha_url = running.url + WEBHOOK_PATH
+                plan = [
+                    (1, singles, max(2, singles // 20)),
+                    (BIG, batches, max(1, batches // 10)),
+                ]
+                for batch, posts, warmup in plan:
+                    for key, target, url, counter in (
+                        ("bare", "bare aiohttp handler (floor)", bare.url, None),
+                        (
+                            "view",
+                            "Home Assistant view: HMAC, JSON, 1 event per item",
+                            running.url + FLOOR_PATH,
+                            floor_fired,
+                        ),
+                        ("ours", "Home Assistant + integration", ha_url, fired),
+                    ):
+                        label = f"{target}, {batch:,}-event batches"
+                        with common.profiled(args.profile and key == "ours", f"webhook-{batch}"):
+                            row = await measure(label, url, batch, posts, warmup, counter)
+                        results[(key, batch)] = row
+                        print(
+                            f"  {label}: median {row['median_ms']:.2f} ms, "
+                            f"{row['events_per_s']:,.0f} events/s",
+                            flush=True,
+                        )
+        finally:
+            await bare.stop()
+            await sim.close()
+    rows = []
+    for batch in (1, BIG):
+        floor = results[("bare", batch)]
+        rows.extend(
+            [
+                row["what"],
+                row["posts"],
+                row["median_ms"],
+                row["p99_ms"],
+                row["events_per_s"],
+                f"{row['median_ms'] / floor['median_ms']:.2f}x",
+                f"{floor['events_per_s'] / row['events_per_s']:.2f}x",
+            ]
+            for row in (floor, results[("view", batch)], results[("ours", batch)])
+        )
+    print()
+    print(
+        common.table(
+            "Webhook ingest: signed batches posted one after another (time to the 200 answer; "
+            "events/s until every facebook_message event fired)",
+            [
+                "receiver, batch size",
+                "posts",
+                "median ms",
+                "p99 ms",
+                "events/s",
+                "median vs floor",
+                "time per event vs floor",
+            ],
+            rows,
+        )
+    )
+    big_floor, big = results[("bare", BIG)], results[("ours", BIG)]
+    small_floor, small = results[("bare", 1)], results[("ours", 1)]
+    ingest_ratio = big_floor["events_per_s"] / big["events_per_s"]
+    single_ratio = small["median_ms"] / small_floor["median_ms"]
+    targets = [
+        (
+            f"1,000-event batch answered in under {ANSWER_TARGET} s (p99)",
+            big["p99_ms"] < ANSWER_TARGET * 1000,
+        ),
+        (
+            f"ingest within {RATIO_TARGET:g}x of the bare handler (1,000-event batches)",
+            ingest_ratio <= RATIO_TARGET,
+        ),
+        (
+            f"single events within {RATIO_TARGET:g}x of the bare handler (median)",
+            single_ratio <= RATIO_TARGET,
+        ),
+    ]
+    print()
+    print(
+        common.table(
+            "Targets", ["target", "result"], [[t, common.verdict(ok)] for t, ok in targets]
+        )
+    )
+    print()
+    if not args.no_save:
+        path = common.save_results(
+            "webhook_ingest", {"rows": [dict(row) for row in results.values()]}
+        )
+        print(f"(results: {path.relative_to(common.ROOT)})")
+    common.summary(
+        "webhook_ingest",
+        f"1,000-event batch answered in {big['median_ms']:.0f} ms median / {big['p99_ms']:.0f} ms "
+        f"p99, {big['events_per_s']:,.0f} events/s = {ingest_ratio:.2f}x the bare handler's time; "
+        f"single event {small['median_ms']:.2f} ms median = {single_ratio:.2f}x the bare handler",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(common.run(main))

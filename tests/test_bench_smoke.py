@@ -1,0 +1,51 @@
+"""The benchmarks still run: each one's ``--quick`` mode, in a process of its own.
+
+This checks that every benchmark starts its simulator and Home Assistant, measures, prints its
+table and ends with its ``SUMMARY`` line; it asserts nothing about speed (that is what the full
+runs in the README's "Performance" section are for).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# benchmark -> what its summary line must say
+SUMMARIES = {
+    "broadcast": r"SUMMARY broadcast: \d+ msg/s = [\d.]+ of cap to [\d,]+ people, peak \d+/s, "
+    r"\d+ x 613, \d+x the classic loop",
+    "webhook_ingest": r"SUMMARY webhook_ingest: 1,000-event batch answered in \d+ ms median / "
+    r"\d+ ms p99, [\d,]+ events/s = [\d.]+x the bare handler's time; single event [\d.]+ ms",
+    "notify_latency": r"SUMMARY notify_latency: [\d.]+ ms median from the service call to the "
+    r"simulator vs [\d.]+ ms for a raw POST = [\d.]+x",
+    "memory": r"SUMMARY memory: [+-][\d.]+ MB after [\d,]+ webhook events .* and [\d,]+ outbox "
+    r"round trips",
+}
+
+
+@pytest.mark.parametrize("name", list(SUMMARIES))
+def test_quick_run_prints_its_table_and_summary(name: str, socket_enabled: None) -> None:
+    # The benchmarks need no coverage tracing (it would only slow them down).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE")}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(  # noqa: S603 - our own benchmark
+        [sys.executable, "-m", f"bench.{name}", "--quick", "--no-save"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "| " in result.stdout, output  # a table
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(SUMMARIES[name] + r".*", last), last
