@@ -52,32 +52,37 @@ async def async_deliver(
                 page.async_token_rejected(err)
             if not isinstance(err, GraphTransientError):
                 return [Outcome(target, error=err) for target in targets]
+    if len(targets) == 1:  # one person: no semaphore, no task, no extra turn of the loop
+        return [await _deliver_one(page, targets[0], parts, options)]
     semaphore = asyncio.Semaphore(concurrency)
 
-    async def deliver_one(target: Target) -> Outcome:
-        outcome = Outcome(target)
+    async def bounded(target: Target) -> Outcome:
         async with semaphore:
-            if page.outbox.has_pending(target):
-                _keep(page, outcome, parts, options, "earlier messages to them still wait")
-                return outcome
-            for index, part in enumerate(parts):
-                try:
-                    result = await send_part(
-                        page, target, part, request_body(target, part, options)
-                    )
-                except GraphTransientError as err:
-                    _keep(page, outcome, parts[index:], options, str(err), err)
-                    break
-                except GraphError as err:
-                    outcome.error = err
-                    break
-                if part.message is not None:
-                    outcome.sent.append(result)
-        return outcome
+            return await _deliver_one(page, target, parts, options)
 
-    if len(targets) == 1:  # one person: no task to create, no extra turn of the event loop
-        return [await deliver_one(targets[0])]
-    return list(await asyncio.gather(*(deliver_one(target) for target in targets)))
+    return list(await asyncio.gather(*(bounded(target) for target in targets)))
+
+
+async def _deliver_one(
+    page: MessengerPage, target: Target, parts: Sequence[Part], options: SendOptions
+) -> Outcome:
+    """One person's parts in order; stops at their first failure."""
+    outcome = Outcome(target)
+    if page.outbox.has_pending(target):
+        _keep(page, outcome, parts, options, "earlier messages to them still wait")
+        return outcome
+    for index, part in enumerate(parts):
+        try:
+            result = await send_part(page, target, part, request_body(target, part, options))
+        except GraphTransientError as err:
+            _keep(page, outcome, parts[index:], options, str(err), err)
+            break
+        except GraphError as err:
+            outcome.error = err
+            break
+        if part.message is not None:
+            outcome.sent.append(result)
+    return outcome
 
 
 def _keep(

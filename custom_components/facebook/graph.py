@@ -30,6 +30,14 @@ UPLOAD_TIMEOUT: Final = 120.0
 USAGE_SLOWDOWN: Final = 95
 
 type JSONDict = dict[str, Any]
+# JSON encoders: the integration injects Home Assistant's (orjson) one; the standard library's
+# is the fallback, so the client stays usable on its own.
+type JSONEncoder = Callable[[Any], bytes]
+
+
+def compact_json(value: Any) -> bytes:
+    """JSON bytes without spaces (the standard library's encoder)."""
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,10 +297,13 @@ class GraphClient:
         retry: RetryPolicy | None = None,
         limiter: PageRateLimiter | None = None,
         timeout: float = REQUEST_TIMEOUT,
+        encode_json: JSONEncoder = compact_json,
     ) -> None:
         """Create a client; nothing is sent until a method is called."""
         self._session = session
+        self._encode_json = encode_json
         self._headers = {"Authorization": f"Bearer {token}"}
+        self._json_headers = {**self._headers, "Content-Type": "application/json"}
         self._proof = (
             hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
             if app_secret
@@ -301,9 +312,18 @@ class GraphClient:
         self._base = f"{base_url.rstrip('/')}/{version}"
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
-        self.request_timeout = timeout
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._blocked_until = 0.0
         self.usage = 0
+
+    @property
+    def request_timeout(self) -> float | None:
+        """Seconds a call may take (uploads have their own, longer limit)."""
+        return self._timeout.total
+
+    @request_timeout.setter
+    def request_timeout(self, seconds: float) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=seconds)
 
     async def get_page(self) -> PageInfo:
         """Look up the page the token belongs to."""
@@ -383,10 +403,9 @@ class GraphClient:
         if json_body is not None:
             if self._proof:
                 json_body = {**json_body, "appsecret_proof": self._proof}
-            payload = json.dumps(json_body, separators=(",", ":")).encode()
-        headers = dict(self._headers)
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
+            payload = self._encode_json(json_body)
+        headers = self._headers if payload is None else self._json_headers
+        timeout = self._timeout if time_limit is None else aiohttp.ClientTimeout(total=time_limit)
         attempt = 0
         while True:
             blocked_for = self._blocked_until - loop.time()
@@ -405,7 +424,7 @@ class GraphClient:
                     params=params,
                     data=form() if form is not None else payload,
                     headers=headers,
-                    timeout=aiohttp.ClientTimeout(total=time_limit or self.request_timeout),
+                    timeout=timeout,
                 ) as response:
                     raw = await response.read()
                     status = response.status

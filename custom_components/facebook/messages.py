@@ -58,7 +58,7 @@ class MessageError(ValueError):
     """The call's content is not something Meta would accept; nothing was sent."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made on every call, and frozen ones cost more to make
 class SendOptions:
     """Request-level fields of every Send API call of one notify call."""
 
@@ -88,7 +88,7 @@ class MediaRequest:
     value: str  # URL, path or camera entity id
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made on every call, and frozen ones cost more to make
 class Part:
     """One Send API call: a `message` object or a sender action, maybe with a file."""
 
@@ -124,7 +124,15 @@ def build_content(
     default_tag: str | None,
 ) -> Content:
     """Validate a call and build its parts; media parts are placeholders until fetched."""
-    data = dict(data or {})
+    if not data:  # the everyday call, plain text with the page's defaults: keep it short
+        text = f"{title}\n{message}" if title and message else (title or message)
+        if not text.strip():
+            raise MessageError("nothing to send: the message is empty and data holds no media")
+        return Content(
+            options=_options({}, default_messaging_type, default_tag),
+            parts=[Part(message={"text": chunk}) for chunk in split_text(text, TEXT_LIMIT)],
+        )
+    data = dict(data)
     unknown = sorted(str(key) for key in data if key not in KNOWN_DATA_KEYS)
     if unknown:
         raise MessageError(
@@ -223,7 +231,8 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def _utf16_len(text: str) -> int:
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    # Meta counts UTF-16 code units; a lone surrogate counts as one, like any BMP character.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _fitting_prefix(text: str, limit: int) -> int:

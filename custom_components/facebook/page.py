@@ -17,6 +17,7 @@ from homeassistant.const import CONF_NAME, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.json import json_bytes
 from homeassistant.util import slugify
 
 from . import log_filter
@@ -86,6 +87,7 @@ class MessengerPage:
             retry=DEFAULT_RETRY,
             limiter=self.limiter,
             timeout=GRAPH_TIMEOUT,
+            encode_json=json_bytes,
         )
         self.page_id: str | None = None
         self.page_name: str | None = None

@@ -21,7 +21,7 @@ class TargetError(ValueError):
     """A target that is not a PSID, a known name, a phone number or BROADCAST."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made on every call, and frozen ones cost more to make
 class Target:
     """One recipient of a call."""
 
