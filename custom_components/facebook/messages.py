@@ -8,6 +8,7 @@ anything is sent, so a call with any bad input sends nothing at all. Media that 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cache
 import re
 from typing import Any, Literal
 
@@ -58,7 +59,7 @@ class MessageError(ValueError):
     """The call's content is not something Meta would accept; nothing was sent."""
 
 
-@dataclass(slots=True)  # not frozen: made on every call, and frozen ones cost more to make
+@dataclass(frozen=True, slots=True)
 class SendOptions:
     """Request-level fields of every Send API call of one notify call."""
 
@@ -129,7 +130,7 @@ def build_content(
         if not text.strip():
             raise MessageError("nothing to send: the message is empty and data holds no media")
         return Content(
-            options=_options({}, default_messaging_type, default_tag),
+            options=_default_options(default_messaging_type, default_tag),
             parts=[Part(message={"text": chunk}) for chunk in split_text(text, TEXT_LIMIT)],
         )
     data = dict(data)
@@ -214,6 +215,8 @@ def split_text(text: str, limit: int) -> list[str]:
     The whitespace character a part is split at is dropped; nothing is added to any part.
     A word longer than the limit is cut hard (never inside a surrogate pair).
     """
+    if len(text) * 2 <= limit:  # fits whatever its characters: no need to count
+        return [text]
     parts: list[str] = []
     rest = text
     while _utf16_len(rest) > limit:
@@ -251,6 +254,12 @@ def _last_space(text: str, cut: int) -> int:
         if text[i].isspace():
             return i
     return -1
+
+
+@cache
+def _default_options(default_type: str, default_tag: str | None) -> SendOptions:
+    """The options of a call without data (a handful of combinations: made once each)."""
+    return _options({}, default_type, default_tag)
 
 
 def _options(data: dict[str, Any], default_type: str, default_tag: str | None) -> SendOptions:
