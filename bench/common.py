@@ -228,7 +228,9 @@ def run(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
     """Run a benchmark's coroutine on the event loop Home Assistant itself uses."""
     from homeassistant import runner
 
-    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
+    if hasattr(runner, "create_event_loop"):  # Home Assistant 2026.x: a loop factory
+        return asyncio.run(main(), loop_factory=runner.create_event_loop)
+    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))  # 2025.x: a loop policy
     return asyncio.run(main())
 
 
