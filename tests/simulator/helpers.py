@@ -1,10 +1,16 @@
-"""Shared helpers for the simulator tests: ids, a small Graph client, a webhook receiver."""
+"""Shared helpers for the simulator tests: ids, a small Graph client, a webhook receiver, and
+`python -m simulator` as a process."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+import contextlib
 from dataclasses import dataclass, field
 import json
+from pathlib import Path
+import signal
+import sys
 from typing import Any
 
 import aiohttp
@@ -20,6 +26,35 @@ ALICE = "6543210987654321"
 BOB = "1234567890123456"
 CAROL = "5555555555555555"  # a user of the other page
 VERIFY_TOKEN = "let-me-in"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextlib.asynccontextmanager
+async def simulator_process(
+    *args: str, stderr: int = asyncio.subprocess.PIPE
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``python -m simulator --port 0 ARGS`` (stdout piped); SIGTERM (then kill) afterwards."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "simulator",
+        "--port",
+        "0",
+        *args,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=stderr,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(process.wait(), timeout=10)
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 @dataclass

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-import contextlib
 import io
 import json
-from pathlib import Path
 import re
 import signal
-import sys
 
 import aiohttp
 import pytest
 
 from simulator import Simulator
 from simulator.transcript import transcript
-from tests.simulator.helpers import ALICE, BOB, VERIFY_TOKEN, Graph, Receiver, text_message
+from tests.simulator.helpers import (
+    ALICE,
+    BOB,
+    VERIFY_TOKEN,
+    Graph,
+    Receiver,
+    simulator_process,
+    text_message,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
+STDOUT = asyncio.subprocess.STDOUT  # one stream: the lines in the order a user sees them
 HI = {"text": "hi"}
 
 
@@ -75,32 +79,6 @@ async def test_transcript_lines(
     ]
 
 
-@contextlib.asynccontextmanager
-async def simulator_process(*args: str) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``python -m simulator --port 0 ARGS``; SIGTERM (then kill) afterwards."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "simulator",
-        "--port",
-        "0",
-        *args,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), timeout=10)
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
 async def read_until(process: asyncio.subprocess.Process, pattern: str) -> list[str]:
     """Output lines up to the first one matching ``pattern``."""
     assert process.stdout is not None
@@ -116,7 +94,7 @@ async def read_until(process: asyncio.subprocess.Process, pattern: str) -> list[
 
 async def test_verifies_the_webhook_at_start(receiver: Receiver) -> None:
     async with simulator_process(
-        "--webhook-url", receiver.url, "--verify-token", VERIFY_TOKEN
+        "--webhook-url", receiver.url, "--verify-token", VERIFY_TOKEN, stderr=STDOUT
     ) as process:
         lines = await read_until(process, "Webhook verified")
         url = re.search(r"listening on (\S+)", lines[0])
@@ -135,7 +113,7 @@ async def test_verifies_the_webhook_at_start(receiver: Receiver) -> None:
 
 async def test_keeps_trying_with_a_reason(receiver: Receiver) -> None:
     async with simulator_process(
-        "--webhook-url", receiver.url, "--verify-token", "wrong", "--quiet"
+        "--webhook-url", receiver.url, "--verify-token", "wrong", "--quiet", stderr=STDOUT
     ) as process:
         lines = await read_until(process, "not verified")
         assert lines[-1] == (

@@ -9,42 +9,22 @@ import json
 from pathlib import Path
 import re
 import signal
-import sys
 
 import aiohttp
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.simulator.helpers import simulator_process
 
 
 @contextlib.asynccontextmanager
 async def running(*args: str) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
     """Start the simulator on a free port; yield the process and its URL; SIGTERM it."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "simulator",
-        "--port",
-        "0",
-        *args,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
+    async with simulator_process(*args) as process:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
         match = re.search(rb"listening on (http://\S+)", line)
         assert match, line
         yield process, match.group(1).decode()
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), timeout=10)
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def test_demo_process(socket_enabled: None) -> None:
