@@ -80,17 +80,6 @@ def median(values: Sequence[float]) -> float:
     return percentile(values, 0.5)
 
 
-def peak_in_window(times: Iterable[float], window: float = 1.0) -> int:
-    """Most moments in any half-open span ``[t, t + window)``: the simulator's own count."""
-    ordered = sorted(times)
-    best = start = 0
-    for end, moment in enumerate(ordered):
-        while moment - ordered[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
 def rss_mib(pid: int | None = None) -> float:
     """Resident memory (VmRSS) of a process, in MiB (this process by default)."""
     status = Path(f"/proc/{pid or os.getpid()}/status").read_text(encoding="ascii")
