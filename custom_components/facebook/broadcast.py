@@ -40,7 +40,7 @@ async def async_broadcast(page: MessengerPage, parts: Sequence[Part], options: S
             if options.tag is None and page.audience.window_closed(psid, now):
                 skipped += 1
                 continue
-            targets.append(Target(psid, {"id": psid}, psid=psid, name=page.allowed.name_of(psid)))
+            targets.append(page.allowed.person(psid))
         LOGGER.info(
             "notify.%s: BROADCAST to %d people (%d skipped: window closed)",
             page.service_name,

@@ -68,6 +68,10 @@ class AllowedChats:
         """The configured name of a PSID, if it has one."""
         return self.names.get(psid)
 
+    def person(self, psid: str, label: str | None = None) -> Target:
+        """The target of one PSID, with its configured name; `label` is how a call named it."""
+        return Target(label or psid, {"id": psid}, psid=psid, name=self.names.get(psid))
+
     def named(self) -> dict[str, str]:
         """Name -> PSID for every named person (for per-person notify services)."""
         return {name: psid for psid, name in self.names.items() if name}
@@ -147,7 +151,7 @@ def _resolve_one(item: str, allowed: AllowedChats) -> Target:
     if text.upper() == TARGET_BROADCAST:
         raise TargetError("BROADCAST must be the only target of a call")
     if PSID_RE.match(text):
-        return Target(text, {"id": text}, psid=text, name=allowed.name_of(text))
+        return allowed.person(text)
     if text.startswith("+"):
         phone = _PHONE_SEPARATORS.sub("", text)
         if not PHONE_RE.match(phone):
@@ -160,4 +164,4 @@ def _resolve_one(item: str, allowed: AllowedChats) -> Target:
             f"unknown target {item!r}: not a PSID, a +phone number, BROADCAST, or a name from "
             f"allowed_chat_ids ({known})"
         )
-    return Target(text, {"id": psid}, psid=psid, name=allowed.name_of(psid))
+    return allowed.person(psid, label=text)
