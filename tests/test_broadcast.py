@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+import random
 import time
 from typing import Any
 
@@ -24,6 +25,7 @@ from .conftest import (
     ALICE,
     BOB,
     PAGE_ID,
+    SetupFacebook,
     hub_of,
     page_config,
     post_events,
@@ -100,6 +102,61 @@ async def test_several_hundred_at_the_rate_cap_with_closed_windows_skipped(
         "queued": 0,
     }
     print(f"\nBROADCAST 402 people: {402 / elapsed:.0f}/s, peak {simulator.peak_rate(1.0)} in 1 s")
+
+
+async def test_event_loop_stalls_never_push_meta_over_its_cap(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient
+) -> None:
+    """A task blocks the event loop for 50 to 200 ms at random moments during a broadcast (as a
+    slow callback would): the slots that passed meanwhile must not start at once."""
+    audience = people(700)
+    await write_in(client, simulator, audience)
+    simulator.rate_cap = 300
+    simulator.latency = 0.02
+    rng = random.Random(1234)
+    stalls: list[float] = []
+
+    async def stall_the_loop() -> None:
+        while True:
+            await asyncio.sleep(rng.uniform(0.05, 0.3))
+            stall = rng.uniform(0.05, 0.2)
+            time.sleep(stall)  # noqa: ASYNC251 - blocking the loop is the point
+            stalls.append(stall)
+
+    staller = asyncio.create_task(stall_the_loop())
+    try:
+        await broadcast(hass)
+    finally:
+        staller.cancel()
+    reached = Counter(m.recipient_id for m in simulator.sent)
+    assert len(stalls) >= 5
+    assert simulator.count_errors(613) == 0
+    assert simulator.peak_rate(1.0) <= 300
+    assert set(reached) == {ALICE, BOB, *audience}
+    assert set(reached.values()) == {1}
+
+
+async def test_broadcast_to_an_empty_audience_raises_and_reports(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    await setup_facebook(allowed_chat_ids=None)
+    events = async_capture_events(hass, EVENT_BROADCAST_FINISHED)
+    with pytest.raises(HomeAssistantError, match="no one has written to the page") as err:
+        await broadcast(hass)
+    assert "allowed_chat_ids is empty" in str(err.value)
+    assert simulator.sent == []
+    assert events[0].data == {"page_id": PAGE_ID, "sent": 0, "skipped": 0, "failed": 0, "queued": 0}
+
+
+async def test_broadcast_with_every_window_closed_raises_and_reports(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient
+) -> None:
+    await write_in(client, simulator, [ALICE, BOB], age_ms=2 * DAY_MS)
+    events = async_capture_events(hass, EVENT_BROADCAST_FINISHED)
+    with pytest.raises(HomeAssistantError, match="all 2 people it could reach have a closed"):
+        await broadcast(hass)
+    assert simulator.sent == []
+    assert events[0].data == {"page_id": PAGE_ID, "sent": 0, "skipped": 2, "failed": 0, "queued": 0}
 
 
 async def test_injected_613_mid_run_backs_off_and_completes(

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 import hashlib
 import hmac
-import itertools
 import json
 
 import aiohttp
@@ -31,7 +30,7 @@ from custom_components.facebook.graph import (
     error_from_answer,
     usage_from_headers,
 )
-from custom_components.facebook.ratelimit import Pacer, PageRateLimiter
+from custom_components.facebook.ratelimit import PageRateLimiter
 from simulator import Simulator
 
 from .conftest import ALICE, APP_SECRET, PAGE_ID, TOKEN
@@ -250,32 +249,3 @@ async def test_answers_without_json_still_count_as_accepted(
         await graph.get_page()
     with pytest.raises(GraphInvalidRequestError, match="without an attachment_id"):
         await graph.upload_attachment("file", Upload(b"x", "x.txt", "text/plain"))
-
-
-async def test_pacer_spaces_starts_evenly_and_never_exceeds_the_limit() -> None:
-    pacer = Pacer(5, window=0.2)
-    loop = asyncio.get_running_loop()
-    starts: list[float] = []
-
-    async def one() -> None:
-        await pacer.acquire()
-        starts.append(loop.time())
-
-    await asyncio.gather(*(one() for _ in range(17)))
-    starts.sort()
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # No burst: one start per window / limit (a late wake-up may shorten the next gap a little).
-    assert min(gaps) > 0.02
-    assert starts[-1] - starts[0] >= 16 * 0.04 - 0.005
-    # Within any window a margin shorter than the pacer's (as Meta's second is shorter than
-    # our 1.05 s), never more than the limit.
-    for i, start in enumerate(starts):
-        assert sum(1 for t in starts[i:] if t < start + 0.19) <= 5
-    pacer.throttled(0.05)
-    assert pacer.limit == 2
-    paused_from = loop.time()
-    await pacer.acquire()
-    assert loop.time() - paused_from >= 0.04  # the pause is waited out first
-    for _ in range(3):
-        pacer.succeeded()
-    assert pacer.limit == 5

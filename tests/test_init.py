@@ -18,7 +18,17 @@ from custom_components.facebook.const import DOMAIN, ISSUE_UNAUTHENTICATED_WEBHO
 from custom_components.facebook.notify import PLATFORM_SCHEMA
 from simulator import Simulator
 
-from .conftest import PAGE_ID, PAGE_NAME, TOKEN, SetupFacebook, hub_of, page_config
+from .conftest import (
+    ALICE,
+    PAGE_ID,
+    PAGE_NAME,
+    TOKEN,
+    VERIFY_TOKEN,
+    ClientFactory,
+    SetupFacebook,
+    hub_of,
+    page_config,
+)
 
 ROOT = Path(__file__).parent.parent
 
@@ -80,6 +90,10 @@ def test_schema_defaults_and_coercion() -> None:
         ({"graph_api_version": "25"}, "v25.0"),
         ({"graph_url": "not a url"}, "graph_url"),
         ({"allowed_chat_ids": ["abc"]}, "not a PSID"),
+        # `alice: 0034643123212` unquoted: YAML's octal number 3867977354 (the old docs' example)
+        ({"allowed_chat_ids": {"alice": 0o034643123212}}, "write the ID in quotes"),
+        ({"allowed_chat_ids": [3867977354]}, "YAML read an unquoted ID as a number"),
+        ({"allowed_chat_ids": ["0034643123212"]}, "a phone number needs a leading +"),
         ({"alowed_chat_ids": ["1"]}, "alowed_chat_ids"),
         ({"window_warning": "-1:00:00"}, "window_warning"),
     ],
@@ -197,14 +211,46 @@ async def test_one_view_however_many_pages(
     assert [p.page_id for p in hub.pages] == [PAGE_ID, "2000000000000002"]
 
 
-async def test_unauthenticated_webhook_repair_issue(
-    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+async def test_unauthenticated_webhook_repair_issue_once_an_unsigned_post_arrives(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_client_no_auth: ClientFactory,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await setup_facebook(app_secret=None)
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK)
+    registry = ir.async_get(hass)
+    # A send-only setup (the docs' minimal YAML) is never nagged.
+    assert registry.async_get_issue(DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK) is None
+    assert "accepts unsigned events" not in caplog.text
+    client = await hass_client_no_auth()
+    body, _ = simulator.build_webhook(simulator.message_event(ALICE, "hi"), sign=False)
+    response = await client.post(WEBHOOK_PATH, data=body)
+    assert response.status == 200
+    issue = registry.async_get_issue(DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK)
     assert issue is not None
     assert issue.severity == ir.IssueSeverity.WARNING
     assert issue.translation_placeholders == {"path": WEBHOOK_PATH}
+    await client.post(WEBHOOK_PATH, data=body)
+    assert caplog.text.count("accepts unsigned events") == 1  # said once, not per request
+
+
+async def test_unauthenticated_webhook_repair_issue_after_a_handshake(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_client_no_auth: ClientFactory,
+) -> None:
+    await setup_facebook(app_secret=None)
+    client = await hass_client_no_auth()
+    query = {"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "42"}
+    assert (await client.get(WEBHOOK_PATH, params=query)).status == 403
+    registry = ir.async_get(hass)
+    assert registry.async_get_issue(DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK) is None
+    query["hub.verify_token"] = VERIFY_TOKEN
+    response = await client.get(WEBHOOK_PATH, params=query)
+    assert await response.text() == "42"
+    assert registry.async_get_issue(DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK) is not None
 
 
 async def test_no_unauthenticated_issue_with_a_secret(
@@ -221,5 +267,19 @@ def test_translations_cover_every_key() -> None:
         "media_failed",
         "send_failed",
         "broadcast_failed",
+        "broadcast_no_audience",
+        "broadcast_all_closed",
     }
     assert set(strings["issues"]) >= {"invalid_token", "unauthenticated_webhook"}
+
+
+async def test_a_yaml_mangled_id_is_refused_at_start(
+    hass: HomeAssistant, simulator: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The whole entry is refused, so nothing is ever sent to the number YAML made up."""
+    config = page_config(simulator, allowed_chat_ids={"alice": 0o034643123212})
+    assert await async_setup_component(hass, "notify", {"notify": [config]})
+    await hass.async_block_till_done()
+    assert not hass.services.has_service("notify", "facebook")
+    assert "3867977354 is not a PSID" in caplog.text
+    assert "write the ID in quotes" in caplog.text

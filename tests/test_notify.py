@@ -346,7 +346,7 @@ async def test_meta_errors_surface_with_a_plain_hint(
     elif arrange == "blocked":
         simulator.users[ALICE].blocked = True
     elif arrange == "unknown":
-        target = "9999999999"
+        target = "9999999999999999"
     else:
         simulator.pages[PAGE_ID].dev_mode = True
         simulator.users[ALICE].has_role = False
@@ -366,10 +366,10 @@ async def test_failures_are_raised_after_every_target_was_tried(
     simulator.users[BOB].blocked = True
     await setup_facebook()
     with pytest.raises(HomeAssistantError) as err:
-        await notify(hass, message="hi", target=["bob", "alice", "5555"])
+        await notify(hass, message="hi", target=["bob", "alice", "5555555555555555"])
     text = str(err.value)
     assert "could not deliver to 2 of 3 recipient(s)" in text
-    assert f"bob ({BOB})" in text and "5555" in text
+    assert f"bob ({BOB})" in text and "5555555555555555" in text
     assert "alice" not in text.lower().replace("allowed", "")
     assert [m.recipient_id for m in simulator.sent] == [ALICE]
 

@@ -320,3 +320,47 @@ async def test_damaged_storage_is_tolerated(
     hass_storage["facebook.outbox.facebook"] = {"version": 1, "data": ["not", "a", "dict"]}
     await outbox.async_load()
     assert outbox.entries == []
+
+
+async def test_a_queued_message_is_on_disk_before_the_call_returns(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A power cut right after the call returned loses nothing: no delayed write to wait for."""
+    await setup_facebook()
+    simulator.inject_http_status(500, count=None)
+    await notify(hass, "kept")
+    # No time passes and no background work runs between the call's return and this look.
+    stored = hass_storage["facebook.outbox.facebook"]["data"]["entries"]
+    assert [e["parts"][0]["message"]["text"] for e in stored] == ["kept"]
+
+
+async def test_a_delivered_message_leaves_the_disk_at_once(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Once Meta accepted a kept message, the stored outbox forgets it before the next send (a
+    kill then does not send it twice)."""
+    page = await setup_facebook()
+    simulator.inject_http_status(500, count=None)
+    await notify(hass, "first")
+    await notify(hass, "second")
+    on_disk_when_accepted: dict[str, list[str]] = {}
+
+    def on_accept(kind: str, item: Any) -> None:
+        if kind == "sent":
+            stored = hass_storage["facebook.outbox.facebook"]["data"]["entries"]
+            texts = [e["parts"][0]["message"]["text"] for e in stored]
+            on_disk_when_accepted[item.message["text"]] = texts
+
+    simulator.recorder.listeners.append(on_accept)
+    simulator.faults.clear()
+    await wait_until(lambda: len(page.outbox) == 0)
+    assert texts_to(simulator, ALICE) == ["first", "second"]
+    # When Meta accepted "second", "first" (accepted before it) was already gone from the disk.
+    assert on_disk_when_accepted == {"first": ["first", "second"], "second": ["second"]}
+    assert hass_storage["facebook.outbox.facebook"]["data"]["entries"] == []

@@ -49,22 +49,43 @@ def test_allowed_chat_ids_errors(value: object, problem: str) -> None:
 
 
 def test_coerce_psid() -> None:
-    assert coerce_psid(" 42 ") == "42"
+    assert coerce_psid(f" {ALICE} ") == ALICE
+    assert coerce_psid(int(ALICE)) == ALICE  # YAML read an unquoted PSID as a number: fine
     with pytest.raises(ValueError, match="not a PSID"):
         coerce_psid(None)
 
 
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        # `0034643123212` unquoted in YAML is octal: it arrives as 3867977354.
+        (0o034643123212, "YAML read an unquoted ID as a number"),
+        (12345, "write the ID in quotes"),
+        ("0034643123212", "a phone number needs a leading +"),
+        ("42", "15 to 17 digits and never starts with 0"),
+        ("0654321098765432", "never starts with 0"),
+        ("123456789012345678", "15 to 17 digits"),
+    ],
+)
+def test_numbers_that_cannot_be_psids_say_what_to_do(value: object, hint: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        coerce_psid(value)
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        allowed_chat_ids({"alice": value})
+
+
 def test_resolve_names_psids_and_phones_in_order_without_duplicates() -> None:
-    targets = resolve_targets(["ALICE", BOB, ALICE, "+1 (212) 555-2368", "999"], ALLOWED)
+    stranger = "1111222233334444"
+    targets = resolve_targets(["ALICE", BOB, ALICE, "+1 (212) 555-2368", stranger], ALLOWED)
     assert [(t.label, t.recipient, t.name) for t in targets] == [
         ("ALICE", {"id": ALICE}, "Alice"),
         (BOB, {"id": BOB}, None),
         ("+1 (212) 555-2368", {"phone_number": "+12125552368"}, None),
-        ("999", {"id": "999"}, None),
+        (stranger, {"id": stranger}, None),
     ]
     assert targets[0].describe() == f"Alice ({ALICE})"
     assert targets[2].is_phone
-    assert targets[3].describe() == "999"
+    assert targets[3].describe() == stranger
 
 
 @pytest.mark.parametrize(
@@ -74,6 +95,8 @@ def test_resolve_names_psids_and_phones_in_order_without_duplicates() -> None:
         ([], "no target"),
         (["carol"], "unknown target 'carol'"),
         (["+12"], "not a phone number"),
+        (["3867977354"], "a phone number needs a leading +"),
+        (["0034643123212"], "a phone number needs a leading +"),
         (["alice", "BROADCAST"], "BROADCAST must be the only target"),
     ],
 )

@@ -4,6 +4,8 @@ and signed by the simulator exactly as Meta sends them."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 import json
 import time
 from typing import Any
@@ -11,8 +13,12 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.facebook.const import (
     EVENT_DELIVERY,
@@ -23,7 +29,7 @@ from custom_components.facebook.const import (
     WEBHOOK_MAX_BODY,
     WEBHOOK_PATH,
 )
-from custom_components.facebook.hub import RecentKeys
+from custom_components.facebook.hub import SEEN_SAVE_DELAY, RecentKeys
 from simulator import Simulator
 
 from .conftest import (
@@ -39,6 +45,7 @@ from .conftest import (
     hub_of,
     page_config,
     post_events as post,
+    restarted,
     sign,
 )
 
@@ -338,6 +345,55 @@ async def test_redelivered_events_fire_once(
     assert (await post(client, simulator, batch))[0] == 200
     assert len(events[EVENT_MESSAGE]) == 1
     assert len(events[EVENT_READ]) == 1
+
+
+async def test_redelivery_after_a_restart_fires_once(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    client: TestClient,
+    hass_storage: dict[str, Any],
+    aiohttp_client: Callable[[Any], Awaitable[TestClient]],
+) -> None:
+    """Meta redelivers what it thinks we missed, also across our restart: it fires once."""
+    events = capture(hass)
+    batch = [simulator.message_event(ALICE, text="once")]
+    assert (await post(client, simulator, batch))[0] == 200
+    assert len(events[EVENT_MESSAGE]) == 1
+    async with restarted(hass) as new_hass:  # a graceful stop writes the memory
+        assert "facebook.webhook_seen" in hass_storage
+        assert await async_setup_component(new_hass, "notify", {"notify": [page_config(simulator)]})
+        await new_hass.async_block_till_done()
+        new_events = capture(new_hass)
+        new_client = await aiohttp_client(new_hass.http.app)
+        assert (await post(new_client, simulator, batch))[0] == 200
+        assert new_events[EVENT_MESSAGE] == []
+        fresh = [simulator.message_event(ALICE, text="new")]
+        assert (await post(new_client, simulator, fresh))[0] == 200
+        assert [e.data["message"] for e in new_events[EVENT_MESSAGE]] == ["new"]
+
+
+async def test_redelivery_memory_is_saved_within_seconds(
+    hass: HomeAssistant, simulator: Simulator, client: TestClient, hass_storage: dict[str, Any]
+) -> None:
+    """Saved a few seconds behind at most: a kill loses only the last moments' memory."""
+    assert (await post(client, simulator, [simulator.message_event(ALICE, text="x")]))[0] == 200
+    assert "facebook.webhook_seen" not in hass_storage  # batched, not one write per event
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=SEEN_SAVE_DELAY + 1))
+    await hass.async_block_till_done()
+    assert len(hass_storage["facebook.webhook_seen"]["data"]["seen"]) == 1
+
+
+def test_redelivery_memory_restores_only_what_it_wrote() -> None:
+    seen = RecentKeys(3)
+    for key in ("a", "b", "c", "d"):
+        seen.add(key)
+    stored = seen.dump()
+    again = RecentKeys(3)
+    again.restore([*stored, "not a digest", 42, None])
+    again.restore("garbage")
+    assert again.dump() == stored
+    assert not again.add("d")
+    assert again.add("a")
 
 
 def test_redelivery_memory_is_bounded() -> None:

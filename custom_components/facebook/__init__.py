@@ -18,5 +18,5 @@ CONFIG_SCHEMA = cv.platform_only_config_schema(DOMAIN)
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Create the hub and its webhook view (pages join it from the notify platform)."""
-    async_get_hub(hass)
+    await async_get_hub(hass).async_load()
     return True

@@ -47,8 +47,10 @@ async def async_broadcast(page: MessengerPage, parts: Sequence[Part], options: S
             len(targets),
             skipped,
         )
-        outcomes = await async_deliver(
-            page, targets, parts, options, concurrency=BROADCAST_CONCURRENCY
+        outcomes = (
+            await async_deliver(page, targets, parts, options, concurrency=BROADCAST_CONCURRENCY)
+            if targets
+            else []
         )
         failed = [outcome for outcome in outcomes if outcome.error is not None]
         queued = sum(1 for outcome in outcomes if outcome.queued)
@@ -70,6 +72,8 @@ async def async_broadcast(page: MessengerPage, parts: Sequence[Part], options: S
                 "queued": queued,
             },
         )
+    if not targets:
+        _raise_nobody(page, skipped)
     if failed and not sent and not queued:
         first = failed[0].error
         raise HomeAssistantError(
@@ -81,3 +85,16 @@ async def async_broadcast(page: MessengerPage, parts: Sequence[Part], options: S
                 "error": str(first),
             },
         )
+
+
+def _raise_nobody(page: MessengerPage, skipped: int) -> None:
+    """A BROADCAST with nobody to send to is an error, never a silent success."""
+    if skipped:
+        key, placeholders = "broadcast_all_closed", {"skipped": str(skipped)}
+    else:
+        key, placeholders = "broadcast_no_audience", {}
+    raise HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"service": page.service_name, **placeholders},
+    )

@@ -69,13 +69,13 @@ async def _deliver_one(
     """One person's parts in order; stops at their first failure."""
     outcome = Outcome(target)
     if page.outbox.has_pending(target):
-        _keep(page, outcome, parts, options, "earlier messages to them still wait")
+        await _async_keep(page, outcome, parts, options, "earlier messages to them still wait")
         return outcome
     for index, part in enumerate(parts):
         try:
             result = await send_part(page, target, part, request_body(target, part, options))
         except GraphTransientError as err:
-            _keep(page, outcome, parts[index:], options, str(err), err)
+            await _async_keep(page, outcome, parts[index:], options, str(err), err)
             break
         except GraphError as err:
             outcome.error = err
@@ -85,7 +85,7 @@ async def _deliver_one(
     return outcome
 
 
-def _keep(
+async def _async_keep(
     page: MessengerPage,
     outcome: Outcome,
     parts: Sequence[Part],
@@ -95,7 +95,7 @@ def _keep(
 ) -> None:
     """Move the rest of a person's parts to the outbox (or fail if it is full)."""
     try:
-        page.outbox.async_enqueue(outcome.target, list(parts), options, reason)
+        await page.outbox.async_enqueue(outcome.target, list(parts), options, reason)
     except OutboxFull as full:
         outcome.error = GraphTransientError(f"{error or reason}; not kept for later: {full}")
     else:

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+import hashlib
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK, LOGGER, SEEN_EVENTS_MAX, WEBHOOK_PATH
+from .storage import STORAGE_VERSION, async_load_field
 
 if TYPE_CHECKING:
     from .page import MessengerPage
 
 DATA_HUB: HassKey[FacebookHub] = HassKey(DOMAIN)
+# The redelivery memory is saved at most this many seconds after it changed.
+SEEN_SAVE_DELAY = 2.0
+DIGEST_HEX_LENGTH = 32
 
 
 class RecentKeys:
-    """A set that remembers only its newest `maxlen` keys, so memory stays bounded."""
+    """A set that remembers only its newest `maxlen` keys, so memory stays bounded.
+
+    Keys are kept as fixed-size digests: an event's key may carry its text, and neither memory
+    nor the saved file may grow with what a sender writes.
+    """
 
     def __init__(self, maxlen: int) -> None:
         """Remember at most `maxlen` keys."""
@@ -28,13 +38,31 @@ class RecentKeys:
 
     def add(self, key: str) -> bool:
         """Add `key`; False if it was already there (a redelivery)."""
-        if key in self._keys:
+        raw = key.encode("utf-8", "surrogatepass")
+        digest = hashlib.blake2b(raw, digest_size=DIGEST_HEX_LENGTH // 2).hexdigest()
+        if digest in self._keys:
             return False
-        self._keys.add(key)
-        self._order.append(key)
+        self._remember(digest)
+        return True
+
+    def _remember(self, digest: str) -> None:
+        self._keys.add(digest)
+        self._order.append(digest)
         if len(self._order) > self.maxlen:
             self._keys.discard(self._order.popleft())
-        return True
+
+    def dump(self) -> list[str]:
+        """The remembered digests, oldest first (the stored form)."""
+        return list(self._order)
+
+    def restore(self, digests: object) -> None:
+        """Remember stored digests again (anything that is not one is skipped)."""
+        if not isinstance(digests, list):
+            return
+        valid = [d for d in digests if isinstance(d, str) and len(d) == DIGEST_HEX_LENGTH]
+        for digest in valid[-self.maxlen :]:
+            if digest not in self._keys:
+                self._remember(digest)
 
     def __len__(self) -> int:
         """How many keys are remembered."""
@@ -49,12 +77,36 @@ class FacebookHub:
         self.hass = hass
         self.pages: list[MessengerPage] = []
         self.seen = RecentKeys(SEEN_EVENTS_MAX)
+        self._seen_store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.webhook_seen", private=True, atomic_writes=True
+        )
+        self._seen_save_pending = False
+        self._unsigned_noted = False
+
+    async def async_load(self) -> None:
+        """Read the redelivery memory saved before the last stop (a redelivery after a
+        restart fires nothing)."""
+        self.seen.restore(await async_load_field(self._seen_store, "seen"))
+
+    def first_delivery(self, key: str) -> bool:
+        """Whether an event is new (False: a redelivery); new keys are saved shortly."""
+        if not self.seen.add(key):
+            return False
+        if not self._seen_save_pending:
+            self._seen_save_pending = True
+            self._seen_store.async_delay_save(self._seen_data, SEEN_SAVE_DELAY)
+        return True
+
+    def _seen_data(self) -> dict[str, Any]:
+        self._seen_save_pending = False
+        return {"seen": self.seen.dump()}
 
     @callback
     def async_add_page(self, page: MessengerPage) -> None:
         """Serve one more page through the webhook."""
         self.pages.append(page)
-        self._async_update_webhook_issue()
+        if page.app_secret:
+            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK)
 
     def app_secrets(self) -> list[bytes]:
         """The distinct app secrets of all pages."""
@@ -76,10 +128,14 @@ class FacebookHub:
         return None
 
     @callback
-    def _async_update_webhook_issue(self) -> None:
-        if self.app_secrets():
-            ir.async_delete_issue(self.hass, DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK)
+    def async_note_unsigned(self) -> None:
+        """Meta (or anyone) reached the webhook while no page has an app secret.
+
+        Only then is the webhook worth a warning: a send-only setup never gets one.
+        """
+        if self._unsigned_noted or self.app_secrets():
             return
+        self._unsigned_noted = True
         LOGGER.warning(
             "No app_secret is configured: %s accepts unsigned events, so anyone who can reach "
             "it can forge messages",
@@ -101,7 +157,7 @@ class FacebookHub:
 def async_get_hub(hass: HomeAssistant) -> FacebookHub:
     """The hub, created with its webhook view on first use (one view, however many pages)."""
     hub = hass.data.get(DATA_HUB)
-    if hub is None:
+    if hub is None:  # async_setup made it, and loaded its memory, before any platform
         from .webhook import FacebookWebhookView
 
         hub = hass.data[DATA_HUB] = FacebookHub(hass)

@@ -55,7 +55,7 @@ def async_handle_events(
                 event.page_id,
             )
             continue
-        if not hub.seen.add(event.dedup_key()):
+        if not hub.first_delivery(event.dedup_key()):
             LOGGER.debug("Redelivered webhook event ignored: %s", event.mid or event.kind)
             continue
         try:

@@ -33,7 +33,6 @@ from .targets import Target
 if TYPE_CHECKING:
     from .page import MessengerPage
 
-SAVE_DELAY = 1.0
 # Backoff between retries of the head of the outbox (seconds); the last value repeats.
 RETRY_DELAYS: tuple[float, ...] = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
 # Bounds: how many messages, and how many bytes of files, may wait.
@@ -151,7 +150,8 @@ class Outbox:
         """Create the outbox of `page` (messages live at most `ttl`)."""
         self._page = page
         self.ttl = ttl
-        self._store = page_store(page.hass, "outbox", page.service_name)
+        # Atomic: a kill in the middle of a write leaves the previous file, never half of one.
+        self._store = page_store(page.hass, "outbox", page.service_name, atomic=True)
         self.entries: list[Entry] = []
         self._ids = itertools.count(1)
         self._task: asyncio.Task[None] | None = None
@@ -182,18 +182,21 @@ class Outbox:
         """Whether messages to this person wait (new ones must queue behind them)."""
         return any(entry.target.recipient == target.recipient for entry in self.entries)
 
-    @callback
-    def async_enqueue(
+    async def async_enqueue(
         self, target: Target, parts: list[Part], options: SendOptions, error: str
     ) -> None:
-        """Keep `parts` for `target`; raises OutboxFull past the caps."""
+        """Keep `parts` for `target`, on disk before this returns; raises OutboxFull past the caps.
+
+        Writes that overlap share one write of the newest state (the store's own lock), so a
+        burst of queued messages costs a few writes, not one each.
+        """
         entry = Entry(next(self._ids), target, options, list(parts), dt_util.utcnow(), 0, error)
         if len(self) + len(entry.parts) > MAX_MESSAGES:
             raise OutboxFull(f"the outbox holds {len(self)} messages (the cap is {MAX_MESSAGES})")
         if sum(e.file_bytes for e in self.entries) + entry.file_bytes > MAX_FILE_BYTES:
             raise OutboxFull("the outbox holds 25 MB of files already")
         self.entries.append(entry)
-        self._save()
+        await self._async_save()
         self._async_kick()
 
     @callback
@@ -204,12 +207,10 @@ class Outbox:
                 self._async_run(), f"{DOMAIN} {self._page.service_name} outbox"
             )
 
-    async def async_flush(self) -> None:
-        """Write the outbox now."""
+    async def _async_save(self) -> None:
+        """Write the outbox now (a delivered message gone from disk at once: no resend after
+        a kill)."""
         await self._store.async_save(self._data())
-
-    def _save(self) -> None:
-        self._store.async_delay_save(self._data, SAVE_DELAY)
 
     def _data(self) -> dict[str, Any]:
         return {"entries": [entry.to_json() for entry in self.entries]}
@@ -221,14 +222,14 @@ class Outbox:
             entry = self.entries[0]
             reason = self._give_up_reason(entry)
             if reason is not None:
-                self._drop(entry, reason)
+                await self._async_drop(entry, reason)
                 continue
             try:
                 await self._async_send_head(entry)
             except GraphTransientError as err:
                 entry.attempts += 1
                 entry.last_error = str(err)
-                self._save()
+                await self._async_save()
                 delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)]
                 delay = max(delay, err.retry_after or 0.0)
                 failures += 1
@@ -241,11 +242,11 @@ class Outbox:
                     pass
                 continue
             except GraphError as err:
-                self._drop(entry, str(err))
+                await self._async_drop(entry, str(err))
                 continue
             failures = 0
             self.entries.pop(0)
-            self._save()
+            await self._async_save()
             LOGGER.info(
                 "notify.%s: delivered the kept message(s) to %s",
                 self._page.service_name,
@@ -259,7 +260,8 @@ class Outbox:
                 self._page, entry.target, part, request_body(entry.target, part, entry.options)
             )
             entry.parts.pop(0)
-            self._save()
+            if entry.parts:  # the last part: the caller drops the whole entry and writes
+                await self._async_save()
 
     def _give_up_reason(self, entry: Entry) -> str | None:
         now = dt_util.utcnow()
@@ -274,9 +276,9 @@ class Outbox:
             return REASON_WINDOW
         return None
 
-    def _drop(self, entry: Entry, reason: str) -> None:
+    async def _async_drop(self, entry: Entry, reason: str) -> None:
         self.entries.remove(entry)
-        self._save()
+        await self._async_save()
         LOGGER.warning(
             "notify.%s: gave up on %d message(s) to %s: %s",
             self._page.service_name,

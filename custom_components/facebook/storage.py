@@ -12,9 +12,17 @@ from .const import DOMAIN, LOGGER
 STORAGE_VERSION = 1
 
 
-def page_store(hass: HomeAssistant, what: str, service_name: str) -> Store[dict[str, Any]]:
+def page_store(
+    hass: HomeAssistant, what: str, service_name: str, *, atomic: bool = False
+) -> Store[dict[str, Any]]:
     """The private store `facebook.<what>.<service name>` of one page."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{what}.{service_name}", private=True)
+    return Store(
+        hass,
+        STORAGE_VERSION,
+        f"{DOMAIN}.{what}.{service_name}",
+        private=True,
+        atomic_writes=atomic,
+    )
 
 
 async def async_load_field(store: Store[dict[str, Any]], field: str) -> object:

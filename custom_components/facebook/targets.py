@@ -12,7 +12,9 @@ import re
 
 from .const import TARGET_BROADCAST
 
-PSID_RE = re.compile(r"^\d{1,32}$")
+# A PSID is 15 to 17 digits and never starts with 0 (reference §1.4; every id Meta hands out).
+PSID_RE = re.compile(r"^[1-9]\d{14,16}$")
+DIGITS_RE = re.compile(r"^\d+$")
 PHONE_RE = re.compile(r"^\+\d{6,15}$")
 _PHONE_SEPARATORS = re.compile(r"[\s().-]")
 
@@ -78,13 +80,29 @@ class AllowedChats:
 
 
 def coerce_psid(value: object) -> str:
-    """A PSID as a string; YAML may read it as an int."""
-    if isinstance(value, bool):
+    """A PSID as a string; YAML may read it as an int (fine when the number is a whole PSID)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(f"{value!r} is not a PSID (a page-scoped ID is a string of digits)")
-    text = str(value).strip() if isinstance(value, str | int) else ""
-    if not PSID_RE.match(text):
-        raise ValueError(f"{value!r} is not a PSID (a page-scoped ID is a string of digits)")
-    return text
+    text = str(value).strip()
+    if PSID_RE.match(text):
+        return text
+    raise ValueError(not_a_psid(text, from_number=isinstance(value, int)))
+
+
+def not_a_psid(text: str, *, from_number: bool = False) -> str:
+    """Why `text` can't be a PSID, and what the user most likely meant."""
+    rule = "a PSID is 15 to 17 digits and never starts with 0"
+    if from_number:
+        return (
+            f"{text} is not a PSID ({rule}): YAML read an unquoted ID as a number and changed "
+            'it (0034643123212 becomes 3867977354); write the ID in quotes: "6543210987654321"'
+        )
+    if DIGITS_RE.match(text):
+        return (
+            f"{text!r} is not a PSID ({rule}); a phone number needs a leading + and the "
+            "country code (+34643123212); in YAML, quote IDs"
+        )
+    return f"{text!r} is not a PSID ({rule})"
 
 
 def allowed_chat_ids(value: object) -> dict[str, str | None]:
@@ -102,7 +120,7 @@ def allowed_chat_ids(value: object) -> dict[str, str | None]:
             name = str(raw_name).strip()
             if not name:
                 raise ValueError("a name in allowed_chat_ids is empty")
-            if PSID_RE.match(name) or name.startswith("+") or name.upper() == TARGET_BROADCAST:
+            if DIGITS_RE.match(name) or name.startswith("+") or name.upper() == TARGET_BROADCAST:
                 raise ValueError(
                     f"{name!r} can't be a name in allowed_chat_ids: it would read as a PSID, "
                     "a phone number or BROADCAST"
@@ -152,6 +170,8 @@ def _resolve_one(item: str, allowed: AllowedChats) -> Target:
         raise TargetError("BROADCAST must be the only target of a call")
     if PSID_RE.match(text):
         return allowed.person(text)
+    if DIGITS_RE.match(text):
+        raise TargetError(f"target {not_a_psid(text)}")
     if text.startswith("+"):
         phone = _PHONE_SEPARATORS.sub("", text)
         if not PHONE_RE.match(phone):

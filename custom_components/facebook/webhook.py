@@ -57,6 +57,7 @@ class FacebookWebhookView(HomeAssistantView):
             and 0 < len(challenge) <= CHALLENGE_MAX
             and self.hub.verify_token_matches(token)
         ):
+            self.hub.async_note_unsigned()
             return web.Response(text=challenge, content_type="text/plain")
         LOGGER.debug("Webhook handshake refused (mode or verify token mismatch)")
         return web.Response(status=403, text="Forbidden")
@@ -74,6 +75,8 @@ class FacebookWebhookView(HomeAssistantView):
             if not signed_by:
                 self._note_bad_signature(request.remote)
                 return web.Response(status=403, text="Invalid signature")
+        else:
+            self.hub.async_note_unsigned()
         try:
             payload = json_loads(body)
         except (ValueError, RecursionError):
