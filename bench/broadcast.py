@@ -86,7 +86,7 @@ class LagProbe:
 
     def install(self) -> None:
         """Wrap the two methods."""
-        from custom_components.facebook import graph, ratelimit
+        from custom_components.facebook.messenger import client as graph, pacing as ratelimit
 
         by_task: dict[int, float] = {}
         slots = self.slots
@@ -296,7 +296,7 @@ async def main(argv: list[str] | None = None) -> int:
         )
     )
     if args.lag:
-        from custom_components.facebook.ratelimit import WINDOW_MARGIN
+        from custom_components.facebook.messenger.pacing import WINDOW_MARGIN
 
         print()
         print(

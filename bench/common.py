@@ -408,16 +408,17 @@ def notify_entry(sim: SimProcess, name: str, **overrides: Any) -> dict[str, Any]
 
 
 def seed_audience(config_dir: Path, service: str, people: Iterable[str], last: float) -> None:
-    """Write the audience store (``facebook.audience.<service>``) before Home Assistant starts."""
+    """Write the audience store (``facebook.audience.<service>``) before Home Assistant starts,
+    in the integration's own stored form."""
+    from custom_components.facebook.messenger.audience import Audience
+
+    audience = Audience()
+    for psid in people:
+        audience.record(psid, last)
     key = f"facebook.audience.{service}"
     storage = config_dir / ".storage"
     storage.mkdir(parents=True, exist_ok=True)
-    document = {
-        "version": 1,
-        "minor_version": 1,
-        "key": key,
-        "data": {"people": {psid: {"last": last} for psid in people}},
-    }
+    document = {"version": 1, "minor_version": 1, "key": key, "data": audience.to_json()}
     (storage / key).write_text(json.dumps(document), encoding="utf-8")
 
 
@@ -431,7 +432,7 @@ class RunningHass:
 
     def page(self, service: str) -> Any:
         """The page behind ``notify.<service>``."""
-        return next(p for p in self.pages if p.service_name == service)
+        return next(p for p in self.pages if p.settings.service_name == service)
 
 
 @contextlib.asynccontextmanager
@@ -452,7 +453,7 @@ async def home_assistant(
     from pytest_homeassistant_custom_component.common import async_test_home_assistant
 
     import custom_components.facebook
-    from custom_components.facebook.hub import DATA_HUB
+    from custom_components.facebook.router import DATA_ROUTER
 
     assert custom_components.facebook.__file__
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -469,13 +470,13 @@ async def home_assistant(
             assert await async_setup_component(hass, "notify", {"notify": entries})
             hass.bus.async_fire(EVENT_HOMEASSISTANT_START)  # the HTTP server starts on this
             await hass.async_block_till_done()
-            hub = hass.data[DATA_HUB]
+            router = hass.data[DATA_ROUTER]
             deadline = time.monotonic() + 30
-            while not all(page.page_id for page in hub.pages):
+            while not all(page.page_id for page in router.runtimes):
                 if time.monotonic() > deadline:
                     raise RuntimeError("the pages did not look themselves up (GET /me)")
                 await asyncio.sleep(0.02)
-            yield RunningHass(hass, f"http://127.0.0.1:{port}", list(hub.pages))
+            yield RunningHass(hass, f"http://127.0.0.1:{port}", list(router.runtimes))
         finally:
             await hass.async_stop(force=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 import logging
 import traceback
 from typing import Any
@@ -21,11 +22,13 @@ from pytest_homeassistant_custom_component.common import async_test_home_assista
 # Import our package before the `hass` fixture exists: otherwise Home Assistant silently loads
 # its own built-in `facebook` integration instead of this one.
 import custom_components.facebook
-from custom_components.facebook import graph, outbox as outbox_module, page as page_module
+from custom_components.facebook import runtime as runtime_module
 from custom_components.facebook.const import DOMAIN, WEBHOOK_PATH
-from custom_components.facebook.hub import DATA_HUB, FacebookHub
 from custom_components.facebook.log_filter import REDACTED
-from custom_components.facebook.page import MessengerPage
+from custom_components.facebook.messenger.backoff import Backoff
+from custom_components.facebook.messenger.client import RetryPolicy
+from custom_components.facebook.router import DATA_ROUTER, WebhookRouter
+from custom_components.facebook.runtime import FacebookRuntime, Timing
 from simulator import Simulator
 from simulator.webhook import signature_headers
 
@@ -41,7 +44,14 @@ BOB = "1234567890123456"
 CAROL = "1111222233334444"  # a person who is not in allowed_chat_ids
 SECRETS = (TOKEN, APP_SECRET, VERIFY_TOKEN)
 
-FAST_RETRY = graph.RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, max_wait=1.0)
+FAST_RETRY = RetryPolicy(attempts=4, backoff=Backoff(0.01, 0.05, jitter=True), max_wait=1.0)
+# The real retry paths, with millisecond waits instead of seconds.
+FAST_TIMING = Timing(
+    retry=FAST_RETRY,
+    request_timeout=10.0,
+    outbox_backoff=Backoff(0.05, 0.2),
+    lookup_backoff=Backoff(0.05, 0.1),
+)
 
 
 @pytest.fixture(autouse=True)
@@ -126,13 +136,18 @@ def _no_secret_leaks(
     assert not problems, problems
 
 
+type SetTiming = Callable[..., None]
+
+
 @pytest.fixture(autouse=True)
-def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the real retry paths, with millisecond backoff instead of seconds."""
-    monkeypatch.setattr(page_module, "DEFAULT_RETRY", FAST_RETRY)
-    monkeypatch.setattr(page_module, "IDENTIFY_RETRY_DELAYS", (0.05, 0.1))
-    monkeypatch.setattr(page_module, "GRAPH_TIMEOUT", 10.0)
-    monkeypatch.setattr(outbox_module, "RETRY_DELAYS", (0.05, 0.1, 0.2))
+def set_timing(monkeypatch: pytest.MonkeyPatch) -> SetTiming:
+    """Pages set up from now on use FAST_TIMING, with these changes (the one timing seam)."""
+
+    def set_to(**changes: Any) -> None:
+        monkeypatch.setattr(runtime_module, "DEFAULT_TIMING", replace(FAST_TIMING, **changes))
+
+    set_to()
+    return set_to
 
 
 @pytest.fixture
@@ -166,7 +181,7 @@ def page_config(sim: Simulator, **overrides: Any) -> dict[str, Any]:
     return {key: value for key, value in config.items() if value is not None}
 
 
-type SetupFacebook = Callable[..., Awaitable[MessengerPage]]
+type SetupFacebook = Callable[..., Awaitable[FacebookRuntime]]
 type ClientFactory = Callable[[], Awaitable[TestClient]]
 
 
@@ -174,12 +189,11 @@ type ClientFactory = Callable[[], Awaitable[TestClient]]
 def setup_facebook(hass: HomeAssistant, simulator: Simulator) -> SetupFacebook:
     """Set up notify entries (default: one page against the simulator); returns the page."""
 
-    async def setup(*entries: dict[str, Any], **overrides: Any) -> MessengerPage:
+    async def setup(*entries: dict[str, Any], **overrides: Any) -> FacebookRuntime:
         configs = list(entries) or [page_config(simulator, **overrides)]
         assert await async_setup_component(hass, "notify", {"notify": configs})
         await hass.async_block_till_done(wait_background_tasks=True)
-        hub = hub_of(hass)
-        return hub.pages[-1]
+        return router_of(hass).runtimes[-1]
 
     return setup
 
@@ -193,9 +207,14 @@ async def client(
     return await hass_client_no_auth()
 
 
-def hub_of(hass: HomeAssistant) -> FacebookHub:
-    """The integration's shared state."""
-    return hass.data[DATA_HUB]
+def router_of(hass: HomeAssistant) -> WebhookRouter:
+    """The integration's shared state: every page behind the webhook."""
+    return hass.data[DATA_ROUTER]
+
+
+def runtime_of(hass: HomeAssistant, service: str = "facebook") -> FacebookRuntime:
+    """The page behind `notify.<service>` (a YAML page's window onto its state)."""
+    return next(r for r in router_of(hass).runtimes if r.settings.service_name == service)
 
 
 def sign(body: bytes, secret: str = APP_SECRET) -> dict[str, str]:

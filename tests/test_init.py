@@ -15,7 +15,7 @@ import pytest
 import voluptuous as vol
 
 from custom_components.facebook.const import DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK, WEBHOOK_PATH
-from custom_components.facebook.notify import PLATFORM_SCHEMA
+from custom_components.facebook.schema import PLATFORM_SCHEMA
 from simulator import Simulator
 
 from .conftest import (
@@ -26,8 +26,9 @@ from .conftest import (
     VERIFY_TOKEN,
     ClientFactory,
     SetupFacebook,
-    hub_of,
     page_config,
+    router_of,
+    runtime_of,
 )
 
 ROOT = Path(__file__).parent.parent
@@ -111,7 +112,7 @@ async def test_setup_looks_up_the_page(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
     page = await setup_facebook()
-    assert (page.page_id, page.page_name) == (PAGE_ID, PAGE_NAME)
+    assert (page.page.id, page.page.name) == (PAGE_ID, PAGE_NAME)
     me = [r for r in simulator.requests if r.path.endswith("/me")]
     assert len(me) == 1
     assert me[0].query["fields"] == "id,name"
@@ -173,7 +174,7 @@ async def test_network_down_at_start_does_not_block_and_is_retried(
     assert await async_setup_component(hass, "notify", {"notify": [page_config(simulator)]})
     await hass.async_block_till_done()
     assert hass.services.has_service("notify", "facebook")
-    page = hub_of(hass).pages[0]
+    page = runtime_of(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert page.page_id == PAGE_ID
     assert len([r for r in simulator.requests if r.path.endswith("/me")]) == 6
@@ -191,7 +192,7 @@ async def test_unreachable_graph_never_blocks_start(
     assert await async_setup_component(hass, "notify", {"notify": [config]})
     await hass.async_block_till_done()
     assert hass.services.has_service("notify", "facebook")
-    assert hub_of(hass).pages[0].page_id is None
+    assert runtime_of(hass).page_id is None
 
 
 async def test_one_view_however_many_pages(
@@ -207,8 +208,7 @@ async def test_one_view_however_many_pages(
     ]
     methods = [route.method for route in routes if route.method != "OPTIONS"]
     assert sorted(methods) == ["GET", "POST"]  # registered once, not once per page
-    hub = hub_of(hass)
-    assert [p.page_id for p in hub.pages] == [PAGE_ID, "2000000000000002"]
+    assert [r.page_id for r in router_of(hass).runtimes] == [PAGE_ID, "2000000000000002"]
 
 
 async def test_unauthenticated_webhook_repair_issue_once_an_unsigned_post_arrives(
@@ -258,19 +258,6 @@ async def test_no_unauthenticated_issue_with_a_secret(
 ) -> None:
     await setup_facebook()
     assert ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK) is None
-
-
-def test_translations_cover_every_key() -> None:
-    strings = json.loads((ROOT / "custom_components/facebook/translations/en.json").read_text())
-    assert set(strings["exceptions"]) == {
-        "invalid_call",
-        "media_failed",
-        "send_failed",
-        "broadcast_failed",
-        "broadcast_no_audience",
-        "broadcast_all_closed",
-    }
-    assert set(strings["issues"]) >= {"invalid_token", "unauthenticated_webhook"}
 
 
 async def test_a_yaml_mangled_id_is_refused_at_start(

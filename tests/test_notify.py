@@ -528,7 +528,7 @@ async def test_the_notify_error_is_translated(
     with pytest.raises(ServiceValidationError) as err:
         await notify(hass, message="x", target=["nobody-known"])
     assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == "invalid_call"
+    assert err.value.translation_key == "invalid_target"
     assert str(err.value).startswith(
         "notify.facebook was not sent (nothing went out): unknown target"
     )

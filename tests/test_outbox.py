@@ -14,9 +14,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
-from custom_components.facebook import outbox as outbox_module
 from custom_components.facebook.const import EVENT_MESSAGE_SENT, EVENT_SEND_FAILED
-from custom_components.facebook.outbox import Entry, Outbox
 from simulator import Simulator
 
 from .conftest import (
@@ -24,11 +22,12 @@ from .conftest import (
     BOB,
     PAGE_ID,
     ClientFactory,
+    SetTiming,
     SetupFacebook,
-    hub_of,
     page_config,
     post_events,
     restarted,
+    runtime_of,
     wait_until,
 )
 
@@ -83,12 +82,13 @@ async def test_one_failed_call_is_retried_in_call(
     hass: HomeAssistant,
     simulator: Simulator,
     setup_facebook: SetupFacebook,
+    set_timing: SetTiming,
     name: str,
     inject: Callable[..., Any],
     accepted: bool,
 ) -> None:
+    set_timing(request_timeout=0.5)
     page = await setup_facebook()
-    page.client.request_timeout = 0.5
     inject(simulator, 1)
     await notify(hass, "one")
     delivered = texts_to(simulator, ALICE)
@@ -106,12 +106,13 @@ async def test_long_outage_goes_to_the_outbox_and_is_delivered_in_order(
     simulator: Simulator,
     setup_facebook: SetupFacebook,
     caplog: pytest.LogCaptureFixture,
+    set_timing: SetTiming,
     name: str,
     inject: Callable[..., Any],
     accepted: bool,
 ) -> None:
+    set_timing(request_timeout=0.5)
     page = await setup_facebook()
-    page.client.request_timeout = 0.5
     inject(simulator, None)  # until further notice
     for text in ("first", "second", "third"):
         await notify(hass, text)  # succeeds: the message is kept
@@ -173,7 +174,7 @@ async def test_outage_across_a_restart(
         simulator.faults.clear()
         assert await async_setup_component(new_hass, "notify", {"notify": [page_config(simulator)]})
         await new_hass.async_block_till_done()
-        page = hub_of(new_hass).pages[0]
+        page = runtime_of(new_hass)
         await wait_until(lambda: len(page.outbox) == 0)
         assert texts_to(simulator, ALICE) == ["before restart 1"]
         assert texts_to(simulator, BOB) == ["before restart 2"]
@@ -255,32 +256,24 @@ async def test_permanent_errors_are_never_queued(
 
 
 async def test_outbox_is_bounded_with_a_clear_error(
-    hass: HomeAssistant,
-    simulator: Simulator,
-    setup_facebook: SetupFacebook,
-    monkeypatch: pytest.MonkeyPatch,
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
-    monkeypatch.setattr(outbox_module, "MAX_MESSAGES", 2)
-    await setup_facebook()
+    """A call whose rest would not fit (1,001 messages: a long text) fails, saying why."""
+    page = await setup_facebook()
     simulator.inject_http_status(503, count=None)
-    await notify(hass, "1")
-    await notify(hass, "2")
+    block = "x" * 1999  # the most one message holds: a long text of 1,001 of them is split so
     with pytest.raises(HomeAssistantError) as err:
-        await notify(hass, "3")
-    assert "not kept for later: the outbox holds 2 messages (the cap is 2)" in str(err.value)
+        await notify(hass, " ".join([block] * 1001))
+    assert "not kept for later: the outbox holds 0 messages (the cap is 1000)" in str(err.value)
+    assert len(page.outbox) == 0
 
 
-async def test_file_bytes_are_bounded_and_survive_storage(
-    hass: HomeAssistant,
-    simulator: Simulator,
-    setup_facebook: SetupFacebook,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Any,
+async def test_a_kept_file_is_delivered_with_its_bytes(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook, tmp_path: Any
 ) -> None:
     picture = tmp_path / "p.png"
     picture.write_bytes(b"\x89PNG" + b"1" * 100)
     hass.config.allowlist_external_dirs = {str(tmp_path)}
-    monkeypatch.setattr(outbox_module, "MAX_FILE_BYTES", 150)
     page = await setup_facebook()
     simulator.inject_http_status(503, count=None)
     await hass.services.async_call(
@@ -289,15 +282,7 @@ async def test_file_bytes_are_bounded_and_survive_storage(
         {"message": "", "target": ["alice"], "data": {"image": str(picture)}},
         blocking=True,
     )
-    entry = page.outbox.entries[0]
-    assert Entry.from_json(entry.to_json()).parts[0].upload == entry.parts[0].upload
-    with pytest.raises(HomeAssistantError, match="25 MB of files"):
-        await hass.services.async_call(
-            "notify",
-            "facebook",
-            {"message": "", "target": ["bob"], "data": {"image": str(picture)}},
-            blocking=True,
-        )
+    assert len(page.outbox) == 1
     simulator.faults.clear()
     await wait_until(lambda: len(page.outbox) == 0)
     (sent,) = simulator.messages_to(ALICE)
@@ -310,16 +295,20 @@ async def test_damaged_storage_is_tolerated(
     hass_storage: dict[str, Any],
     setup_facebook: SetupFacebook,
 ) -> None:
+    good = {
+        "id": 7,
+        "target": {"label": "alice", "recipient": {"id": ALICE}, "psid": ALICE, "name": "alice"},
+        "options": {"messaging_type": "UPDATE"},
+        "parts": [{"message": {"text": "kept"}}],
+        "created": dt_util.utcnow().isoformat(),
+    }
     hass_storage["facebook.outbox.facebook"] = {
         "version": 1,
-        "data": {"entries": [{"id": 1}, "junk", {"id": 2, "target": {}, "created": "x"}]},
+        "data": {"entries": [{"id": 1}, "junk", {"id": 2, "target": {}, "created": "x"}, good]},
     }
     page = await setup_facebook()
-    assert len(page.outbox) == 0
-    outbox = Outbox(page, page.outbox.ttl)
-    hass_storage["facebook.outbox.facebook"] = {"version": 1, "data": ["not", "a", "dict"]}
-    await outbox.async_load()
-    assert outbox.entries == []
+    await wait_until(lambda: len(page.outbox) == 0)
+    assert texts_to(simulator, ALICE) == ["kept"]  # the good one survived its damaged company
 
 
 async def test_a_queued_message_is_on_disk_before_the_call_returns(

@@ -25,11 +25,10 @@ from custom_components.facebook.const import (
     EVENT_MESSAGE,
     EVENT_REACTION,
     EVENT_READ,
-    SEEN_EVENTS_MAX,
     WEBHOOK_MAX_BODY,
     WEBHOOK_PATH,
 )
-from custom_components.facebook.hub import SEEN_SAVE_DELAY, RecentKeys
+from custom_components.facebook.router import SEEN_SAVE_DELAY
 from simulator import Simulator
 
 from .conftest import (
@@ -42,10 +41,10 @@ from .conftest import (
     VERIFY_TOKEN,
     ClientFactory,
     SetupFacebook,
-    hub_of,
     page_config,
     post_events as post,
     restarted,
+    runtime_of,
     sign,
 )
 
@@ -383,28 +382,6 @@ async def test_redelivery_memory_is_saved_within_seconds(
     assert len(hass_storage["facebook.webhook_seen"]["data"]["seen"]) == 1
 
 
-def test_redelivery_memory_restores_only_what_it_wrote() -> None:
-    seen = RecentKeys(3)
-    for key in ("a", "b", "c", "d"):
-        seen.add(key)
-    stored = seen.dump()
-    again = RecentKeys(3)
-    again.restore([*stored, "not a digest", 42, None])
-    again.restore("garbage")
-    assert again.dump() == stored
-    assert not again.add("d")
-    assert again.add("a")
-
-
-def test_redelivery_memory_is_bounded() -> None:
-    seen = RecentKeys(SEEN_EVENTS_MAX)
-    for i in range(SEEN_EVENTS_MAX * 2):
-        assert seen.add(f"m_{i}")
-    assert len(seen) == SEEN_EVENTS_MAX
-    assert not seen.add(f"m_{SEEN_EVENTS_MAX * 2 - 1}")
-    assert seen.add("m_0")  # forgotten long ago
-
-
 async def test_thousand_event_batch_is_answered_fast_and_fires_everything(
     hass: HomeAssistant, simulator: Simulator, client: TestClient
 ) -> None:
@@ -515,7 +492,7 @@ async def test_single_page_takes_entries_before_its_id_is_known(
     simulator.inject_error(2, count=1000, paths="all")
     assert await async_setup_component(hass, "notify", {"notify": [page_config(simulator)]})
     await hass.async_block_till_done()
-    assert hub_of(hass).pages[0].page_id is None
+    assert runtime_of(hass).page_id is None
     client = await hass_client_no_auth()
     events = capture(hass)
     status, _ = await post(client, simulator, [simulator.message_event(ALICE, text="early")])

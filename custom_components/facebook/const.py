@@ -1,4 +1,8 @@
-"""Names shared across the integration: options, events, limits and defaults."""
+"""Home Assistant names of the integration: options, events, paths, repair issues, tuning.
+
+Meta's own names and limits live in `messenger.const`; these are the interfaces users and
+automations rely on (option, event and field names do not change).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Final
 DOMAIN: Final = "facebook"
 LOGGER: Final = logging.getLogger(__package__)
 
-# Configuration options (names are interfaces: automations and docs rely on them).
+# Configuration options.
 CONF_PAGE_ACCESS_TOKEN: Final = "page_access_token"
 CONF_VERIFY_TOKEN: Final = "verify_token"
 CONF_APP_SECRET: Final = "app_secret"
@@ -21,49 +25,9 @@ CONF_GRAPH_URL: Final = "graph_url"
 CONF_WINDOW_WARNING: Final = "window_warning"
 CONF_OUTBOX_TTL: Final = "outbox_ttl"
 
-DEFAULT_GRAPH_URL: Final = "https://graph.facebook.com"
-DEFAULT_GRAPH_API_VERSION: Final = "v25.0"
 DEFAULT_MESSAGING_TYPE: Final = "UPDATE"
 DEFAULT_WINDOW_WARNING: Final = timedelta(hours=1)
 DEFAULT_OUTBOX_TTL: Final = timedelta(hours=1)
-
-MESSAGING_TYPES: Final = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
-MESSAGING_TYPE_TAG: Final = "MESSAGE_TAG"
-MESSAGING_TYPE_RESPONSE: Final = "RESPONSE"
-# Tags Meta still accepts (2026): HUMAN_AGENT (7 days, people typing), CUSTOMER_FEEDBACK.
-VALID_TAGS: Final = ("HUMAN_AGENT", "CUSTOMER_FEEDBACK")
-# Retired on 2026-04-27: every request carrying them gets error 100.
-RETIRED_TAGS: Final = ("ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE")
-NOTIFICATION_TYPES: Final = ("REGULAR", "SILENT_PUSH", "NO_PUSH")
-SENDER_ACTIONS: Final = ("typing_on", "typing_off", "mark_seen")
-
-# `data` keys of a notify call.
-ATTR_QUICK_REPLIES: Final = "quick_replies"
-ATTR_BUTTONS: Final = "buttons"
-ATTR_UPLOAD: Final = "upload"
-ATTR_CAMERA: Final = "camera"
-ATTR_NOTIFICATION_TYPE: Final = "notification_type"
-ATTR_SENDER_ACTION: Final = "sender_action"
-MEDIA_TYPES: Final = ("image", "video", "audio", "file")
-# Send API `message` fields passed through from `data` as they are.
-PASSTHROUGH_MESSAGE_FIELDS: Final = ("attachment", "quick_replies", "metadata", "sticker_id")
-
-TARGET_BROADCAST: Final = "BROADCAST"
-
-# Meta's limits (reference §1.4, §2.3, §4.1).
-TEXT_LIMIT: Final = 1999  # "must be less than 2000 characters"
-BUTTON_TEXT_LIMIT: Final = 640
-QUICK_REPLIES_MAX: Final = 13
-QUICK_REPLY_TITLE_MAX: Final = 20
-PAYLOAD_MAX: Final = 1000
-BUTTONS_MAX: Final = 3
-BUTTON_TITLE_MAX: Final = 20
-METADATA_MAX: Final = 999
-ATTACHMENT_MAX_BYTES: Final = 25 * 1024 * 1024
-SEND_RATE_PER_SECOND: Final = 300
-MEDIA_SEND_RATE_PER_SECOND: Final = 10
-WINDOW: Final = timedelta(hours=24)
-TAG_WINDOW: Final = timedelta(days=7)
 
 # Events fired on Home Assistant's bus.
 EVENT_MESSAGE: Final = "facebook_message"
@@ -79,11 +43,15 @@ WEBHOOK_PATH: Final = "/api/facebook_webhooks"
 WEBHOOK_MAX_BODY: Final = 8 * 1024 * 1024  # 1000 events with long attachment URLs fit well inside
 GET_MY_ID: Final = "get my id"
 GET_MY_ID_INTERVAL: Final = 60.0  # seconds between two answers to the same person
+GET_MY_ID_MEMORY: Final = 10_000  # "get my id" senders remembered for that rule
 SEEN_EVENTS_MAX: Final = 10_000  # redelivery memory (bounded)
 
 # Repair issue ids.
 ISSUE_INVALID_TOKEN: Final = "invalid_token"
 ISSUE_UNAUTHENTICATED_WEBHOOK: Final = "unauthenticated_webhook"
 
-# Concurrency of one notify call across its targets.
+# People sent to at once: a notify call's targets, and a BROADCAST (96 fills 300 calls/s at up to
+# ~0.3 s per call, and stays under the shared session's 100 connections per host: a call must not
+# hold its pacing slot while it waits for a connection).
 TARGET_CONCURRENCY: Final = 16
+BROADCAST_CONCURRENCY: Final = 96

@@ -50,7 +50,7 @@ def _scrub(text: str, secrets: frozenset[str]) -> str:
 SECRET_FILTER = SecretFilter()
 
 
-def protect(*secrets: str | None) -> None:
+def redact_secrets(*secrets: str | None) -> None:
     """Scrub these secrets from every log record from now on."""
     new = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
     SECRET_FILTER.secrets = SECRET_FILTER.secrets | new
@@ -59,6 +59,6 @@ def protect(*secrets: str | None) -> None:
             target.addFilter(SECRET_FILTER)
 
 
-def unprotect(*secrets: str | None) -> None:
+def stop_redacting(*secrets: str | None) -> None:
     """Stop scrubbing these secrets (their page is gone)."""
     SECRET_FILTER.secrets = SECRET_FILTER.secrets - {s for s in secrets if s}

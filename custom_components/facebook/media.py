@@ -1,7 +1,7 @@
 """Fetch the media a call asks for: by URL, from a local file, a download, or a camera.
 
-Everything is fetched before the first message goes out, so a missing file or a camera that
-does not answer stops the whole call with nothing sent.
+Everything is fetched before the first message goes out, so a missing file or a camera that does
+not answer stops the whole call with nothing sent.
 """
 
 from __future__ import annotations
@@ -16,25 +16,36 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import ATTACHMENT_MAX_BYTES
-from .graph import Upload
-from .messages import MediaRequest, MessageError, Part, media_message
+from .messenger.builder import media_message
+from .messenger.const import ATTACHMENT_MAX_BYTES
+from .messenger.errors import MessageError
+from .messenger.mime import upload_content_type
+from .messenger.models import MediaRequest, OutgoingMessage, PreparedCall, Upload
 
 DOWNLOAD_TIMEOUT = 60.0
-# The MIME family each attachment type must have (Meta answers 100/2018047 otherwise).
-_FAMILY = {"image": "image/", "video": "video/", "audio": "audio/"}
 
 
-class MediaError(HomeAssistantError):
+class MediaError(Exception):
     """Media could not be fetched (a download or camera failure, not bad input)."""
 
 
-async def async_fetch_media(hass: HomeAssistant, request: MediaRequest, part: Part) -> Part:
-    """Return the placeholder `part` filled with its media."""
+async def async_fetch_all(hass: HomeAssistant, call: PreparedCall) -> list[OutgoingMessage]:
+    """The call's messages with every media placeholder filled (nothing sent yet)."""
+    messages = list(call.messages)
+    for request, slot in zip(call.media, call.media_slots, strict=True):
+        messages[slot] = await async_fetch_media(hass, request, messages[slot])
+    return messages
+
+
+async def async_fetch_media(
+    hass: HomeAssistant, request: MediaRequest, placeholder: OutgoingMessage
+) -> OutgoingMessage:
+    """The placeholder filled with its media."""
+    fields = placeholder.pending_fields
     if request.source == "url":
         payload = {"url": request.value, "is_reusable": True}
-        return Part(
-            message=media_message(request.kind, payload, part.extra), media_kind=request.kind
+        return OutgoingMessage(
+            message=media_message(request.kind, payload, fields), media_kind=request.kind
         )
     if request.source == "path":
         upload = await _read_file(hass, request)
@@ -42,8 +53,8 @@ async def async_fetch_media(hass: HomeAssistant, request: MediaRequest, part: Pa
         upload = await _download(hass, request)
     else:
         upload = await _snapshot(hass, request)
-    return Part(
-        message=media_message(request.kind, {"is_reusable": True}, part.extra),
+    return OutgoingMessage(
+        message=media_message(request.kind, {"is_reusable": True}, fields),
         upload=upload,
         media_kind=request.kind,
     )
@@ -71,14 +82,14 @@ async def _read_file(hass: HomeAssistant, request: MediaRequest) -> Upload:
         return file.read_bytes(), file.name
 
     data, name = await hass.async_add_executor_job(read)
-    content_type = _content_type(request.kind, name, None)
-    return Upload(data=data, filename=name, content_type=content_type)
+    return Upload(data=data, filename=name, content_type=upload_content_type(request.kind, name))
 
 
 async def _download(hass: HomeAssistant, request: MediaRequest) -> Upload:
     session = async_get_clientsession(hass)
     url = request.value
     shown = _without_query(url)
+    too_big = f"{shown} is larger than Messenger's 25 MB limit"
     try:
         async with session.get(
             url, timeout=aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
@@ -86,20 +97,20 @@ async def _download(hass: HomeAssistant, request: MediaRequest) -> Upload:
             if response.status != 200:
                 raise MediaError(f"downloading {shown} answered HTTP {response.status}")
             if (response.content_length or 0) > ATTACHMENT_MAX_BYTES:
-                raise MediaError(f"{shown} is larger than Messenger's 25 MB limit")
+                raise MediaError(too_big)
             data = await response.content.read(ATTACHMENT_MAX_BYTES + 1)
             if len(data) > ATTACHMENT_MAX_BYTES:
-                raise MediaError(f"{shown} is larger than Messenger's 25 MB limit")
+                raise MediaError(too_big)
             header_type = response.headers.get("Content-Type")
     except (aiohttp.ClientError, TimeoutError) as err:
         raise MediaError(f"could not download {shown}: {type(err).__name__}") from err
     name = PurePosixPath(urlsplit(url).path).name or request.kind
-    return Upload(
-        data=data, filename=name, content_type=_content_type(request.kind, name, header_type)
-    )
+    content_type = upload_content_type(request.kind, name, header_type)
+    return Upload(data=data, filename=name, content_type=content_type)
 
 
 async def _snapshot(hass: HomeAssistant, request: MediaRequest) -> Upload:
+    # Imported here: `camera` is only an after-dependency, loaded when a call asks for it.
     from homeassistant.components.camera import async_get_image
 
     if hass.states.get(request.value) is None:
@@ -111,24 +122,6 @@ async def _snapshot(hass: HomeAssistant, request: MediaRequest) -> Upload:
     content_type = image.content_type.split(";")[0].strip() or "image/jpeg"
     extension = mimetypes.guess_extension(content_type) or ".jpg"
     return Upload(data=image.content, filename=f"snapshot{extension}", content_type=content_type)
-
-
-def _content_type(kind: str, filename: str, header: str | None) -> str:
-    """The MIME type to upload with: the server's, else guessed from the name; checked."""
-    declared = (header or "").split(";")[0].strip().lower()
-    guessed = mimetypes.guess_type(filename)[0]
-    family = _FAMILY.get(kind)
-    candidates = [t for t in (declared, guessed) if t and t != "application/octet-stream"]
-    if family is None:
-        return candidates[0] if candidates else "application/octet-stream"
-    for candidate in candidates:
-        if candidate.startswith(family):
-            return candidate
-    found = candidates[0] if candidates else "of unknown type"
-    raise MessageError(
-        f"{kind} {filename} is {found}, not {family[:-1]}; send it as file, or use a file "
-        f"with a {family[:-1]} extension"
-    )
 
 
 def _without_query(url: str) -> str:

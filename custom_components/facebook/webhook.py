@@ -1,14 +1,13 @@
 """The `/api/facebook_webhooks` view: handshake, signature, parse, route, answer.
 
-Webhook input is hostile until its signature says otherwise: the raw body is read once with
-a size limit, the HMAC is checked over those exact bytes before anything is parsed, and no
-input can make the view answer 500 or block the event loop.
+Webhook input is hostile until its signature says otherwise: the raw body is read once with a
+size limit, the HMAC is checked over those exact bytes before anything is parsed, and no input
+can make the view answer 500 or block the event loop. The view knows no page and no entity: it
+hands parsed events to the router.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 
 from aiohttp import web
@@ -16,13 +15,9 @@ from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.util.json import json_loads
 
 from .const import LOGGER, WEBHOOK_MAX_BODY, WEBHOOK_PATH
-from .hub import FacebookHub
-from .inbound import async_handle_events
-from .webhook_parser import parse_body
+from .messenger.webhook import SIGNATURE_HEADER, matching_secrets, parse_body, verify_handshake
+from .router import WebhookRouter
 
-SIGNATURE_HEADER = "X-Hub-Signature-256"
-SIGNATURE_PREFIX = "sha256="
-CHALLENGE_MAX = 256
 # At most one warning about bad signatures per this many seconds.
 BAD_SIGNATURE_LOG_INTERVAL = 60.0
 
@@ -38,29 +33,20 @@ class FacebookWebhookView(HomeAssistantView):
     name = "api:facebook_webhooks"
     requires_auth = False
 
-    def __init__(self, hub: FacebookHub) -> None:
-        """Serve the hub's pages."""
-        self.hub = hub
-        self.bad_signatures = 0
+    def __init__(self, router: WebhookRouter) -> None:
+        """Serve the router's pages."""
+        self.router = router
         self._bad_since_log = 0
         self._bad_logged_at = -BAD_SIGNATURE_LOG_INTERVAL
 
     async def get(self, request: web.Request) -> web.Response:
         """Meta's subscription handshake: echo the challenge if the verify token matches."""
-        query = request.query
-        challenge = query.get("hub.challenge")
-        token = query.get("hub.verify_token")
-        if (
-            query.get("hub.mode") == "subscribe"
-            and token is not None
-            and challenge is not None
-            and 0 < len(challenge) <= CHALLENGE_MAX
-            and self.hub.verify_token_matches(token)
-        ):
-            self.hub.async_note_unsigned()
-            return web.Response(text=challenge, content_type="text/plain")
-        LOGGER.debug("Webhook handshake refused (mode or verify token mismatch)")
-        return web.Response(status=403, text="Forbidden")
+        challenge = verify_handshake(request.query, self.router.verify_tokens())
+        if challenge is None:
+            LOGGER.debug("Webhook handshake refused (mode or verify token mismatch)")
+            return web.Response(status=403, text="Forbidden")
+        self.router.async_note_unsigned()
+        return web.Response(text=challenge, content_type="text/plain")
 
     async def post(self, request: web.Request) -> web.Response:
         """Events from Meta: verify, parse, fire, answer at once."""
@@ -68,7 +54,7 @@ class FacebookWebhookView(HomeAssistantView):
             body = await _read_limited(request, WEBHOOK_MAX_BODY)
         except BodyTooLarge:
             return web.Response(status=413, text="Request body too large")
-        secrets = self.hub.app_secrets()
+        secrets = self.router.app_secrets()
         signed_by: list[bytes] | None = None
         if secrets:
             signed_by = matching_secrets(body, request.headers.get(SIGNATURE_HEADER), secrets)
@@ -76,7 +62,7 @@ class FacebookWebhookView(HomeAssistantView):
                 self._note_bad_signature(request.remote)
                 return web.Response(status=403, text="Invalid signature")
         else:
-            self.hub.async_note_unsigned()
+            self.router.async_note_unsigned()
         try:
             payload = json_loads(body)
         except (ValueError, RecursionError):
@@ -87,11 +73,11 @@ class FacebookWebhookView(HomeAssistantView):
             return web.Response(text="EVENT_RECEIVED")
         if parsed.skipped:
             LOGGER.debug("Webhook body: %d malformed or unknown items skipped", parsed.skipped)
-        async_handle_events(self.hub, parsed.events, signed_by)
+        self.router.async_dispatch(parsed.events, signed_by)
         return web.Response(text="EVENT_RECEIVED")
 
     def _note_bad_signature(self, remote: str | None) -> None:
-        self.bad_signatures += 1
+        self.router.bad_signatures += 1
         self._bad_since_log += 1
         now = time.monotonic()
         if now - self._bad_logged_at >= BAD_SIGNATURE_LOG_INTERVAL:
@@ -103,21 +89,6 @@ class FacebookWebhookView(HomeAssistantView):
             )
             self._bad_logged_at = now
             self._bad_since_log = 0
-
-
-def matching_secrets(body: bytes, header: str | None, secrets: list[bytes]) -> list[bytes]:
-    """The app secrets whose HMAC-SHA256 of `body` equals the signature header."""
-    if not header or not header.startswith(SIGNATURE_PREFIX):
-        return []
-    try:
-        given = bytes.fromhex(header[len(SIGNATURE_PREFIX) :].strip())
-    except ValueError:
-        return []
-    return [
-        secret
-        for secret in secrets
-        if hmac.compare_digest(hmac.new(secret, body, hashlib.sha256).digest(), given)
-    ]
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes:

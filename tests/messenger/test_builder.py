@@ -1,4 +1,4 @@
-"""Building Send API parts from a call's message, title and data (pure, no I/O)."""
+"""Building Send API messages from a call's message, title and data (pure, no I/O)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,20 @@ from typing import Any
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.facebook.const import TEXT_LIMIT
-from custom_components.facebook.messages import (
-    MessageError,
-    SendOptions,
-    build_content,
-    check_tag,
-    split_text,
-)
+from custom_components.facebook.messenger.builder import build_call, check_tag, split_text
+from custom_components.facebook.messenger.const import TEXT_LIMIT
+from custom_components.facebook.messenger.errors import MessageError
+from custom_components.facebook.messenger.models import SendOptions
 
 
 def build(message: str = "hi", title: str | None = None, **data: Any):
-    return build_content(
+    return build_call(
         message, title, data or None, default_messaging_type="UPDATE", default_tag=None
     )
 
 
 def messages(content) -> list[dict[str, Any] | None]:
-    return [part.message for part in content.parts]
+    return [part.message for part in content.messages]
 
 
 def test_plain_text_and_title() -> None:
@@ -156,12 +152,12 @@ def test_media_come_after_the_text_and_quick_replies_go_last() -> None:
         file="/config/www/report.pdf",
         quick_replies=["Nice"],
     )
-    assert [(p.message, p.media_kind) for p in content.parts] == [
+    assert [(p.message, p.media_kind) for p in content.messages] == [
         ({"text": "Look"}, None),
         (None, "image"),
         (None, "file"),
     ]
-    assert content.parts[-1].extra == {
+    assert content.messages[-1].pending_fields == {
         "quick_replies": [{"content_type": "text", "title": "Nice", "payload": "Nice"}]
     }
     assert [(m.kind, m.source, m.value) for m in content.media] == [
@@ -201,9 +197,9 @@ def test_unknown_data_keys_are_named() -> None:
 
 
 def test_sender_action_only_when_asked() -> None:
-    assert [p.sender_action for p in build("hi").parts] == [None]
+    assert [p.sender_action for p in build("hi").messages] == [None]
     content = build("hi", sender_action="typing_on")
-    assert [(p.sender_action, p.message) for p in content.parts] == [
+    assert [(p.sender_action, p.message) for p in content.messages] == [
         ("typing_on", None),
         (None, {"text": "hi"}),
     ]
@@ -217,11 +213,11 @@ def test_messaging_options() -> None:
         SendOptions("RESPONSE", None, "SILENT_PUSH")
     )
     assert build("x", tag="HUMAN_AGENT").options == SendOptions("MESSAGE_TAG", "HUMAN_AGENT")
-    tagged_default = build_content(
+    tagged_default = build_call(
         "x", None, None, default_messaging_type="MESSAGE_TAG", default_tag="HUMAN_AGENT"
     )
     assert tagged_default.options == SendOptions("MESSAGE_TAG", "HUMAN_AGENT")
-    overridden = build_content(
+    overridden = build_call(
         "x",
         None,
         {"messaging_type": "UPDATE"},
@@ -241,7 +237,10 @@ def test_messaging_options() -> None:
     [
         ({"messaging_type": "PROMO"}, "messaging_type must be one of"),
         ({"messaging_type": "MESSAGE_TAG"}, "needs a tag"),
-        ({"messaging_type": "UPDATE", "tag": "HUMAN_AGENT"}, "only goes with"),
+        (
+            {"messaging_type": "UPDATE", "tag": "HUMAN_AGENT"},
+            "goes with messaging_type MESSAGE_TAG",
+        ),
         ({"tag": "ACCOUNT_UPDATE"}, "retired by Meta on 2026-04-27"),
         ({"tag": "SHIPPING_UPDATE"}, "tag must be one of"),
         ({"notification_type": "LOUD"}, "notification_type must be one of"),
@@ -259,7 +258,7 @@ def test_metadata_alone_is_refused_and_travels_with_media() -> None:
     with pytest.raises(MessageError, match="metadata needs"):
         build("", metadata="m")
     content = build("", image="https://x/y.png", metadata="m")
-    assert content.parts[0].extra == {"metadata": "m"}
+    assert content.messages[0].pending_fields == {"metadata": "m"}
 
 
 def test_check_tag() -> None:

@@ -6,18 +6,18 @@ import re
 
 import pytest
 
-from custom_components.facebook.targets import (
-    AllowedChats,
-    TargetError,
-    allowed_chat_ids,
+from custom_components.facebook.messenger.errors import TargetError
+from custom_components.facebook.messenger.models import Broadcast
+from custom_components.facebook.messenger.recipients import (
+    AddressBook,
     coerce_psid,
-    is_broadcast,
+    parse_allowed_chat_ids as allowed_chat_ids,
     resolve_targets,
 )
 
 ALICE = "6543210987654321"
 BOB = "1234567890123456"
-ALLOWED = AllowedChats({ALICE: "Alice", BOB: None})
+ALLOWED = AddressBook({ALICE: "Alice", BOB: None})
 
 
 def test_allowed_chat_ids_list_and_mapping() -> None:
@@ -110,14 +110,13 @@ def test_unknown_name_lists_known_names() -> None:
     with pytest.raises(TargetError, match=r"\(alice\)"):
         resolve_targets(["zed"], ALLOWED)
     with pytest.raises(TargetError, match="none configured"):
-        resolve_targets(["zed"], AllowedChats({}))
+        resolve_targets(["zed"], AddressBook({}))
 
 
-def test_is_broadcast() -> None:
-    assert is_broadcast(["broadcast"])
-    assert is_broadcast([" BROADCAST "])
-    assert not is_broadcast(["alice"])
-    assert not is_broadcast(None)
+def test_broadcast_is_a_target_of_its_own() -> None:
+    assert resolve_targets(["broadcast"], ALLOWED) == Broadcast()
+    assert resolve_targets([" BROADCAST "], ALLOWED) == Broadcast()
+    assert isinstance(resolve_targets(["alice"], ALLOWED), list)
 
 
 def test_allowed_chats_lookup() -> None:

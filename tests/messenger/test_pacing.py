@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from custom_components.facebook.ratelimit import Pacer
+from custom_components.facebook.messenger.pacing import Pacer
 
 
 class StallingClock:

@@ -17,7 +17,7 @@ place in the window.
 
 Every call a page makes goes through its pacer, so a broadcast and ordinary notifications
 together stay under the cap. A throttling answer (613, 80006, ...) pauses the page and halves its
-pace; the pace grows back as calls succeed again. No Home Assistant imports.
+pace; the pace grows back as calls succeed again.
 """
 
 from __future__ import annotations

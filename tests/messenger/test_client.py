@@ -12,10 +12,16 @@ import aiohttp
 from aiohttp import web
 import pytest
 
-from custom_components.facebook.graph import (
-    GraphAuthError,
+from custom_components.facebook.messenger.backoff import Backoff
+from custom_components.facebook.messenger.client import (
     GraphClient,
+    RetryPolicy,
+    usage_from_headers,
+)
+from custom_components.facebook.messenger.errors import (
+    GraphAuthError,
     GraphConnectionError,
+    GraphDevModeError,
     GraphError,
     GraphInvalidRequestError,
     GraphPolicyError,
@@ -24,18 +30,15 @@ from custom_components.facebook.graph import (
     GraphTransientError,
     GraphUnknownRecipientError,
     GraphWindowError,
-    RetryPolicy,
-    Upload,
     classify,
     error_from_answer,
-    usage_from_headers,
 )
-from custom_components.facebook.ratelimit import PageRateLimiter
+from custom_components.facebook.messenger.models import Upload
+from custom_components.facebook.messenger.pacing import PageRateLimiter
 from simulator import Simulator
+from tests.conftest import ALICE, APP_SECRET, PAGE_ID, TOKEN
 
-from .conftest import ALICE, APP_SECRET, PAGE_ID, TOKEN
-
-FAST = RetryPolicy(attempts=4, base_delay=0.001, max_delay=0.005, max_wait=0.5)
+FAST = RetryPolicy(attempts=4, backoff=Backoff(0.001, 0.005, jitter=True), max_wait=0.5)
 
 
 @pytest.fixture
@@ -60,7 +63,7 @@ def text_to(psid: str, text: str = "hi") -> dict[str, object]:
         (10, 2018278, False, GraphWindowError),
         (10, 2534022, False, GraphWindowError),
         (10, None, False, GraphPolicyError),
-        (200, 2018028, False, GraphPolicyError),
+        (200, 2018028, False, GraphDevModeError),
         (230, None, False, GraphPolicyError),
         (551, 1545041, False, GraphRecipientUnavailableError),
         (10, 2018108, False, GraphRecipientUnavailableError),
@@ -217,9 +220,14 @@ async def test_short_pause_is_waited_out_in_the_call(
     simulator: Simulator, session: aiohttp.ClientSession
 ) -> None:
     graph = client(simulator, session)
-    graph._blocked_until = asyncio.get_running_loop().time() + 0.05
-    await graph.send(text_to(ALICE))
-    assert len(simulator.sent) == 1
+    simulator.set_usage(call_count=50, estimated_time_to_regain_access=0.001)  # 60 ms
+    await graph.send(text_to(ALICE))  # accepted; Meta asks for a short pause
+    simulator.set_usage(call_count=None, estimated_time_to_regain_access=None)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await graph.send(text_to(ALICE, "after the pause"))
+    assert loop.time() - started >= 0.05  # waited out in the call, not refused
+    assert [m.message["text"] for m in simulator.sent] == ["hi", "after the pause"]
 
 
 async def test_high_usage_slows_the_page_down(

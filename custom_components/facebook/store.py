@@ -11,21 +11,20 @@ from .const import DOMAIN, LOGGER
 
 STORAGE_VERSION = 1
 
-
-def page_store(
-    hass: HomeAssistant, what: str, service_name: str, *, atomic: bool = False
-) -> Store[dict[str, Any]]:
-    """The private store `facebook.<what>.<service name>` of one page."""
-    return Store(
-        hass,
-        STORAGE_VERSION,
-        f"{DOMAIN}.{what}.{service_name}",
-        private=True,
-        atomic_writes=atomic,
-    )
+type JSONStore = Store[dict[str, Any]]
 
 
-async def async_load_field(store: Store[dict[str, Any]], field: str) -> object:
+def private_store(hass: HomeAssistant, name: str, *, atomic: bool = False) -> JSONStore:
+    """The private store `facebook.<name>` (atomic: a kill mid-write leaves the last file)."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{name}", private=True, atomic_writes=atomic)
+
+
+def page_store(hass: HomeAssistant, what: str, key: str, *, atomic: bool = False) -> JSONStore:
+    """The private store `facebook.<what>.<key>` of one page (key: its notify service name)."""
+    return private_store(hass, f"{what}.{key}", atomic=atomic)
+
+
+async def async_load_field(store: JSONStore, field: str) -> object:
     """One top-level field of a stored file; None when the file is missing or damaged."""
     try:
         data = await store.async_load()

@@ -1,16 +1,24 @@
-"""The pure webhook parser: total on any JSON, faithful on Meta's shapes."""
+"""The webhook library: the parser (total on any JSON, faithful on Meta's shapes), the
+handshake and signature checks, and the redelivery memory."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from hypothesis import given, settings, strategies as st
 
-from custom_components.facebook.webhook_parser import (
-    Attachment,
+from custom_components.facebook.messenger.models import (
     MessagingEvent,
+    WebhookAttachment as Attachment,
+)
+from custom_components.facebook.messenger.webhook import (
+    Deduplicator,
+    matching_secrets,
     parse_body,
     parse_event,
+    verify_handshake,
 )
 
 PAGE = "1000000000000001"
@@ -178,3 +186,60 @@ def test_object_and_entry_shapes() -> None:
     assert parse_body({"object": "page", "entry": {}}).skipped == 1
     parsed = parse_body({"object": "page", "entry": [1, {"id": PAGE, "messaging": [1]}]})
     assert (parsed.events, parsed.skipped) == ([], 2)
+
+
+def test_redelivery_memory_restores_only_what_it_wrote() -> None:
+    seen = Deduplicator(3)
+    for key in ("a", "b", "c", "d"):
+        seen.add(key)
+    stored = seen.dump()
+    again = Deduplicator(3)
+    again.restore([*stored, "not a digest", 42, None])
+    again.restore("garbage")
+    assert again.dump() == stored
+    assert not again.add("d")
+    assert again.add("a")
+
+
+def test_redelivery_memory_is_bounded() -> None:
+    seen = Deduplicator(10_000)
+    for i in range(10_000 * 2):
+        assert seen.add(f"m_{i}")
+    assert len(seen) == 10_000
+    assert not seen.add(f"m_{10_000 * 2 - 1}")
+    assert seen.add("m_0")  # forgotten long ago
+
+
+def test_a_redelivered_event_is_recognised_by_its_key() -> None:
+    seen = Deduplicator(10)
+    event = MessagingEvent("message", PAGE, "6543210987654321", 1, mid="m_1", text="hi")
+    again = MessagingEvent("message", PAGE, "6543210987654321", 2, mid="m_1", text="hi")
+    assert seen.first_time(event)
+    assert not seen.first_time(again)  # same mid, whatever the timestamp
+    assert seen.first_time(MessagingEvent("message", "2", "6543210987654321", 1, mid="m_1"))
+    # Keys of any length (a reaction's key carries its text) take the same fixed room.
+    huge = MessagingEvent("reaction", PAGE, "1", 3, reaction="x" * 100_000)
+    assert seen.first_time(huge)
+    assert {len(digest) for digest in seen.dump()} == {32}
+
+
+def test_handshake_echoes_only_for_a_known_token() -> None:
+    tokens = [b"first-token", b"second-token"]
+    query = {"hub.mode": "subscribe", "hub.verify_token": "second-token", "hub.challenge": "42"}
+    assert verify_handshake(query, tokens) == "42"
+    assert verify_handshake({**query, "hub.verify_token": "nope"}, tokens) is None
+    assert verify_handshake({**query, "hub.mode": "unsubscribe"}, tokens) is None
+    assert verify_handshake({**query, "hub.challenge": "9" * 257}, tokens) is None
+    assert verify_handshake({**query, "hub.challenge": ""}, tokens) is None
+    assert verify_handshake({"hub.mode": "subscribe", "hub.challenge": "1"}, tokens) is None
+    assert verify_handshake(query, []) is None
+
+
+def test_signatures_name_the_secrets_that_signed() -> None:
+    body = b'{"object":"page"}'
+    signed = "sha256=" + hmac.new(b"s2", body, hashlib.sha256).hexdigest()
+    assert matching_secrets(body, signed, [b"s1", b"s2"]) == [b"s2"]
+    assert matching_secrets(body + b" ", signed, [b"s2"]) == []
+    assert matching_secrets(body, signed.replace("sha256=", "sha1="), [b"s2"]) == []
+    assert matching_secrets(body, "sha256=zz", [b"s2"]) == []
+    assert matching_secrets(body, None, [b"s2"]) == []

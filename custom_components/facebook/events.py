@@ -1,0 +1,131 @@
+"""The only place that fires Home Assistant events (names and fields are interfaces).
+
+Automations trigger on these, whichever way a page was set up (YAML or the UI).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+
+from .const import (
+    EVENT_BROADCAST_FINISHED,
+    EVENT_DELIVERY,
+    EVENT_MESSAGE,
+    EVENT_MESSAGE_SENT,
+    EVENT_REACTION,
+    EVENT_READ,
+    EVENT_SEND_FAILED,
+    EVENT_WINDOW_CLOSING,
+)
+from .messenger.models import DeliveryOutcome, EventKind, MessagingEvent, SendResult, Target
+from .messenger.webhook import event_payload
+
+
+@dataclass(slots=True)
+class PageRef:
+    """How events name a page: its id and name once known (a YAML page looks itself up after
+    start), and the notify service that sends as it."""
+
+    service: str
+    id: str | None = None
+    name: str | None = None
+
+
+# Which bus event a webhook event from an allowed person fires.
+INBOUND_EVENTS: dict[EventKind, str] = {
+    "message": EVENT_MESSAGE,
+    "quick_reply": EVENT_MESSAGE,
+    "postback": EVENT_MESSAGE,
+    "delivery": EVENT_DELIVERY,
+    "read": EVENT_READ,
+    "reaction": EVENT_REACTION,
+}
+
+
+@callback
+def async_fire_inbound(
+    hass: HomeAssistant, event: MessagingEvent, sender_name: str | None
+) -> dict[str, Any]:
+    """`facebook_message` (or delivery, read, reaction) for an allowed person's event."""
+    data = event_payload(event, sender_name)
+    hass.bus.async_fire(INBOUND_EVENTS[event.kind], data)
+    return data
+
+
+@callback
+def async_fire_sent(
+    hass: HomeAssistant, page_id: str | None, target: Target, result: SendResult
+) -> None:
+    """`facebook_message_sent`: Meta accepted one message."""
+    hass.bus.async_fire(
+        EVENT_MESSAGE_SENT,
+        {
+            "target": target.label,
+            "recipient_id": result.recipient_id or target.psid,
+            "message_id": result.message_id,
+            "page_id": page_id,
+        },
+    )
+
+
+@callback
+def async_fire_delivered(
+    hass: HomeAssistant, page_id: str | None, outcome: DeliveryOutcome
+) -> None:
+    """`facebook_message_sent` for every message of one person's delivery Meta accepted."""
+    for result in outcome.sent:
+        async_fire_sent(hass, page_id, outcome.target, result)
+
+
+@callback
+def async_fire_broadcast_finished(
+    hass: HomeAssistant, page_id: str | None, *, sent: int, skipped: int, failed: int, queued: int
+) -> None:
+    """`facebook_broadcast_finished` with the counts of one BROADCAST."""
+    hass.bus.async_fire(
+        EVENT_BROADCAST_FINISHED,
+        {"page_id": page_id, "sent": sent, "skipped": skipped, "failed": failed, "queued": queued},
+    )
+
+
+@callback
+def async_fire_window_closing(
+    hass: HomeAssistant, page_id: str | None, psid: str, name: str | None, closes_at: datetime
+) -> None:
+    """`facebook_window_closing`: an allowed person's window closes soon."""
+    hass.bus.async_fire(
+        EVENT_WINDOW_CLOSING,
+        {
+            "page_id": page_id,
+            "sender_id": psid,
+            "sender_name": name,
+            "closes_at": closes_at.isoformat(),
+        },
+    )
+
+
+@callback
+def async_fire_send_failed(
+    hass: HomeAssistant,
+    page_id: str | None,
+    target: Target,
+    *,
+    reason: str,
+    messages: int,
+    last_error: str | None,
+) -> None:
+    """`facebook_send_failed`: the outbox gave up on a person's messages."""
+    hass.bus.async_fire(
+        EVENT_SEND_FAILED,
+        {
+            "target": target.label,
+            "reason": reason,
+            "page_id": page_id,
+            "messages": messages,
+            "last_error": last_error,
+        },
+    )

@@ -1,0 +1,187 @@
+"""The durable outbox: messages a transient failure kept from Meta, retried until delivered.
+
+When a message still fails for a transient reason after the in-call retries (network down, Meta
+5xx, codes 1/2/1200, rate limits), the rest of that person's messages wait here, on disk before
+the call that kept them returns (atomic writes: a kill at any moment loses nothing), and are
+retried in the background with backoff, in order, across restarts. A delivered message leaves
+the disk before the next one is sent, so a kill does not send it again. A message is given up on
+(`facebook_send_failed`) when its time to live ends, when the person's window is known to have
+closed, or when Meta refuses it for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .events import PageRef, async_fire_send_failed, async_fire_sent
+from .issues import TokenHealth
+from .messenger.backoff import Backoff
+from .messenger.client import GraphClient
+from .messenger.errors import GraphAuthError, GraphError, GraphTransientError
+from .messenger.fanout import send_one
+from .messenger.models import OutgoingMessage, SendOptions, Target
+from .messenger.outbox import OutboxEntry, OutboxQueue, WindowClosed
+from .store import async_load_field, page_store
+
+DEFAULT_BACKOFF = Backoff(5.0, 300.0)
+
+
+class OutboxRunner:
+    """The waiting messages of one page, their file on disk, and the task that delivers them."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        queue: OutboxQueue,
+        client: GraphClient,
+        page: PageRef,
+        token: TokenHealth,
+        window_closed: WindowClosed,
+        *,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> None:
+        """Deliver `queue` through `client`; its file is named after the page's service."""
+        self._hass = hass
+        self.queue = queue
+        self._client = client
+        self._page = page
+        self._token = token
+        self._window_closed = window_closed
+        self._backoff = backoff
+        self._store = page_store(hass, "outbox", page.service, atomic=True)
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    def __len__(self) -> int:
+        """How many messages wait."""
+        return len(self.queue)
+
+    @property
+    def ttl(self) -> timedelta:
+        """How long a message may wait."""
+        return self.queue.ttl
+
+    def has_pending(self, target: Target) -> bool:
+        """Whether messages to this person wait (new ones must queue behind them)."""
+        return self.queue.has_pending(target)
+
+    async def async_load(self) -> None:
+        """Read what waited when Home Assistant stopped, and start delivering it."""
+        self.queue.load(await async_load_field(self._store, "entries"))
+        if self.queue.entries:
+            LOGGER.info(
+                "notify.%s: %d message(s) waiting from before the restart",
+                self._page.service,
+                len(self.queue),
+            )
+            self._async_kick()
+
+    async def async_keep(
+        self, target: Target, messages: list[OutgoingMessage], options: SendOptions, why: str
+    ) -> None:
+        """Keep messages for `target`, on disk before this returns; raises OutboxFull.
+
+        Writes that overlap share one write of the newest state (the store's own lock), so a
+        burst of kept messages costs a few writes, not one each.
+        """
+        self.queue.add(target, messages, options, why, dt_util.utcnow())
+        await self._async_save()
+        self._async_kick()
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop retrying (what waits stays on disk for the next start)."""
+        if self._task is not None:
+            self._task.cancel()
+
+    @callback
+    def _async_kick(self) -> None:
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = self._hass.async_create_background_task(
+                self._async_run(), f"{DOMAIN} {self._page.service} outbox"
+            )
+
+    async def _async_save(self) -> None:
+        await self._store.async_save(self.queue.to_json())
+
+    async def _async_run(self) -> None:
+        """Deliver the head of the outbox until it is empty (order kept)."""
+        failures = 0
+        while (entry := self.queue.head()) is not None:
+            now = dt_util.utcnow()
+            reason = self.queue.give_up_reason(entry, now, self._window_closed)
+            if reason is not None:
+                await self._async_give_up(entry, reason)
+                continue
+            try:
+                await self._async_send_entry(entry)
+            except GraphTransientError as err:
+                await self._async_wait_after(entry, err, failures)
+                failures += 1
+                continue
+            except GraphError as err:
+                if isinstance(err, GraphAuthError):
+                    self._token.async_rejected(err)
+                await self._async_give_up(entry, str(err))
+                continue
+            failures = 0
+            self.queue.remove(entry)
+            await self._async_save()
+            LOGGER.info(
+                "notify.%s: delivered the kept message(s) to %s",
+                self._page.service,
+                entry.target.describe(),
+            )
+
+    async def _async_send_entry(self, entry: OutboxEntry) -> None:
+        """Send an entry's messages in order; each leaves the disk once Meta accepted it."""
+        while entry.messages:
+            outgoing = entry.messages[0]
+            result = await send_one(self._client, entry.target, outgoing, entry.options)
+            self._token.async_accepted()
+            if outgoing.message is not None:
+                async_fire_sent(self._hass, self._page.id, entry.target, result)
+            entry.messages.pop(0)
+            if entry.messages:  # the last one: the caller drops the whole entry and writes
+                await self._async_save()
+
+    async def _async_wait_after(
+        self, entry: OutboxEntry, err: GraphTransientError, failures: int
+    ) -> None:
+        """Note the failure and wait (a new message wakes the runner early)."""
+        entry.attempts += 1
+        entry.last_error = str(err)
+        await self._async_save()
+        delay = max(self._backoff.delay(failures), err.retry_after or 0.0)
+        LOGGER.debug("Outbox retry in %.1f s after: %s", delay, err)
+        self._wake.clear()
+        try:
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+
+    async def _async_give_up(self, entry: OutboxEntry, reason: str) -> None:
+        self.queue.remove(entry)
+        await self._async_save()
+        LOGGER.warning(
+            "notify.%s: gave up on %d message(s) to %s: %s",
+            self._page.service,
+            len(entry.messages),
+            entry.target.describe(),
+            reason,
+        )
+        async_fire_send_failed(
+            self._hass,
+            self._page.id,
+            entry.target,
+            reason=reason,
+            messages=len(entry.messages),
+            last_error=entry.last_error,
+        )

@@ -1,0 +1,85 @@
+"""The YAML schema of `notify: - platform: facebook` (every option, default and message)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.notify import PLATFORM_SCHEMA as NOTIFY_PLATFORM_SCHEMA
+import homeassistant.helpers.config_validation as cv
+import voluptuous as vol
+
+from .const import (
+    CONF_ALLOWED_CHAT_IDS,
+    CONF_APP_SECRET,
+    CONF_GRAPH_API_VERSION,
+    CONF_GRAPH_URL,
+    CONF_MESSAGING_TYPE,
+    CONF_OUTBOX_TTL,
+    CONF_PAGE_ACCESS_TOKEN,
+    CONF_TAG,
+    CONF_VERIFY_TOKEN,
+    CONF_WINDOW_WARNING,
+    DEFAULT_OUTBOX_TTL,
+    DEFAULT_WINDOW_WARNING,
+)
+from .messenger.builder import check_messaging, check_tag
+from .messenger.const import DEFAULT_GRAPH_API_VERSION, DEFAULT_GRAPH_URL, MESSAGING_TYPES
+from .messenger.errors import MessageError
+from .messenger.recipients import parse_allowed_chat_ids
+
+
+def _tag(value: object) -> str:
+    try:
+        return check_tag(value)
+    except MessageError as err:
+        raise vol.Invalid(str(err)) from err
+
+
+def _allowed(value: object) -> dict[str, str | None]:
+    try:
+        return parse_allowed_chat_ids(value)
+    except ValueError as err:
+        raise vol.Invalid(str(err)) from err
+
+
+def secret(value: object) -> str:
+    """A secret option: a non-empty string, never echoed in an error."""
+    if not isinstance(value, str) or not value.strip():
+        raise vol.Invalid("must be a non-empty string (quote it in YAML)")
+    return value.strip()
+
+
+def _consistent(config: dict[str, Any]) -> dict[str, Any]:
+    """The page's default messaging_type and tag go together."""
+    try:
+        check_messaging(config.get(CONF_MESSAGING_TYPE), config.get(CONF_TAG))
+    except MessageError as err:
+        path = CONF_TAG if config.get(CONF_TAG) is None else CONF_MESSAGING_TYPE
+        raise vol.Invalid(str(err), path=[path]) from err
+    return config
+
+
+POSITIVE_PERIOD = vol.All(cv.time_period, cv.positive_timedelta)
+
+PLATFORM_SCHEMA = vol.All(
+    NOTIFY_PLATFORM_SCHEMA.extend(
+        {
+            vol.Required(CONF_PAGE_ACCESS_TOKEN): secret,
+            vol.Optional(CONF_VERIFY_TOKEN): secret,
+            vol.Optional(CONF_APP_SECRET): secret,
+            vol.Optional(CONF_ALLOWED_CHAT_IDS, default=dict): _allowed,
+            vol.Optional(CONF_MESSAGING_TYPE): vol.In(
+                MESSAGING_TYPES, msg=f"must be one of {', '.join(MESSAGING_TYPES)}"
+            ),
+            vol.Optional(CONF_TAG): _tag,
+            vol.Optional(CONF_GRAPH_API_VERSION, default=DEFAULT_GRAPH_API_VERSION): vol.Match(
+                r"^v\d+\.\d+$", msg="must look like v25.0"
+            ),
+            vol.Optional(CONF_GRAPH_URL, default=DEFAULT_GRAPH_URL): cv.url,
+            vol.Optional(CONF_WINDOW_WARNING, default=DEFAULT_WINDOW_WARNING): POSITIVE_PERIOD,
+            vol.Optional(CONF_OUTBOX_TTL, default=DEFAULT_OUTBOX_TTL): POSITIVE_PERIOD,
+        },
+        extra=vol.PREVENT_EXTRA,
+    ),
+    _consistent,
+)

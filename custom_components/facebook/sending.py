@@ -1,0 +1,271 @@
+"""A notify call end to end: targets → messages → media → delivery → outbox → errors.
+
+The whole call is validated before anything is sent (nothing goes out if any input is wrong),
+people are sent to concurrently (one person's messages in order), a transient failure that
+outlasts the retries moves the rest to the outbox, and every failure is raised after every
+person was tried, each named with Meta's message and code and a plain hint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.translation import async_get_exception_message
+from homeassistant.util import dt as dt_util
+from homeassistant.util.async_ import gather_with_limited_concurrency
+
+from .const import BROADCAST_CONCURRENCY, DOMAIN, LOGGER, TARGET_CONCURRENCY
+from .events import async_fire_broadcast_finished, async_fire_delivered
+from .media import MediaError, async_fetch_all
+from .messenger.builder import build_call
+from .messenger.const import MESSAGING_TYPE_RESPONSE
+from .messenger.errors import (
+    GraphAuthError,
+    GraphError,
+    GraphTransientError,
+    GraphWindowError,
+    MessengerError,
+)
+from .messenger.fanout import deliver_one, share_uploads
+from .messenger.models import Broadcast, DeliveryOutcome, OutgoingMessage, SendOptions, Target
+from .messenger.outbox import OutboxFull
+from .messenger.recipients import resolve_targets
+from .runtime import FacebookRuntime
+
+WAITING = "earlier messages to them still wait"
+
+
+async def async_send(
+    runtime: FacebookRuntime,
+    message: str,
+    *,
+    title: str | None,
+    targets: list[str] | None,
+    data: dict[str, Any] | None,
+) -> None:
+    """One notify call; raises for any failure once everybody was tried."""
+    settings = runtime.settings
+    try:
+        call = build_call(
+            message,
+            title,
+            data,
+            default_messaging_type=settings.messaging_type,
+            default_tag=settings.tag,
+        )
+        recipients = resolve_targets(targets, runtime.book)
+        messages = await async_fetch_all(runtime.hass, call)
+    except MessengerError as err:
+        raise _invalid(runtime, err) from err
+    except MediaError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="media_failed",
+            translation_placeholders={"service": settings.service_name, "error": str(err)},
+        ) from err
+    if isinstance(recipients, Broadcast):
+        await _async_broadcast(runtime, messages, call.options)
+        return
+    outcomes = await _async_deliver(runtime, recipients, messages, call.options, TARGET_CONCURRENCY)
+    _report(runtime, outcomes)
+
+
+def _invalid(runtime: FacebookRuntime, err: MessengerError) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=err.key,
+        translation_placeholders={"service": runtime.settings.service_name, "error": str(err)},
+    )
+
+
+async def _async_deliver(
+    runtime: FacebookRuntime,
+    targets: Sequence[Target],
+    messages: list[OutgoingMessage],
+    options: SendOptions,
+    concurrency: int,
+) -> list[DeliveryOutcome]:
+    """Send to every target; never raises for a target's failure."""
+    if len(targets) > 1 and any(m.upload for m in messages):
+        try:
+            messages = await share_uploads(runtime.client, messages)
+        except GraphError as err:
+            runtime.note_result(err)
+            if not isinstance(err, GraphTransientError):
+                return [DeliveryOutcome(target, error=err) for target in targets]
+    if len(targets) == 1:  # one person: no semaphore, no task, no extra turn of the loop
+        return [await _async_deliver_one(runtime, targets[0], messages, options)]
+    return list(
+        await gather_with_limited_concurrency(
+            concurrency, *(_async_deliver_one(runtime, t, messages, options) for t in targets)
+        )
+    )
+
+
+async def _async_deliver_one(
+    runtime: FacebookRuntime,
+    target: Target,
+    messages: list[OutgoingMessage],
+    options: SendOptions,
+) -> DeliveryOutcome:
+    """One person: queued behind what waits for them, else sent; the rest kept on a failure."""
+    if runtime.outbox.has_pending(target):
+        outcome = DeliveryOutcome(target, leftover=messages, reason=WAITING)
+    else:
+        outcome = await deliver_one(runtime.client, target, messages, options)
+        async_fire_delivered(runtime.hass, runtime.page.id, outcome)
+        runtime.note_result(outcome.error, sent=bool(outcome.sent))
+    if outcome.leftover:
+        try:
+            await runtime.outbox.async_keep(target, outcome.leftover, options, outcome.reason or "")
+        except OutboxFull as full:
+            outcome.error = OutboxFull(f"{outcome.reason}; not kept for later: {full}")
+            outcome.leftover = []
+    return outcome
+
+
+def _report(runtime: FacebookRuntime, outcomes: list[DeliveryOutcome]) -> None:
+    """Say what waits in the outbox; raise one error naming every failed target with a hint."""
+    for outcome in outcomes:
+        if outcome.leftover:
+            LOGGER.warning(
+                "notify.%s: %s can't be reached now (%s); the message waits in the outbox "
+                "and is retried for up to %s",
+                runtime.settings.service_name,
+                outcome.target.describe(),
+                outcome.reason,
+                runtime.outbox.ttl,
+            )
+    failed = [o for o in outcomes if o.error is not None]
+    if not failed:
+        return
+    details = "; ".join(failure_text(runtime, o.target, o.error) for o in failed if o.error)
+    raise HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="send_failed",
+        translation_placeholders={
+            "service": runtime.settings.service_name,
+            "failed": str(len(failed)),
+            "total": str(len(outcomes)),
+            "details": details,
+        },
+    )
+
+
+def failure_text(runtime: FacebookRuntime, target: Target, error: Exception) -> str:
+    """One failed target in the user's words: who, Meta's message and code, what to do."""
+    placeholders = {"target": target.describe(), "error": str(error)}
+    key = error.key if isinstance(error, MessengerError) else "invalid_request"
+    if isinstance(error, GraphError) and not isinstance(error, GraphAuthError):
+        if target.is_phone and not isinstance(error, GraphTransientError):
+            key = "phone_restricted"
+        elif isinstance(error, GraphWindowError) or error.code == 10:
+            closed_at = _window_closed_at(runtime, target)
+            if closed_at is not None:
+                key, placeholders["closed_at"] = "outside_window_closed", closed_at
+            elif isinstance(error, GraphWindowError):
+                key = "outside_window"
+    return async_get_exception_message(DOMAIN, key, placeholders)
+
+
+def _window_closed_at(runtime: FacebookRuntime, target: Target) -> str | None:
+    """When the target's window closed, if we know it closed."""
+    audience = runtime.audience.audience
+    if target.psid is None or not audience.is_closed(target.psid, dt_util.utcnow()):
+        return None
+    closes_at = audience.closes_at(target.psid)
+    return closes_at.isoformat(timespec="minutes") if closes_at else None
+
+
+async def _async_broadcast(
+    runtime: FacebookRuntime, messages: list[OutgoingMessage], options: SendOptions
+) -> None:
+    """Everyone the page can reach, one Send API call each; fires `facebook_broadcast_finished`.
+
+    Meta shut its Broadcast API in 2020, so a broadcast is a fan-out: to the allowed people and
+    everyone who wrote to the page, skipping those whose window is known to be closed for such a
+    message. A second broadcast waits for the first; the page's pacer keeps it under Meta's cap.
+    """
+    async with runtime.broadcast_lock:
+        targets, skipped = runtime.broadcast_recipients(options.tag, dt_util.utcnow())
+        LOGGER.info(
+            "notify.%s: BROADCAST to %d people (%d skipped: window closed)",
+            runtime.settings.service_name,
+            len(targets),
+            skipped,
+        )
+        outcomes = (
+            await _async_deliver(runtime, targets, messages, options, BROADCAST_CONCURRENCY)
+            if targets
+            else []
+        )
+        failed = _failed_in_broadcast(runtime, outcomes)
+        queued = sum(1 for o in outcomes if o.leftover)
+        sent = len(outcomes) - len(failed) - queued
+        async_fire_broadcast_finished(
+            runtime.hass,
+            runtime.page.id,
+            sent=sent,
+            skipped=skipped,
+            failed=len(failed),
+            queued=queued,
+        )
+    if not targets:
+        raise _nobody(runtime, skipped)
+    if failed and not sent and not queued:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="broadcast_failed",
+            translation_placeholders={
+                "service": runtime.settings.service_name,
+                "failed": str(len(failed)),
+                "error": str(failed[0].error),
+            },
+        )
+
+
+def _failed_in_broadcast(
+    runtime: FacebookRuntime, outcomes: list[DeliveryOutcome]
+) -> list[DeliveryOutcome]:
+    """Who a broadcast could not reach (each in the log, with Meta's reason)."""
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        LOGGER.warning(
+            "notify.%s: BROADCAST to %s failed: %s",
+            runtime.settings.service_name,
+            outcome.target.describe(),
+            outcome.error,
+        )
+    return failed
+
+
+def _nobody(runtime: FacebookRuntime, skipped: int) -> HomeAssistantError:
+    """A BROADCAST with nobody to send to is an error, never a silent success."""
+    placeholders = {"service": runtime.settings.service_name}
+    if skipped:
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="broadcast_all_closed",
+            translation_placeholders={**placeholders, "skipped": str(skipped)},
+        )
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="broadcast_no_audience",
+        translation_placeholders=placeholders,
+    )
+
+
+async def async_reply_get_my_id(runtime: FacebookRuntime, psid: str) -> None:
+    """Answer "get my id" with the person's PSID (a reply: allowed inside their window)."""
+    target = runtime.book.person(psid)
+    outgoing = OutgoingMessage(message={"text": f"Your ID is {psid}"})
+    outcome = await deliver_one(
+        runtime.client, target, [outgoing], SendOptions(MESSAGING_TYPE_RESPONSE)
+    )
+    runtime.note_result(outcome.error, sent=bool(outcome.sent))
+    if outcome.error is not None or outcome.leftover:
+        LOGGER.warning(
+            "Could not answer 'get my id' from %s: %s", psid, outcome.error or outcome.reason
+        )

@@ -1,0 +1,127 @@
+"""The audience of a page kept on disk, and the warning before an allowed person's window closes.
+
+One timer per allowed person (never per stranger), set from the remembered last action at start
+and after an action; a timer that finds the window moved on sets itself again.
+`facebook_window_closing` fires once per window, across restarts too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
+
+from .events import PageRef, async_fire_window_closing
+from .messenger.audience import Audience
+from .messenger.recipients import AddressBook
+from .store import async_load_field, page_store
+
+# The audience is saved at most this many seconds after it changed (a burst: one write). A kill
+# loses at most these seconds of window knowledge, which only ever lags: an unknown window
+# counts as open.
+AUDIENCE_SAVE_DELAY = 10.0
+
+
+class StoredAudience:
+    """A page's audience, saved with Home Assistant's storage helper."""
+
+    def __init__(self, hass: HomeAssistant, key: str) -> None:
+        """The audience of the page behind `notify.<key>`."""
+        self.audience = Audience()
+        self._store = page_store(hass, "audience", key)
+        self._save_pending = False
+
+    async def async_load(self) -> None:
+        """Read what was saved (a missing or damaged file means nobody is known yet)."""
+        self.audience.load(await async_load_field(self._store, "people"))
+
+    def record(self, psid: str, stamp: float) -> bool:
+        """A person acted at `stamp` (epoch s); True if it moved their window."""
+        if not self.audience.record(psid, stamp):
+            return False
+        self._schedule_save()
+        return True
+
+    def mark_warned(self, psid: str) -> None:
+        """The closing warning of the current window of `psid` was given."""
+        self.audience.mark_warned(psid)
+        self._schedule_save()
+
+    def _schedule_save(self) -> None:
+        """One delayed write for a burst of changes (re-arming a timer per message is costly)."""
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._data, AUDIENCE_SAVE_DELAY)
+
+    def _data(self) -> dict[str, Any]:
+        self._save_pending = False
+        return self.audience.to_json()
+
+
+class WindowWatch:
+    """The closing-window timers of one page's allowed people."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        stored: StoredAudience,
+        book: AddressBook,
+        warning: timedelta,
+        page: PageRef,
+    ) -> None:
+        """Warn `warning` before the windows of `book`'s people close."""
+        self._hass = hass
+        self._stored = stored
+        self._book = book
+        self._warning = warning
+        self._page = page
+        self._timers: dict[str, CALLBACK_TYPE] = {}
+
+    @callback
+    def async_start(self) -> None:
+        """Set a timer for every allowed person with a known, still open window."""
+        for psid in self._book:
+            self.async_schedule(psid)
+
+    @callback
+    def async_stop(self) -> None:
+        """Cancel every timer."""
+        for cancel in self._timers.values():
+            cancel()
+        self._timers.clear()
+
+    @callback
+    def async_schedule(self, psid: str) -> None:
+        """Make sure the warning of one allowed person fires on time for their latest window.
+
+        Cheap on the webhook's hot path: a person who writes again keeps their timer; when it
+        fires it looks again and, if the window moved on, sets itself for the new time.
+        """
+        audience = self._stored.audience
+        if psid not in self._book or psid in self._timers or audience.was_warned(psid):
+            return
+        closes_at = audience.closes_at(psid)
+        now = dt_util.utcnow()
+        if closes_at is None or closes_at <= now:
+            return
+        warn_at = closes_at - self._warning
+        if warn_at <= now:
+            self._fire(psid, closes_at)
+            return
+        job = HassJob(partial(self._on_timer, psid), cancel_on_shutdown=True)
+        self._timers[psid] = async_track_point_in_utc_time(self._hass, job, warn_at)
+
+    @callback
+    def _on_timer(self, psid: str, _now: datetime) -> None:
+        self._timers.pop(psid, None)
+        self.async_schedule(psid)  # fires now, or re-arms if the window moved since
+
+    @callback
+    def _fire(self, psid: str, closes_at: datetime) -> None:
+        self._stored.mark_warned(psid)
+        name = self._book.name_of(psid)
+        async_fire_window_closing(self._hass, self._page.id, psid, name, closes_at)
