@@ -130,7 +130,7 @@ async def serve(
     if sim.webhook_url:
         print(f"  webhook: {sim.webhook_url}", flush=True)
     if not quiet:
-        sim.recorder.listeners.append(transcript(sim))
+        sim.recorder.listeners.append(transcript(sim.users))
     verifier = None
     if verify_token:
         verifier = asyncio.create_task(keep_verifying(sim, verify_token, stop))

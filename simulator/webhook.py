@@ -3,6 +3,8 @@
 Event shapes follow reference §6.4 and the envelope §6.3. Meta signs an ASCII-escaped body
 (``äöå`` travels as ``\\u00e4\\u00f6\\u00e5``) with HMAC-SHA256 of the app secret, and still sends
 the legacy SHA-1 header; the simulator does the same so receivers must check the raw bytes.
+:class:`WebhookSender` puts these together for one simulated world: it builds events at the
+simulated time, signs them with the page's app secret and posts them to the configured URL.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import secrets
 from typing import Any
 
 import aiohttp
+
+from .config import SimConfig
+from .recording import WebhookPost
+from .world import World
 
 USER_AGENT = "facebookexternalua"
 MAX_BATCH = 1000  # "aggregated and sent in a batch with a maximum of 1000 updates" (§6.6)
@@ -222,3 +228,253 @@ async def verify(
             return response.status, await response.text()
     except (aiohttp.ClientError, TimeoutError) as err:
         return 0, f"{type(err).__name__}: {err}"
+
+
+Events = dict[str, Any] | Iterable[dict[str, Any]]
+
+
+def as_list(events: Events) -> list[Event]:
+    """One event or many, as a list."""
+    return [events] if isinstance(events, dict) else list(events)
+
+
+class WebhookSender:
+    """Meta's webhook sender for one world: events at the simulated time, signed and posted."""
+
+    def __init__(self, world: World, config: SimConfig) -> None:
+        """Build events from ``world`` and post them where ``config`` says."""
+        self.world = world
+        self.config = config
+        # The last handshake with ``webhook_url``: {"url", "ok", "status", "body", "at"}.
+        self.verification: dict[str, Any] | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        """Close the HTTP client."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    # ----------------------------------------------------------------------------- events
+
+    def page_of(self, psid: str, page_id: str | None) -> str:
+        """The page an event of ``psid`` belongs to (given, the person's, or the first)."""
+        if page_id is not None:
+            return str(page_id)
+        state = self.world.state
+        user = state.users.get(psid)
+        return user.page_id if user is not None else state.first_page().page_id
+
+    def touch(self, psid: str, timestamp_ms: int) -> None:
+        """A user action sets the start of that user's 24-hour window to the event time.
+
+        Set, not maxed: an event built with an old ``timestamp`` stands for a user who last
+        wrote back then, which is how tests make a closed window.
+        """
+        user = self.world.state.users.get(psid)
+        if user is not None:
+            user.last_inbound = timestamp_ms / 1000
+
+    def _stamp(self, timestamp: int | None, psid: str | None = None) -> int:
+        stamp = self.world.now_ms() if timestamp is None else timestamp
+        if psid is not None:
+            self.touch(psid, stamp)
+        return stamp
+
+    def message_event(
+        self,
+        psid: str,
+        text: str | None = None,
+        *,
+        quick_reply_payload: str | None = None,
+        attachments: Iterable[Any] | None = None,
+        mid: str | None = None,
+        timestamp: int | None = None,
+        page_id: str | None = None,
+    ) -> Event:
+        """A message from ``psid``; attachments are (type, url) pairs or dicts."""
+        stamp = self._stamp(timestamp, psid)
+        return message_event(
+            self.page_of(psid, page_id),
+            psid,
+            stamp,
+            text,
+            quick_reply_payload=quick_reply_payload,
+            attachments=attachments,
+            mid=mid,
+        )
+
+    def postback_event(
+        self,
+        psid: str,
+        title: str,
+        payload: str,
+        *,
+        mid: str | None = None,
+        timestamp: int | None = None,
+        page_id: str | None = None,
+    ) -> Event:
+        """A button tap from ``psid``."""
+        stamp = self._stamp(timestamp, psid)
+        return postback_event(self.page_of(psid, page_id), psid, stamp, title, payload, mid=mid)
+
+    def delivery_event(
+        self,
+        psid: str,
+        mids: Sequence[str] | None = None,
+        watermark: int | None = None,
+        *,
+        page_id: str | None = None,
+    ) -> Event:
+        """A delivery receipt (watermark defaults to now)."""
+        stamp = self.world.now_ms()
+        mark = stamp if watermark is None else watermark
+        return delivery_event(self.page_of(psid, page_id), psid, stamp, mids, mark)
+
+    def read_event(
+        self, psid: str, watermark: int | None = None, *, page_id: str | None = None
+    ) -> Event:
+        """A read receipt (watermark defaults to now)."""
+        stamp = self.world.now_ms()
+        mark = stamp if watermark is None else watermark
+        return read_event(self.page_of(psid, page_id), psid, stamp, mark)
+
+    def reaction_event(
+        self,
+        psid: str,
+        mid: str,
+        reaction: str = "love",
+        emoji: str = "\u2764\ufe0f",
+        action: str = "react",
+        *,
+        page_id: str | None = None,
+    ) -> Event:
+        """A reaction by ``psid`` to the page's message ``mid``."""
+        stamp = self._stamp(None, psid)
+        return reaction_event(
+            self.page_of(psid, page_id), psid, stamp, mid, reaction, emoji, action
+        )
+
+    def echo_event(
+        self,
+        psid: str,
+        text: str,
+        app_id: str | int | None = None,
+        *,
+        mid: str | None = None,
+        metadata: str | None = None,
+        page_id: str | None = None,
+    ) -> Event:
+        """An echo of a page message to ``psid`` (default app id: the page's app)."""
+        page = self.world.state.pages[self.page_of(psid, page_id)]
+        return echo_event(
+            page.page_id,
+            psid,
+            self.world.now_ms(),
+            text,
+            app_id=page.app_id if app_id is None else app_id,
+            mid=mid,
+            metadata=metadata,
+        )
+
+    # ----------------------------------------------------------------------------- delivery
+
+    def _secret_for(self, page_id: str | None) -> str | None:
+        page = self.world.state.pages.get(page_id or "")
+        return page.app_secret if page is not None else None
+
+    def build(
+        self,
+        events: Events,
+        *,
+        page_id: str | None = None,
+        secret: str | None = None,
+        sign: bool = True,
+        duplicate: bool | int = False,
+        shuffle: bool = False,
+        escape_slashes: bool = False,
+    ) -> tuple[bytes, dict[str, str]]:
+        """The raw body and headers Meta would POST for these events.
+
+        Events are grouped into one entry per page. The signing secret defaults to the app
+        secret of the first entry's page; no signature headers without a secret or with
+        ``sign=False``. ``escape_slashes`` also writes ``/`` as ``\\/`` (as PHP-made JSON does).
+        """
+        items = expand(as_list(events), duplicate=duplicate, shuffle=shuffle, rng=self.world.random)
+        document = envelope(items, now_ms=self.world.now_ms(), page_id=page_id)
+        body = encode(document, escape_slashes=escape_slashes)
+        first = document["entry"][0]["id"] if document["entry"] else page_id
+        key = (secret or self._secret_for(first)) if sign else None
+        return body, signature_headers(body, key)
+
+    async def post_events(
+        self,
+        events: Events,
+        *,
+        url: str | None = None,
+        batch_size: int = MAX_BATCH,
+        **build_kwargs: Any,
+    ) -> list[tuple[int, str]]:
+        """POST the events in batches of at most 1000; returns (status, text) per batch.
+
+        ``duplicate`` and ``shuffle`` apply to the whole list before it is cut into batches.
+        Status 0 means no HTTP answer (the text says why).
+        """
+        target = url or self.config.webhook_url
+        if not target:
+            raise RuntimeError("no webhook URL: pass url= or set sim.webhook_url")
+        items = expand(
+            as_list(events),
+            duplicate=build_kwargs.pop("duplicate", False),
+            shuffle=build_kwargs.pop("shuffle", False),
+            rng=self.world.random,
+        )
+        size = max(1, min(batch_size, MAX_BATCH))
+        batches = [items[start : start + size] for start in range(0, len(items), size)]
+        return [await self._post_batch(target, batch, build_kwargs) for batch in batches]
+
+    async def _post_batch(
+        self, target: str, batch: list[Event], build_kwargs: dict[str, Any]
+    ) -> tuple[int, str]:
+        recorder = self.world.recorder
+        body, headers = self.build(batch, **build_kwargs)
+        recorder.emit("posting", body)
+        status, text = await post(
+            self._client(), target, body, headers, self.config.webhook_timeout
+        )
+        recorder.add_webhook_post(
+            WebhookPost(target, body, headers, len(batch), status, text, self.world.now())
+        )
+        return status, text
+
+    async def post_one(self, event: Event) -> tuple[int, str]:
+        """POST one event; what the webhook answered."""
+        return (await self.post_events([event]))[0]
+
+    async def verify(
+        self, url: str, verify_token: str, *, challenge: str | int | None = None
+    ) -> tuple[int, str]:
+        """Meta's GET handshake; the caller checks that the body equals the challenge.
+
+        A handshake with ``webhook_url`` is remembered in ``verification`` (shown by
+        ``/_sim/state`` and the chat page).
+        """
+        value = str(challenge if challenge is not None else secrets.randbelow(9 * 10**9) + 10**9)
+        status, body = await verify(
+            self._client(), url, verify_token, value, self.config.webhook_timeout
+        )
+        if url == self.config.webhook_url:
+            self.verification = {
+                "url": url,
+                "ok": status == 200 and body == value,
+                "status": status,
+                "body": body[:200],
+                "at": self.world.now(),
+            }
+            self.world.recorder.emit("verification", self.verification)
+        return status, body
