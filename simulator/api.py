@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from .config import SimConfig
 from .faults import Fault
 from .recording import RecordedRequest, SentMessage, WebhookPost
-from .state import SimPage, SimUser
+from .state import SimAdmin, SimPage, SimTemplate, SimToken, SimUser
 
 
 class SimulatorApi(Protocol):
@@ -105,3 +105,52 @@ class SimulatorApi(Protocol):
 
     async def user_reacts(self, psid: str, mid: str, emoji: str) -> tuple[int, str]:
         """The person reacts to a page message."""
+
+    async def user_replies(self, psid: str, mid: str, text: str) -> tuple[int, str]:
+        """The person answers quoting a message."""
+
+    async def user_taps_menu(self, psid: str, title: str) -> tuple[int, str]:
+        """The person taps a persistent-menu item."""
+
+    async def user_taps_ice_breaker(self, psid: str, question: str) -> tuple[int, str]:
+        """The person taps an ice breaker."""
+
+    async def user_taps_get_started(self, psid: str) -> tuple[int, str]:
+        """The person taps Get Started."""
+
+    async def user_sends_command(self, psid: str, name: str) -> tuple[int, str]:
+        """The person chooses a command."""
+
+    def age_user(self, psid: str, seconds: float) -> None:
+        """Move the person's last message into the past."""
+
+    def add_admin(self, *args: Any, **kwargs: Any) -> SimAdmin:
+        """Add a page admin."""
+
+    def issue_user_token(self, *args: Any, **kwargs: Any) -> str:
+        """Issue a user token."""
+
+    def set_template_status(self, *args: Any, **kwargs: Any) -> SimTemplate:
+        """Switch a template's status."""
+
+    def profile(self, page_id: str | None = None) -> dict[str, Any]:
+        """A page's Messenger Profile."""
+
+    @property
+    def tokens(self) -> dict[str, SimToken]:
+        """The token registry."""
+
+    def token_status(self, token: str) -> str:
+        """valid, expired or invalidated."""
+
+    @property
+    def admins(self) -> dict[str, SimAdmin]:
+        """Page admins by user id."""
+
+    @property
+    def templates(self) -> dict[str, SimTemplate]:
+        """Utility templates by id."""
+
+    @property
+    def ui_setup(self) -> dict[str, str] | None:
+        """The credentials a UI setup needs, when the simulator offers them."""

@@ -2,11 +2,15 @@
 
 End-to-end tests and the chat page use it to read what was sent, add people, make them write,
 inject faults and change settings. There is no authentication: it listens where the simulator
-listens, which is meant to be localhost. Tokens and secrets are never returned.
+listens, which is meant to be localhost. Tokens and secrets are never returned, with two
+deliberate exceptions: ``POST /_sim/tokens`` answers the user token it just issued, and
+``/_sim/state`` shows the UI setup credentials ``python -m simulator`` prints.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from dataclasses import asdict
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +18,15 @@ from aiohttp import web
 from .api import SimulatorApi
 from .faults import Fault, edges_for
 from .httputil import BadRequest, errors_middleware, known_psid, posted, read_json, require, since
-from .serialize import page_json, request_json, sent_json, user_json, webhook_json
+from .serialize import (
+    page_json,
+    request_json,
+    sent_json,
+    template_json,
+    token_json,
+    user_json,
+    webhook_json,
+)
 
 API_KEY: web.AppKey[SimulatorApi] = web.AppKey("simulator_api")
 USER_FIELDS = ("name", "page", "last_inbound", "blocked", "has_role", "phone")
@@ -27,8 +39,18 @@ PAGE_FIELDS = (
     "token_state",
     "phone_matching",
     "app_id",
+    "scopes",
 )
-CONFIG_FIELDS = ("latency", "rate_cap", "media_rate_cap", "webhook_url", "usage_budget_per_minute")
+CONFIG_FIELDS = (
+    "latency",
+    "rate_cap",
+    "media_rate_cap",
+    "webhook_url",
+    "usage_budget_per_minute",
+    "template_review",
+    "template_review_delay",
+    "template_status_field",
+)
 
 
 def _api(request: web.Request) -> SimulatorApi:
@@ -57,6 +79,10 @@ def state_json(sim: SimulatorApi) -> dict[str, Any]:
         "faults": [fault.describe() for fault in sim.pending_faults],
         "counts": {"requests": len(sim.requests), "sent": len(sim.sent)},
         "verification": sim.verification,
+        "admins": [asdict(admin) for admin in sim.admins.values()],
+        "tokens": [token_json(t, sim.token_status(t.token)) for t in sim.tokens.values()],
+        "templates": [template_json(t) for t in sim.templates.values()],
+        "ui_setup": sim.ui_setup,
     }
 
 
@@ -164,6 +190,112 @@ async def post_react(request: web.Request) -> web.Response:
     return posted(await _api(request).user_reacts(psid, str(mid), str(emoji)))
 
 
+async def post_reply(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/reply {"mid", "text"}: a message quoting ``mid``."""
+    psid = _user(request)
+    mid, text = require(await read_json(request), "mid", "text")
+    return posted(await _api(request).user_replies(psid, str(mid), str(text)))
+
+
+async def _profile_action(action: Awaitable[tuple[int, str]]) -> web.Response:
+    """Post a Messenger Profile tap; 400 when the page offers no such thing."""
+    try:
+        return posted(await action)
+    except ValueError as err:
+        raise BadRequest(str(err)) from None
+
+
+async def post_menu(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/menu {"title"}: tap a persistent-menu item."""
+    psid = _user(request)
+    (title,) = require(await read_json(request), "title")
+    return await _profile_action(_api(request).user_taps_menu(psid, str(title)))
+
+
+async def post_ice_breaker(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/ice_breaker {"question"}: tap an ice breaker."""
+    psid = _user(request)
+    (question,) = require(await read_json(request), "question")
+    return await _profile_action(_api(request).user_taps_ice_breaker(psid, str(question)))
+
+
+async def post_get_started(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/get_started: tap the Get Started button."""
+    psid = _user(request)
+    return await _profile_action(_api(request).user_taps_get_started(psid))
+
+
+async def post_command(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/command {"name"}: choose a command."""
+    psid = _user(request)
+    (name,) = require(await read_json(request), "name")
+    return await _profile_action(_api(request).user_sends_command(psid, str(name)))
+
+
+async def post_age(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/age {"seconds"}: the person's last message moves into the past."""
+    sim = _api(request)
+    psid = _user(request)
+    (seconds,) = require(await read_json(request), "seconds")
+    sim.age_user(psid, float(seconds))
+    return web.json_response(user_json(sim.users[psid], sim.now()))
+
+
+# ----------------------------------------------------------------------------- admins, templates
+
+
+async def post_admins(request: web.Request) -> web.Response:
+    """POST /_sim/admins {"user_id", "name", "pages"}: add a page admin."""
+    sim = _api(request)
+    data = await read_json(request)
+    kwargs = {k: data[k] for k in ("user_id", "name", "pages") if k in data}
+    try:
+        admin = sim.add_admin(**kwargs)
+    except (TypeError, ValueError) as err:
+        raise BadRequest(str(err)) from None
+    return web.json_response(asdict(admin), status=201)
+
+
+async def post_tokens(request: web.Request) -> web.Response:
+    """POST /_sim/tokens {"user_id", "app_id"?, "scopes"?, "long_lived"?}: a user token."""
+    sim = _api(request)
+    data = await read_json(request)
+    (user_id,) = require(data, "user_id")
+    kwargs = {k: data[k] for k in ("app_id", "scopes", "long_lived") if k in data}
+    try:
+        token = sim.issue_user_token(str(user_id), **kwargs)
+    except (TypeError, ValueError) as err:
+        raise BadRequest(str(err)) from None
+    record = sim.tokens[token]
+    return web.json_response(
+        {"access_token": token, "expires_at": record.expires_at, "scopes": list(record.scopes)},
+        status=201,
+    )
+
+
+async def post_template_status(request: web.Request) -> web.Response:
+    """POST /_sim/templates/status {"name", "status", "reason"?, "language"?}."""
+    sim = _api(request)
+    data = await read_json(request)
+    name, status = require(data, "name", "status")
+    try:
+        template = sim.set_template_status(
+            str(name), str(status), data.get("reason"), data.get("language")
+        )
+    except ValueError as err:
+        raise BadRequest(str(err)) from None
+    return web.json_response(template_json(template))
+
+
+async def get_profile(request: web.Request) -> web.Response:
+    """GET /_sim/profile[?page_id=]: the page's Messenger Profile."""
+    sim = _api(request)
+    page_id = request.query.get("page_id")
+    if page_id is not None and page_id not in sim.pages:
+        raise BadRequest(f"unknown page {page_id}")
+    return web.json_response(sim.profile(page_id))
+
+
 # ----------------------------------------------------------------------------- faults, settings
 
 
@@ -216,9 +348,16 @@ async def post_config(request: web.Request) -> web.Response:
     unknown = set(data) - set(CONFIG_FIELDS) - {"usage"}
     if unknown:
         raise BadRequest(f"unknown settings: {', '.join(sorted(unknown))}")
+    before = {name: getattr(sim.config, name) for name in CONFIG_FIELDS}
     for name in CONFIG_FIELDS:
         if name in data:
             setattr(sim.config, name, data[name])
+    try:
+        sim.config.check()
+    except ValueError as err:
+        for name, value in before.items():
+            setattr(sim.config, name, value)
+        raise BadRequest(str(err)) from None
     if "usage" in data:
         usage = data["usage"] or {}
         sim.set_usage(usage.get("call_count"), usage.get("estimated_time_to_regain_access"))
@@ -268,6 +407,16 @@ ROUTES = (
     ("POST", "/_sim/users/{psid}/quick_reply", post_quick_reply),
     ("POST", "/_sim/users/{psid}/postback", post_postback),
     ("POST", "/_sim/users/{psid}/react", post_react),
+    ("POST", "/_sim/users/{psid}/reply", post_reply),
+    ("POST", "/_sim/users/{psid}/menu", post_menu),
+    ("POST", "/_sim/users/{psid}/ice_breaker", post_ice_breaker),
+    ("POST", "/_sim/users/{psid}/get_started", post_get_started),
+    ("POST", "/_sim/users/{psid}/command", post_command),
+    ("POST", "/_sim/users/{psid}/age", post_age),
+    ("POST", "/_sim/admins", post_admins),
+    ("POST", "/_sim/tokens", post_tokens),
+    ("POST", "/_sim/templates/status", post_template_status),
+    ("GET", "/_sim/profile", get_profile),
     ("POST", "/_sim/faults", post_faults),
     ("DELETE", "/_sim/faults", delete_faults),
     ("POST", "/_sim/config", post_config),

@@ -9,6 +9,7 @@ people through the chat page. It is the only module that imports the route modul
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 import random
 from types import TracebackType
@@ -16,13 +17,22 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from . import chat, control, webhook
+from . import chat, control, tokens, webhook
 from .chat_model import ChatModel
 from .config import SimConfig
 from .faults import Fault, edges_for
 from .graph import GraphApi
+from .people import People
 from .recording import RecordedRequest, SentMessage, WebhookPost
-from .state import TOKEN_STATES, SimPage, SimUser
+from .state import (
+    DEFAULT_SCOPES,
+    TOKEN_STATES,
+    SimAdmin,
+    SimPage,
+    SimTemplate,
+    SimToken,
+    SimUser,
+)
 from .world import World
 
 CLIENT_MAX_SIZE = 64 * 1024 * 1024  # bodies above this get aiohttp's 413
@@ -73,10 +83,15 @@ class Simulator:
         self.world = World(random=random.Random(seed))
         self.graph = GraphApi(self.world, self.config)
         self.sender = webhook.WebhookSender(self.world, self.config)
+        self.people = People(self.world, self.sender)
         self.chat = ChatModel(self.world, self.sender)
         self.app = self._build_app()
         self.url = ""
+        # Shown by /_sim/state and `python -m simulator`: what a person pastes into a UI setup.
+        self.ui_setup: dict[str, str] | None = None
         self._runner: web.AppRunner | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.world.template_listeners.append(self._template_changed)
 
     # ----------------------------------------------------------------------------- app
 
@@ -102,7 +117,10 @@ class Simulator:
         self.url = f"http://{host}:{bound[1]}"
 
     async def stop(self) -> None:
-        """Stop serving and close the webhook client."""
+        """Stop serving and close the webhook client (pending status webhooks are dropped)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.sender.close()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -186,8 +204,10 @@ class Simulator:
         *,
         phone_matching: bool = False,
         app_id: str = "1517776481860111",
+        scopes: Iterable[str] = DEFAULT_SCOPES,
     ) -> SimPage:
-        """Add (or replace) a page whose ``token`` authenticates Graph calls."""
+        """Add (or replace) a page whose ``token`` authenticates Graph calls (it never expires;
+        ``token_state`` says whether it still works)."""
         page_id = str(page_id)
         if token_state not in TOKEN_STATES:
             raise ValueError(f"token_state must be one of {TOKEN_STATES}")
@@ -205,8 +225,15 @@ class Simulator:
             token_state=token_state,
             phone_matching=phone_matching,
             app_id=str(app_id),
+            scopes=tuple(scopes),
         )
-        self.world.state.pages[page_id] = page
+        state = self.world.state
+        previous = state.pages.get(page_id)
+        if previous is not None:  # what the Graph API managed stays with the page
+            page.subscribed_fields = previous.subscribed_fields
+            page.profile = previous.profile
+        state.pages[page_id] = page
+        tokens.register_page(state, page, previous)
         return page
 
     def add_user(
@@ -278,6 +305,7 @@ class Simulator:
         world.recorder.clear()
         world.faults.clear()
         world.limiter.clear()
+        world.profile_calls.clear()
         world.usage.clear()
 
     # ----------------------------------------------------------------------------- faults
@@ -415,18 +443,169 @@ class Simulator:
 
     async def user_says(self, psid: str, text: str) -> tuple[int, str]:
         """``psid`` writes ``text`` to the page."""
-        return await self.sender.post_one(self.sender.message_event(psid, text))
+        return await self.people.says(psid, text)
 
     async def user_taps_quick_reply(self, psid: str, title: str, payload: str) -> tuple[int, str]:
         """``psid`` taps a quick reply: a message with the title as text and the payload."""
-        event = self.sender.message_event(psid, title, quick_reply_payload=payload)
-        return await self.sender.post_one(event)
+        return await self.people.taps_quick_reply(psid, title, payload)
 
     async def user_taps_button(self, psid: str, title: str, payload: str) -> tuple[int, str]:
         """``psid`` taps a postback button."""
-        return await self.sender.post_one(self.sender.postback_event(psid, title, payload))
+        return await self.people.taps_button(psid, title, payload)
 
     async def user_reacts(self, psid: str, mid: str, emoji: str) -> tuple[int, str]:
         """``psid`` reacts to the page's message ``mid`` with ``emoji``."""
-        event = self.sender.reaction_event(psid, mid, webhook.reaction_name(emoji), emoji)
-        return await self.sender.post_one(event)
+        return await self.people.reacts(psid, mid, emoji)
+
+    async def user_replies(self, psid: str, mid: str, text: str) -> tuple[int, str]:
+        """``psid`` answers ``text`` quoting the message ``mid`` (either side's)."""
+        return await self.people.replies(psid, mid, text)
+
+    async def user_taps_menu(self, psid: str, title: str) -> tuple[int, str]:
+        """``psid`` taps the persistent-menu item ``title`` (web_url: ``(0, NO_WEBHOOK)``)."""
+        return await self.people.taps_menu(psid, title)
+
+    async def user_taps_ice_breaker(self, psid: str, question: str) -> tuple[int, str]:
+        """``psid`` taps the ice breaker ``question``."""
+        return await self.people.taps_ice_breaker(psid, question)
+
+    async def user_taps_get_started(self, psid: str) -> tuple[int, str]:
+        """``psid`` taps the Get Started button."""
+        return await self.people.taps_get_started(psid)
+
+    async def user_sends_command(self, psid: str, name: str) -> tuple[int, str]:
+        """``psid`` chooses the command ``name`` (typed as "/name")."""
+        return await self.people.sends_command(psid, name)
+
+    def age_user(self, psid: str, seconds: float) -> None:
+        """Move ``psid``'s last message ``seconds`` into the past, so their window closes."""
+        self.people.age(psid, seconds)
+
+    # ----------------------------------------------------------------------------- admins, tokens
+
+    def add_admin(
+        self,
+        user_id: str = "100000000000001",
+        name: str = "Dana",
+        pages: Iterable[str] | None = None,
+    ) -> SimAdmin:
+        """Add (or replace) a Facebook user who administers ``pages`` (default: every page)."""
+        state = self.world.state
+        page_ids = [str(p) for p in (state.pages if pages is None else pages)]
+        unknown = [p for p in page_ids if p not in state.pages]
+        if unknown or not str(user_id).isdigit():
+            raise ValueError(f"unknown pages {unknown}" if unknown else "user ids are numeric")
+        admin = SimAdmin(str(user_id), name, page_ids)
+        state.admins[admin.user_id] = admin
+        return admin
+
+    def issue_user_token(
+        self,
+        user_id: str = "100000000000001",
+        *,
+        app_id: str | None = None,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
+        long_lived: bool = False,
+        token: str | None = None,
+        lifetime: float | None = None,
+    ) -> str:
+        """A user token of admin ``user_id`` for ``app_id`` (default: their first page's app).
+
+        Short-lived tokens expire after 1 hour of simulated time, long-lived ones after
+        5183944 s; ``token`` and ``lifetime`` fix the value and the seconds (demos, docs).
+        """
+        state = self.world.state
+        admin = state.admins.get(str(user_id))
+        if admin is None:
+            raise ValueError(f"unknown admin {user_id}: add_admin first")
+        if app_id is None:
+            pages = [state.pages[p] for p in admin.pages if p in state.pages]
+            app_id = pages[0].app_id if pages else state.first_page().app_id
+        record = tokens.issue_user_token(
+            state, admin, str(app_id), scopes, long_lived=long_lived, value=token, lifetime=lifetime
+        )
+        return record.token
+
+    @property
+    def tokens(self) -> dict[str, SimToken]:
+        """Every token the simulator issued, by value."""
+        return self.world.state.tokens
+
+    def token_status(self, token: str) -> str:
+        """``valid``, ``expired`` or ``invalidated`` (KeyError for tokens it never issued)."""
+        return self.world.state.token_status(self.world.state.tokens[token])
+
+    @property
+    def admins(self) -> dict[str, SimAdmin]:
+        """Page admins by user id."""
+        return self.world.state.admins
+
+    def invalidate_token(self, token: str) -> None:
+        """End a token early (password change: 190/460 from then on)."""
+        self.world.state.tokens[token].invalidated = True
+
+    # ----------------------------------------------------------------------------- templates
+
+    @property
+    def templates(self) -> dict[str, SimTemplate]:
+        """Utility templates by id."""
+        return self.world.state.templates
+
+    def find_template(
+        self, name: str, language: str | None = None, page_id: str | None = None
+    ) -> SimTemplate:
+        """The template named ``name`` (of that language and page, when given)."""
+        for template in self.world.state.templates.values():
+            if template.name != name or (language and template.language != language):
+                continue
+            if page_id is None or template.page_id == str(page_id):
+                return template
+        raise ValueError(f"no template {name!r}")
+
+    def set_template_status(
+        self, name: str, status: str, reason: str | None = None, language: str | None = None
+    ) -> SimTemplate:
+        """Switch a template's status (APPROVED, PAUSED, REJECTED, DISABLED, ...)."""
+        template = self.find_template(name, language)
+        self.world.set_template_status(template, status.upper(), reason)
+        return template
+
+    def template_status_event(
+        self,
+        name: str,
+        status: str | None = None,
+        reason: str | None = None,
+        *,
+        language: str | None = None,
+    ) -> dict[str, Any]:
+        """The status webhook event for a template (its current status unless given)."""
+        template = self.find_template(name, language)
+        event = self.sender.template_status_event(template)
+        if status is not None:
+            event["value"]["event"] = status
+        if reason is not None:
+            event["value"]["reason"] = reason
+        return event
+
+    def _template_changed(self, template: SimTemplate) -> None:
+        """Post the status webhook for a change (in the background; none without a URL)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # changed outside the event loop: nobody to post it
+            return
+        if not self.config.webhook_url:
+            return
+        event = self.sender.template_status_event(template)
+        task = loop.create_task(self.sender.post_one(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait for the status webhooks already under way."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def profile(self, page_id: str | None = None) -> dict[str, Any]:
+        """The page's Messenger Profile properties (default: the first page)."""
+        state = self.world.state
+        page = state.pages[str(page_id)] if page_id is not None else state.first_page()
+        return page.profile

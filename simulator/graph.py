@@ -12,11 +12,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
+from dataclasses import dataclass
 import time
 
 from aiohttp import web
 
-from . import graph_pages, graph_send
+from . import (
+    graph_pages,
+    graph_profile,
+    graph_send,
+    graph_subscriptions,
+    graph_templates,
+    graph_tokens,
+)
 from .config import SimConfig
 from .errors import GraphError, fail
 from .faults import SEND_EDGES, Fault
@@ -26,12 +34,54 @@ from .recording import RecordedRequest, SentMessage
 from .world import World
 
 Handler = Callable[[Context], Answer]
-# Route kind -> (HTTP method, handler).
-ROUTES: dict[str, tuple[str, Handler]] = {
-    "node": ("GET", graph_pages.node),
-    "conversations": ("GET", graph_pages.conversations),
-    "messages": ("POST", graph_send.send),
-    "message_attachments": ("POST", graph_send.upload),
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A route kind: its handler per HTTP method and who may call it.
+
+    ``audience``: "page" (page tokens; a user token gets ``refusal``), "any" (the handler
+    looks at the caller) or "none" (no token authentication: the handler checks the call).
+    """
+
+    handlers: dict[str, Handler]
+    audience: str = "page"
+    refusal: str = "page_token_required"
+
+
+def node(ctx: Context) -> Answer:
+    """GET /me or /{id}: the page, or the person and the pages they administer."""
+    caller = ctx.caller
+    if caller is not None and caller.admin is not None:
+        return graph_tokens.user_node(ctx, caller, caller.admin)
+    return graph_pages.node(ctx)
+
+
+ROUTES: dict[str, Edge] = {
+    "node": Edge({"GET": node}, "any"),
+    "conversations": Edge({"GET": graph_pages.conversations}),
+    "messages": Edge({"POST": graph_send.send}, refusal="send_needs_page_token"),
+    "message_attachments": Edge({"POST": graph_send.upload}),
+    "accounts": Edge({"GET": graph_tokens.accounts}, "any"),
+    "subscribed_apps": Edge(
+        {
+            "GET": graph_subscriptions.subscriptions,
+            "POST": graph_subscriptions.subscribe,
+            "DELETE": graph_subscriptions.unsubscribe,
+        }
+    ),
+    "message_templates": Edge(
+        {
+            "GET": graph_templates.listing,
+            "POST": graph_templates.create,
+            "DELETE": graph_templates.delete,
+        }
+    ),
+    "messenger_profile": Edge(
+        {"GET": graph_profile.read, "POST": graph_profile.write, "DELETE": graph_profile.delete}
+    ),
+    "oauth": Edge({"GET": graph_tokens.exchange}, "none"),
+    "debug_token": Edge({"GET": graph_tokens.debug}, "none"),
 }
 GATEWAY_REASONS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
@@ -120,14 +170,20 @@ class GraphApi:
     def _dispatch(self, call: Call, route: Route) -> Answer:
         if call.body.error is not None:
             raise call.body.error
-        page = authenticate(self.world, call)
+        edge = ROUTES[route.kind]
+        context = Context(self.world, self.config, call, route)
         method = call.method.lower()
-        if route.node not in ("me", page.page_id):
-            raise fail("unsupported_request", method=method, object_id=route.node)
-        allowed, handler = ROUTES[route.kind]
-        if call.method != allowed:
+        if edge.audience != "none":
+            context.caller = caller = authenticate(self.world, call)
+            nodes = {"me", caller.node_id, *(caller.admin.pages if caller.admin else ())}
+            if route.node not in nodes:
+                raise fail("unsupported_request", method=method, object_id=route.node)
+        handler = edge.handlers.get(call.method)
+        if handler is None:
             raise fail("unsupported_method", method=method)
-        return handler(Context(self.world, self.config, call, route, page))
+        if edge.audience == "page" and context.caller is not None and context.caller.page is None:
+            raise fail(edge.refusal)
+        return handler(context)
 
     def _add_headers(
         self, outcome: Outcome, page_id: str | None, version: str, received_at: float

@@ -10,8 +10,8 @@ import hashlib
 import hmac
 
 from .errors import GraphError, fail
-from .graph_request import Call, www_authenticate
-from .state import SimPage
+from .graph_request import Call, Caller, www_authenticate
+from .state import PAGE, SimToken
 from .world import World
 
 PACIFIC = timezone(timedelta(hours=-7), "PDT")
@@ -60,16 +60,32 @@ def check_proof(call: Call, secret: str | None, *, required: bool) -> None:
         raise fail("proof_required")
 
 
-def authenticate(world: World, call: Call) -> SimPage:
-    """The page whose valid token this is, or the error Meta answers."""
+def check_token(world: World, record: SimToken) -> None:
+    """190 for an expired (463) or invalidated (460) token."""
+    status = world.state.token_status(record)
+    if status == "expired":
+        raise token_expired(world.now(), record.expires_at or None)
+    if status == "invalidated":
+        raise fail("token_invalidated")
+
+
+def authenticate(world: World, call: Call) -> Caller:
+    """The page or person whose valid token this is, or the error Meta answers."""
     if not call.token:
         raise token_missing()
-    page = world.state.page_for_token(call.token)
-    if page is None:
+    state = world.state
+    record = state.tokens.get(call.token)
+    if record is None:
         raise token_invalid()
-    if page.token_state == "expired":
-        raise token_expired(world.now())
-    if page.token_state == "invalidated":
-        raise fail("token_invalidated")
-    check_proof(call, page.app_secret, required=page.require_appsecret_proof)
-    return page
+    check_token(world, record)
+    if record.kind == PAGE:
+        page = state.pages.get(record.owner)
+        if page is None:
+            raise token_invalid()
+        check_proof(call, page.app_secret, required=page.require_appsecret_proof)
+        return Caller(record, page=page)
+    admin = state.admins.get(record.owner)
+    if admin is None:
+        raise token_invalid()
+    check_proof(call, state.app_secret(record.app_id), required=False)
+    return Caller(record, admin=admin)

@@ -50,7 +50,7 @@ def conversations(ctx: Context) -> Answer:
     wanted = requested_fields(params.get("fields"), ("id", "updated_time"))
     for name in wanted:
         if name not in CONVERSATION_FIELDS:
-            raise fail("nonexisting_field", field=name)
+            raise fail("nonexisting_field", field=name, node="Conversation")
     users: list[SimUser] = []
     if platform == "messenger":
         users = [u for u in ctx.world.state.users.values() if u.page_id == page.page_id]

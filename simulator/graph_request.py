@@ -16,12 +16,22 @@ from .bodies import ParsedBody, merge_params, parse_body
 from .config import SimConfig
 from .errors import fail
 from .recording import SentMessage
-from .state import SimPage
+from .state import SimAdmin, SimPage, SimToken
 from .validation import blank
 from .world import World
 
 VERSION_RE = re.compile(r"v\d+\.\d+")
-PAGE_EDGES = ("messages", "message_attachments", "conversations")
+NODE_EDGES = (
+    "messages",
+    "message_attachments",
+    "conversations",
+    "accounts",
+    "subscribed_apps",
+    "message_templates",
+    "messenger_profile",
+)
+# Paths that name no node: the token exchange and the token debugger (reference §7).
+TOP_LEVEL = {("oauth", "access_token"): "oauth", ("debug_token",): "debug_token"}
 
 
 @dataclass(slots=True)
@@ -66,14 +76,44 @@ class Outcome:
 
 
 @dataclass(slots=True)
+class Caller:
+    """Who a token says is calling: a page (page token) or a person (user token)."""
+
+    token: SimToken
+    page: SimPage | None = None
+    admin: SimAdmin | None = None
+
+    @property
+    def node_id(self) -> str:
+        """The id ``/me`` stands for."""
+        if self.page is not None:
+            return self.page.page_id
+        return self.token.owner
+
+
+@dataclass(slots=True)
 class Context:
-    """What a route handler works with: the world, the settings, the call and its page."""
+    """What a route handler works with: the world, the settings, the call and the caller."""
 
     world: World
     config: SimConfig
     call: Call
     route: Route
-    page: SimPage
+    caller: Caller | None = None
+
+    @property
+    def page(self) -> SimPage:
+        """The calling page (routes that take user tokens too check ``caller`` first)."""
+        if self.caller is None or self.caller.page is None:
+            raise fail("page_token_required")
+        return self.caller.page
+
+    def require(self, *scopes: str, what: str) -> None:
+        """Error 200 naming the first scope the caller's token lacks."""
+        granted = self.caller.token.scopes if self.caller is not None else ()
+        for scope in scopes:
+            if scope not in granted:
+                raise fail("permission", what=what, permission=scope)
 
 
 Answer = tuple[dict[str, Any], SentMessage | None]
@@ -87,12 +127,15 @@ def resolve(path: str, default_version: str) -> Route:
         version = parts.pop(0)
     if not parts:
         raise fail("unknown_path", path="/")
+    top = TOP_LEVEL.get(tuple(parts))
+    if top is not None:
+        return Route(version, "", top)
     node, rest = parts[0], parts[1:]
     if node != "me" and not node.isdigit():
         raise fail("unknown_path", path="/" + "/".join(parts))
     if not rest:
         return Route(version, node, "node")
-    if len(rest) == 1 and rest[0] in PAGE_EDGES:
+    if len(rest) == 1 and rest[0] in NODE_EDGES:
         return Route(version, node, rest[0])
     raise fail("unknown_path", path="/" + "/".join(rest))
 

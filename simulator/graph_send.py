@@ -10,11 +10,12 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from . import templates
 from .bodies import FILE_FIELD
 from .errors import fail
 from .graph_request import Answer, Context
 from .recording import SentMessage
-from .state import WINDOW_SECONDS, Attachment, RecordedFile, SimPage, SimUser
+from .state import WINDOW_SECONDS, Attachment, MessageRef, RecordedFile, SimPage, SimUser
 from .validation import (
     LEGACY_TAGS,
     LIVE_TAGS,
@@ -149,13 +150,47 @@ def _reusable_id(
     return None, False
 
 
+def _utility(ctx: Context, request: SendRequest) -> dict[str, Any] | None:
+    """An approved template of this page, rendered with the send's parameters (extra §1.7)."""
+    sent = request.template
+    if sent is None:
+        return None
+    ctx.require("pages_utility_messaging", what="Sending utility messages")
+    name = str(sent.get("name") or "")
+    language = sent.get("language")
+    code = str(language.get("code") if isinstance(language, dict) else language or "")
+    template = ctx.world.state.template(ctx.page.page_id, name, code)
+    if template is None:
+        raise fail("template_not_found", name=name, language=code)
+    if template.status != "APPROVED":
+        raise fail("template_not_approved", name=name, language=code, status=template.status)
+    rendered = templates.render(name, template.components, template.parameter_format, sent)
+    return rendered | {"name": name, "language": code}
+
+
+def _check_targets(ctx: Context, request: SendRequest, psid: str | None) -> None:
+    """``reply_to`` names a message of this conversation; a reaction one of the person's."""
+    messages = ctx.world.state.messages
+    if request.reply_to is not None:
+        quoted = messages.get(request.reply_to)
+        if quoted is None or quoted.psid != psid or quoted.page_id != ctx.page.page_id:
+            raise fail("reply_to_unknown")
+    if request.sender_action in {"react", "unreact"} and request.payload is not None:
+        target = messages.get(str(request.payload.get("message_id")))
+        if target is None or target.from_page or target.psid != psid:
+            raise fail("reaction_target")
+
+
 def send(ctx: Context) -> Answer:
     """POST /messages: validate, check the recipient and window, admit, record."""
     call = ctx.call
     file = call.body.files.get(FILE_FIELD)
     request = validate_send(call.params, has_file=file is not None)
+    ctx.require("pages_messaging", what="Sending messages")
+    rendered = _utility(ctx, request)
     payload = _media(ctx, request, file)
     user, recipient_id = _recipient(ctx, request)
+    _check_targets(ctx, request, user.psid)
     if recipient_id is not None:
         _check_window(ctx, request, user)
     else:
@@ -170,7 +205,13 @@ def send(ctx: Context) -> Answer:
         answer["message_id"] = message_id
     if saved:
         answer["attachment_id"] = attachment_id
-    return answer, _sent(ctx, request, recipient_id, message_id, attachment_id)
+    sent = _sent(ctx, request, recipient_id, message_id, attachment_id)
+    sent.rendered = rendered
+    if message_id is not None:
+        ctx.world.state.messages[message_id] = MessageRef(
+            message_id, user.psid, ctx.page.page_id, True, sent.text, sent.sent_at
+        )
+    return answer, sent
 
 
 def _sent(
@@ -194,6 +235,8 @@ def _sent(
         files=ctx.call.body.files,
         received_at=ctx.call.received_at,
         sent_at=ctx.world.now(),
+        payload=request.payload,
+        reply_to=request.reply_to,
     )
 
 
@@ -201,6 +244,7 @@ def upload(ctx: Context) -> Answer:
     """POST /message_attachments: save the attachment and answer its id."""
     file = ctx.call.body.files.get(FILE_FIELD)
     attachment = validate_upload(ctx.call.params, has_file=file is not None)
+    ctx.require("pages_messaging", what="Uploading attachments")
     kind = str(attachment["type"]).lower()
     payload = attachment["payload"]
     if file is not None:

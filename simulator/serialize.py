@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .recording import RecordedRequest, SentMessage, WebhookPost
-from .state import WINDOW_SECONDS, RecordedFile, SimPage, SimUser
+from .state import WINDOW_SECONDS, RecordedFile, SimPage, SimTemplate, SimToken, SimUser
 
 REDACTED = "<redacted>"
 
@@ -29,10 +29,25 @@ def page_json(page: SimPage) -> dict[str, Any]:
 
 
 def user_json(user: SimUser, now: float) -> dict[str, Any]:
-    """A user, plus whether the 24-hour window is open right now."""
+    """A user, plus whether the 24-hour window is open right now and when it closes."""
     data = asdict(user)
     data["window_open"] = now - user.last_inbound <= WINDOW_SECONDS
+    data["window_closes_at"] = user.last_inbound + WINDOW_SECONDS
     return data
+
+
+def token_json(record: SimToken, status: str) -> dict[str, Any]:
+    """A registered token without its value (the first characters only, to tell them apart)."""
+    data = asdict(record)
+    data["token"] = record.token[:8] + "..."
+    data["source"] = None if record.source is None else record.source[:8] + "..."
+    data["status"] = status
+    return data
+
+
+def template_json(template: SimTemplate) -> dict[str, Any]:
+    """A utility template with its review status."""
+    return asdict(template)
 
 
 def sent_json(index: int, sent: SentMessage) -> dict[str, Any]:
@@ -52,6 +67,10 @@ def sent_json(index: int, sent: SentMessage) -> dict[str, Any]:
         "files": {name: file_json(f) for name, f in sent.files.items()},
         "received_at": sent.received_at,
         "sent_at": sent.sent_at,
+        "payload": sent.payload,
+        "reply_to": sent.reply_to,
+        "rendered": sent.rendered,
+        "text": sent.text,
     }
 
 
@@ -90,4 +109,5 @@ def webhook_json(index: int, post: WebhookPost) -> dict[str, Any]:
         "status": post.status,
         "text": post.text,
         "posted_at": post.posted_at,
+        "skipped": post.skipped,
     }

@@ -33,6 +33,7 @@ TEMPLATE_TYPES = frozenset(
         "airline_update",
     }
 )
+UTILITY_TEMPLATE_TYPES = ("utility", "utility_messages")
 QUICK_REPLY_TYPES = ("text", "user_phone_number", "user_email")
 BUTTON_TYPES = (
     "web_url",
@@ -89,6 +90,24 @@ class SendRequest:
     messaging_type: str | None
     tag: str | None
     notification_type: str | None
+    payload: dict[str, Any] | None = None  # a reaction's message_id and emoji
+    reply_to: str | None = None  # the quoted message's mid (messenger-2026-extra §4.3)
+
+    @property
+    def template(self) -> dict[str, Any] | None:
+        """The utility template this message sends (``message.template``, or the attachment
+        form ``template_type: utility`` that one third party uses: UNCONFIRMED, extra §1.7)."""
+        if self.message is None:
+            return None
+        template = self.message.get("template")
+        if isinstance(template, dict):
+            return template
+        attachment = self.attachment or {}
+        payload = attachment.get("payload")
+        is_template = attachment.get("type") == "template" and isinstance(payload, dict)
+        if is_template and str(payload.get("template_type", "")).lower() in UTILITY_TEMPLATE_TYPES:
+            return payload
+        return None
 
     @property
     def attachment(self) -> dict[str, Any] | None:
@@ -232,9 +251,31 @@ def _check_quick_replies(quick_replies: Any) -> None:
         _check_length(f"{where}[payload]", payload, PAYLOAD_LIMIT)
 
 
+def _check_utility_template(template: Any) -> None:
+    """``message.template``: a name, a language code and components (extra §1.7)."""
+    name = "message[template]"
+    if not isinstance(template, dict):
+        raise fail("not_object", name=name)
+    if blank(template.get("name")):
+        raise fail("param_required", name=f"{name}[name]")
+    language = template.get("language")
+    if blank(language):
+        raise fail("param_required", name=f"{name}[language]")
+    if isinstance(language, dict) and blank(language.get("code")):
+        raise fail("param_required", name=f"{name}[language][code]")
+    components = template.get("components")
+    if components is not None and not isinstance(components, list):
+        raise fail("not_array", name=f"{name}[components]")
+
+
 def _check_message(message: dict[str, Any], has_file: bool) -> None:
     text = message.get("text")
     attachment = message.get("attachment")
+    if "template" in message:
+        _check_utility_template(message["template"])
+        if not blank(text) or attachment is not None:
+            raise fail("text_and_attachment")
+        return
     if blank(text) and attachment is None and blank(message.get("sticker_id")):
         raise fail("message_empty")
     if attachment is not None:
@@ -296,21 +337,34 @@ def validate_send(params: dict[str, Any], *, has_file: bool = False) -> SendRequ
             if sender_action == "react" and blank(payload.get("reaction")):
                 raise fail("param_required", name="payload[reaction]")
         messaging_type, tag = _check_kind(params, required=False)
-        return SendRequest(recipient, None, sender_action, messaging_type, tag, None)
+        payload = params.get("payload") if sender_action in {"react", "unreact"} else None
+        return SendRequest(recipient, None, sender_action, messaging_type, tag, None, payload)
     if not isinstance(message, dict):
         raise fail("not_object", name="message")
     _check_message(message, has_file)
     messaging_type, tag = _check_kind(params, required=True)
-    if messaging_type == "UTILITY":
-        attachment = message.get("attachment") or {}
-        template = (attachment.get("payload") or {}).get("template_type")
-        if attachment.get("type") != "template" or template != "utility":
-            raise fail("utility_template")
-    notification_type = _check_notification(params)
+    request = SendRequest(recipient, message, None, messaging_type, tag, None)
+    if messaging_type == "UTILITY" and request.template is None:
+        raise fail("utility_template")
+    if "template" in message and messaging_type != "UTILITY":
+        raise fail("template_needs_utility")
+    request.notification_type = _check_notification(params)
     metadata = message.get("metadata")
     if metadata is not None and len(_string("message[metadata]", metadata)) >= METADATA_LIMIT:
         raise fail("too_long", name="message[metadata]", limit=METADATA_LIMIT - 1)
-    return SendRequest(recipient, message, None, messaging_type, tag, notification_type)
+    request.reply_to = _reply_to(params.get("reply_to"))
+    return request
+
+
+def _reply_to(value: Any) -> str | None:
+    """The top-level ``reply_to: {"mid"}`` (extra §4.3)."""
+    if blank(value):
+        return None
+    if not isinstance(value, dict):
+        raise fail("not_object", name="reply_to")
+    if blank(value.get("mid")):
+        raise fail("param_required", name="reply_to[mid]")
+    return _string("reply_to[mid]", value["mid"])
 
 
 def validate_upload(params: dict[str, Any], *, has_file: bool) -> dict[str, Any]:

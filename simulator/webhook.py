@@ -21,6 +21,7 @@ import aiohttp
 
 from .config import SimConfig
 from .recording import WebhookPost
+from .state import MessageRef, SimTemplate
 from .world import World
 
 USER_AGENT = "facebookexternalua"
@@ -67,8 +68,14 @@ def message_event(
     quick_reply_payload: str | None = None,
     attachments: Iterable[Any] | None = None,
     mid: str | None = None,
+    reply_to: dict[str, Any] | None = None,
+    commands: Sequence[str] | None = None,
 ) -> Event:
-    """A person's message: text, a quick-reply tap, attachments."""
+    """A person's message: text, a quick-reply tap, attachments, a quoted reply, a command.
+
+    ``reply_to`` is ``{"mid", "is_self_reply"}`` (messenger-2026-extra §4.3); ``commands``
+    names the commands chosen, as ``[{"name"}]`` (UNCONFIRMED layout, extra §3.6).
+    """
     message: dict[str, Any] = {"mid": mid or new_mid()}
     if text is not None:
         message["text"] = text
@@ -76,6 +83,10 @@ def message_event(
         message["quick_reply"] = {"payload": quick_reply_payload}
     if attachments:
         message["attachments"] = [_attachment(item) for item in attachments]
+    if reply_to is not None:
+        message["reply_to"] = dict(reply_to)
+    if commands:
+        message["commands"] = [{"name": name} for name in commands]
     return _from_user(page_id, psid, timestamp, "message", message)
 
 
@@ -143,6 +154,61 @@ def echo_event(
     }
 
 
+def change_event(page_id: str, field: str, value: dict[str, Any]) -> Event:
+    """A ``changes`` item of a page entry (``{"field", "value"}``), such as a template status
+    update; ``page_id`` says which entry it goes in and is not sent."""
+    return {"page_id": page_id, "field": field, "value": value}
+
+
+def template_status_event(
+    page_id: str,
+    template_id: str,
+    name: str,
+    language: str,
+    status: str,
+    reason: str | None = None,
+    *,
+    field: str = "messenger_template_status_update",
+) -> Event:
+    """A utility template's review outcome (value shape: WhatsApp's documented one, UNCONFIRMED
+    for Messenger, messenger-2026-extra §1.6)."""
+    value = {
+        "event": status,
+        "message_template_id": int(template_id) if template_id.isdigit() else template_id,
+        "message_template_name": name,
+        "message_template_language": language,
+        "reason": reason or "NONE",
+    }
+    return change_event(page_id, field, value)
+
+
+def is_change(event: Event) -> bool:
+    """Whether an event is a ``changes`` item rather than a ``messaging`` one."""
+    return "field" in event and "value" in event and "sender" not in event
+
+
+# The page subscription field each messaging event belongs to (reference §6.2).
+EVENT_FIELDS = {
+    "postback": "messaging_postbacks",
+    "delivery": "message_deliveries",
+    "read": "message_reads",
+    "reaction": "message_reactions",
+    "optin": "messaging_optins",
+    "referral": "messaging_referrals",
+    "account_linking": "messaging_account_linking",
+}
+
+
+def event_field(event: Event) -> str | None:
+    """The subscription field of an event (None: one the simulator does not filter)."""
+    if is_change(event):
+        return str(event["field"])
+    message = event.get("message")
+    if isinstance(message, dict):
+        return "message_echoes" if message.get("is_echo") else "messages"
+    return next((name for key, name in EVENT_FIELDS.items() if key in event), None)
+
+
 def reaction_name(emoji: str) -> str:
     """Meta's reaction word for an emoji ("other" for ones without a word)."""
     return REACTIONS.get(emoji, "other")
@@ -150,6 +216,8 @@ def reaction_name(emoji: str) -> str:
 
 def event_page(event: Event) -> str:
     """The page an event belongs to: the recipient, or the sender for echoes."""
+    if is_change(event):
+        return str(event["page_id"])
     message = event.get("message")
     if isinstance(message, dict) and message.get("is_echo"):
         return str(event["sender"]["id"])
@@ -168,12 +236,15 @@ def expand(
 
 
 def envelope(events: Iterable[Event], *, now_ms: int, page_id: str | None = None) -> dict[str, Any]:
-    """``{"object": "page", "entry": [...]}`` with one entry per page, in first-seen order."""
-    entries: dict[str, dict[str, Any]] = {}
+    """``{"object": "page", "entry": [...]}`` with one entry per page and kind (``messaging`` or
+    ``changes``), in first-seen order."""
+    entries: dict[tuple[str, str], dict[str, Any]] = {}
     for event in events:
         key = page_id or event_page(event)
-        entry = entries.setdefault(key, {"id": key, "time": now_ms, "messaging": []})
-        entry["messaging"].append(event)
+        kind = "changes" if is_change(event) else "messaging"
+        entry = entries.setdefault((key, kind), {"id": key, "time": now_ms, kind: []})
+        item = {"field": event["field"], "value": event["value"]} if kind == "changes" else event
+        entry[kind].append(item)
     return {"object": "page", "entry": list(entries.values())}
 
 
@@ -296,17 +367,46 @@ class WebhookSender:
         mid: str | None = None,
         timestamp: int | None = None,
         page_id: str | None = None,
+        reply_to: str | None = None,
+        commands: Sequence[str] | None = None,
     ) -> Event:
-        """A message from ``psid``; attachments are (type, url) pairs or dicts."""
+        """A message from ``psid``; attachments are (type, url) pairs or dicts; ``reply_to``
+        quotes a message of the conversation by mid; ``commands`` names chosen commands."""
         stamp = self._stamp(timestamp, psid)
-        return message_event(
-            self.page_of(psid, page_id),
+        page = self.page_of(psid, page_id)
+        event = message_event(
+            page,
             psid,
             stamp,
             text,
             quick_reply_payload=quick_reply_payload,
             attachments=attachments,
             mid=mid,
+            reply_to=self._quote(psid, reply_to),
+            commands=commands,
+        )
+        mid = event["message"]["mid"]
+        self.world.state.messages[mid] = MessageRef(mid, psid, page, False, text, stamp / 1000)
+        return event
+
+    def _quote(self, psid: str, mid: str | None) -> dict[str, Any] | None:
+        """``reply_to`` as Meta sends it: ``is_self_reply`` when the person quotes themself."""
+        if mid is None:
+            return None
+        quoted = self.world.state.messages.get(mid)
+        is_self = quoted is not None and not quoted.from_page and quoted.psid == psid
+        return {"mid": mid, "is_self_reply": is_self}
+
+    def template_status_event(self, template: SimTemplate) -> Event:
+        """The status webhook for a template's current status, under the configured field."""
+        return template_status_event(
+            template.page_id,
+            template.template_id,
+            template.name,
+            template.language,
+            template.status,
+            template.rejected_reason,
+            field=self.config.template_status_field,
         )
 
     def postback_event(
@@ -434,9 +534,40 @@ class WebhookSender:
             shuffle=build_kwargs.pop("shuffle", False),
             rng=self.world.random,
         )
+        items, skipped = self._subscribed(items)
         size = max(1, min(batch_size, MAX_BATCH))
         batches = [items[start : start + size] for start in range(0, len(items), size)]
-        return [await self._post_batch(target, batch, build_kwargs) for batch in batches]
+        results = [await self._post_batch(target, batch, build_kwargs) for batch in batches]
+        results.extend(
+            self._record_skipped(target, reason, group, build_kwargs)
+            for reason, group in skipped.items()
+        )
+        return results
+
+    def _subscribed(self, items: list[Event]) -> tuple[list[Event], dict[str, list[Event]]]:
+        """The events the pages' subscriptions let through, and the others by reason."""
+        kept: list[Event] = []
+        skipped: dict[str, list[Event]] = {}
+        pages = self.world.state.pages
+        for event in items:
+            page = pages.get(event_page(event))
+            field = event_field(event)
+            if page is None or page.subscribed_fields is None or field is None:
+                kept.append(event)
+            elif field not in page.subscribed_fields:
+                reason = f"not delivered: page {page.page_id} is not subscribed to {field}"
+                skipped.setdefault(reason, []).append(event)
+            else:
+                kept.append(event)
+        return kept, skipped
+
+    def _record_skipped(
+        self, target: str, reason: str, events: list[Event], build_kwargs: dict[str, Any]
+    ) -> tuple[int, str]:
+        body, headers = self.build(events, **build_kwargs)
+        post = WebhookPost(target, body, headers, len(events), 0, reason, self.world.now(), True)
+        self.world.recorder.add_webhook_post(post)
+        return 0, reason
 
     async def _post_batch(
         self, target: str, batch: list[Event], build_kwargs: dict[str, Any]

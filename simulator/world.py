@@ -6,13 +6,16 @@ The Graph side, the webhook side and the chat page each receive this object inst
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 import random
 
 from .faults import FaultQueue
-from .limits import RateLimiter, UsageMeter
+from .limits import RateLimiter, UsageMeter, WindowCounter
 from .recording import Recorder
-from .state import State
+from .state import SimTemplate, State
+
+TemplateListener = Callable[[SimTemplate], None]
 
 
 @dataclass
@@ -24,7 +27,10 @@ class World:
     faults: FaultQueue = field(default_factory=FaultQueue)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     usage: UsageMeter = field(default_factory=UsageMeter)
+    profile_calls: WindowCounter = field(default_factory=WindowCounter)
     random: random.Random = field(default_factory=random.Random)
+    # Told of every template status change (the simulator posts the status webhook).
+    template_listeners: list[TemplateListener] = field(default_factory=list)
 
     def now(self) -> float:
         """Simulated epoch seconds."""
@@ -37,3 +43,14 @@ class World:
     def advance(self, seconds: float) -> None:
         """Move the simulated clock forward (windows close, ids and tokens expire)."""
         self.state.clock_offset += seconds
+
+    def set_template_status(
+        self, template: SimTemplate, status: str, reason: str | None = None
+    ) -> None:
+        """Change a template's status and tell the listeners (no change, no news)."""
+        if template.status == status and (reason or "NONE") == template.rejected_reason:
+            return
+        template.status = status
+        template.rejected_reason = reason or "NONE"
+        for listener in list(self.template_listeners):
+            listener(template)
