@@ -277,7 +277,7 @@ TABLE: dict[str, ErrorSpec] = {
     "template_not_found": ErrorSpec(
         100,
         None,
-        "(#100) The template {name} ({language}) cannot be found for this page",
+        "(#100) The requested template cannot be found: {name} ({language})",
         unconfirmed=True,
     ),
     "template_not_approved": ErrorSpec(

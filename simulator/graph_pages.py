@@ -12,6 +12,7 @@ from .graph_request import Answer, Context, requested_fields
 from .paging import paginate
 from .state import SimPage, SimUser
 
+NEEDED = ("pages_messaging", "pages_manage_metadata", "pages_read_engagement")  # reference §5.3
 CONVERSATION_FIELDS = ("id", "updated_time", "participants", "unread_count", "message_count")
 
 
@@ -45,6 +46,7 @@ def _platform(params: dict[str, Any]) -> str:
 
 def conversations(ctx: Context) -> Answer:
     """GET /conversations: the page's threads, newest first, with cursor paging."""
+    ctx.require(*NEEDED, what="The conversations edge")
     params, page = ctx.call.params, ctx.page
     platform = _platform(params)
     wanted = requested_fields(params.get("fields"), ("id", "updated_time"))
