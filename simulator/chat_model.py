@@ -13,6 +13,7 @@ import json
 import math
 from typing import Any
 
+from .profile import default_items
 from .recording import SentMessage, WebhookPost
 from .serialize import user_json
 from .state import WINDOW_SECONDS
@@ -35,6 +36,7 @@ class Thread:
     seen_at: float = 0.0  # the page's last mark_seen
     typing_at: float | None = None  # the page's typing_on, until a message or typing_off
     reactions: dict[str, str] = field(default_factory=dict)  # page message mid -> emoji
+    page_reactions: dict[str, str] = field(default_factory=dict)  # person's mid -> page's emoji
 
     def add(self, item: dict[str, Any]) -> None:
         """Insert in time order (a reply can be recorded before the webhook post it answers).
@@ -101,12 +103,7 @@ class ChatModel:
             return
         thread = self.thread(psid)
         if sent.sender_action is not None:
-            if sent.sender_action == "typing_on":
-                thread.typing_at = sent.sent_at
-            elif sent.sender_action == "typing_off":
-                thread.typing_at = None
-            elif sent.sender_action == "mark_seen":
-                thread.seen_at = max(thread.seen_at, sent.sent_at)
+            _sender_action(thread, sent)
             return
         if sent.message is None:
             return
@@ -118,6 +115,7 @@ class ChatModel:
             "mid": sent.message_id,
             "messaging_type": sent.messaging_type,
             "tag": sent.tag,
+            "reply_to": sent.reply_to,
         }
         item.update(self._render(index, sent))
         thread.add(item)
@@ -125,6 +123,8 @@ class ChatModel:
     def _render(self, index: int, sent: SentMessage) -> dict[str, Any]:
         """What Messenger would draw for a page message."""
         message = sent.message or {}
+        if sent.rendered is not None:
+            return _utility(sent.rendered)
         out: dict[str, Any] = {"text": message.get("text")}
         replies = message.get("quick_replies")
         if isinstance(replies, list):
@@ -249,6 +249,8 @@ class ChatModel:
                 shown["reaction"] = thread.reactions.get(item.get("mid") or "")
             else:
                 shown["status"] = self.user_status(thread, item)
+                shown["reaction"] = thread.page_reactions.get(item.get("mid") or "")
+            shown["quote"] = self._quote(item.get("reply_to"))
             items.append(shown)
         last = items[-1] if items else None
         quick_replies = last.get("quick_replies", []) if last and last["from"] == "page" else []
@@ -267,7 +269,17 @@ class ChatModel:
             "users": self.people(),
             "webhook_url": self.sender.config.webhook_url,
             "verification": self.sender.verification,
+            "profile": profile_view(page.profile if page else {}),
         }
+
+    def _quote(self, mid: str | None) -> dict[str, Any] | None:
+        """The quoted message above a reply: who wrote it and its text."""
+        if not mid:
+            return None
+        quoted = self.world.state.messages.get(mid)
+        if quoted is None:
+            return {"mid": mid, "from": None, "text": None}
+        return {"mid": mid, "from": "page" if quoted.from_page else "user", "text": quoted.text}
 
     def _unread(self, thread: Thread) -> int:
         return sum(
@@ -335,6 +347,56 @@ class ChatModel:
         return {"status": status, "body": text, "watermark": watermark}
 
 
+def _sender_action(thread: Thread, sent: SentMessage) -> None:
+    """Typing, seen marks and the page's reactions to the person's messages."""
+    action, payload = sent.sender_action, sent.payload or {}
+    if action == "typing_on":
+        thread.typing_at = sent.sent_at
+    elif action == "typing_off":
+        thread.typing_at = None
+    elif action == "mark_seen":
+        thread.seen_at = max(thread.seen_at, sent.sent_at)
+    elif action == "react":
+        thread.page_reactions[str(payload.get("message_id"))] = str(payload.get("reaction"))
+    elif action == "unreact":
+        thread.page_reactions.pop(str(payload.get("message_id")), None)
+
+
+def _utility(rendered: dict[str, Any]) -> dict[str, Any]:
+    """A utility message as Messenger draws it: a card with the template's rendered text."""
+    return {
+        "kind": "utility",
+        "template": rendered.get("name"),
+        "header": rendered.get("header"),
+        "text": rendered.get("body"),
+        "buttons": [
+            {"type": str(b.get("type", "")).lower(), "title": b.get("text"), **_button_target(b)}
+            for b in rendered.get("buttons") or []
+        ],
+    }
+
+
+def _button_target(button: dict[str, Any]) -> dict[str, Any]:
+    kind = str(button.get("type", "")).upper()
+    if kind == "URL":
+        return {"type": "web_url", "url": button.get("url")}
+    if kind == "PHONE_NUMBER":
+        return {"payload": button.get("phone_number")}
+    return {"payload": button.get("payload")}
+
+
+def profile_view(properties: dict[str, Any]) -> dict[str, Any]:
+    """What the page's Messenger Profile shows the person (default locale)."""
+    return {
+        "get_started": isinstance(properties.get("get_started"), dict),
+        "menu": default_items(properties.get("persistent_menu")),
+        "ice_breakers": [
+            str(i.get("question")) for i in default_items(properties.get("ice_breakers"))
+        ],
+        "commands": default_items(properties.get("commands"), "commands"),
+    }
+
+
 def _acknowledge(thread: Thread, event: dict[str, Any]) -> bool:
     """Fold a delivery or read receipt or a reaction into the thread (False: none of those)."""
     if "delivery" in event:
@@ -367,6 +429,7 @@ def _user_item(event: dict[str, Any]) -> dict[str, Any] | None:
         return {
             "from": "user",
             "kind": "quick_reply" if quick_reply else "message",
+            "reply_to": (message.get("reply_to") or {}).get("mid"),
             "mid": message.get("mid"),
             "text": message.get("text"),
             "payload": quick_reply.get("payload"),
