@@ -8,7 +8,7 @@ import hashlib
 from typing import Any
 
 from .errors import fail
-from .graph_request import Answer, Context, requested_fields
+from .graph_request import Answer, Context, list_fields, node_fields
 from .paging import paginate
 from .state import SimPage, SimUser
 
@@ -20,13 +20,7 @@ def node(ctx: Context) -> Answer:
     """GET /me: the page's id and name (unknown fields: 100)."""
     page = ctx.page
     available = {"id": page.page_id, "name": page.name}
-    requested = requested_fields(ctx.call.params.get("fields"), ("name", "id"))
-    unknown = [name for name in requested if name not in available]
-    if unknown:
-        raise fail("unknown_fields", fields=",".join(unknown))
-    result = {name: available[name] for name in requested}
-    result.setdefault("id", page.page_id)
-    return result, None
+    return node_fields(ctx.call.params, available, page.page_id), None
 
 
 def conversation_id(page: SimPage, user: SimUser) -> str:
@@ -49,10 +43,7 @@ def conversations(ctx: Context) -> Answer:
     ctx.require(*NEEDED, what="The conversations edge")
     params, page = ctx.call.params, ctx.page
     platform = _platform(params)
-    wanted = requested_fields(params.get("fields"), ("id", "updated_time"))
-    for name in wanted:
-        if name not in CONVERSATION_FIELDS:
-            raise fail("nonexisting_field", field=name, node="Conversation")
+    wanted = list_fields(params, CONVERSATION_FIELDS, ("id", "updated_time"), "Conversation")
     users: list[SimUser] = []
     if platform == "messenger":
         users = [u for u in ctx.world.state.users.values() if u.page_id == page.page_id]

@@ -183,6 +183,28 @@ def requested_fields(value: Any, default: tuple[str, ...]) -> list[str]:
     return [part.strip() for part in str(value).split(",") if part.strip()]
 
 
+def list_fields(
+    params: dict[str, Any], allowed: tuple[str, ...], default: tuple[str, ...], node: str
+) -> list[str]:
+    """The fields a list edge asked for; 100 "nonexisting field" for any other."""
+    wanted = requested_fields(params.get("fields"), default)
+    for name in wanted:
+        if name not in allowed:
+            raise fail("nonexisting_field", field=name, node=node)
+    return wanted
+
+
+def node_fields(params: dict[str, Any], values: dict[str, Any], node_id: str) -> dict[str, Any]:
+    """A node's answer with the fields asked for (default name and id); 100 "Unknown fields"."""
+    requested = requested_fields(params.get("fields"), ("name", "id"))
+    unknown = [name for name in requested if name not in values]
+    if unknown:
+        raise fail("unknown_fields", fields=",".join(unknown))
+    result = {name: values[name] for name in requested}
+    result.setdefault("id", node_id)
+    return result
+
+
 def www_authenticate(kind: str, message: str) -> dict[str, str]:
     """The header Meta adds to token errors."""
     return {"WWW-Authenticate": f'OAuth "Facebook Platform" "{kind}" "{message}"'}

@@ -16,7 +16,7 @@ from typing import Any
 from . import templates
 from .config import SimConfig
 from .errors import fail
-from .graph_request import Answer, Context, requested_fields
+from .graph_request import Answer, Context, list_fields
 from .paging import paginate
 from .state import SimTemplate
 from .validation import blank
@@ -115,10 +115,7 @@ def listing(ctx: Context) -> Answer:
     """GET: the page's templates, filtered by name, language, status and category."""
     ctx.require(NEEDED, what="Reading message templates")
     params = ctx.call.params
-    wanted = requested_fields(params.get("fields"), DEFAULT_FIELDS)
-    for name in wanted:
-        if name not in FIELDS:
-            raise fail("nonexisting_field", field=name, node="MessengerBusinessTemplate")
+    wanted = list_fields(params, FIELDS, DEFAULT_FIELDS, "MessengerBusinessTemplate")
     page_id = ctx.page.page_id
     found = [
         t

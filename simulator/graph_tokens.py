@@ -13,7 +13,7 @@ from typing import Any
 from . import tokens
 from .errors import GraphError, fail
 from .graph_auth import check_proof, check_token, token_expired, token_invalid, token_missing
-from .graph_request import Answer, Caller, Context, requested_fields
+from .graph_request import Answer, Caller, Context, list_fields, node_fields, requested_fields
 from .paging import paginate
 from .state import (
     APP_NAME,
@@ -195,36 +195,28 @@ def user_node(ctx: Context, caller: Caller, admin: SimAdmin) -> Answer:
     if node not in ("me", admin.user_id):
         return _admin_page(ctx, caller, ctx.world.state.pages[node])
     available = {"id": admin.user_id, "name": admin.name}
-    requested = requested_fields(ctx.call.params.get("fields"), ("name", "id"))
-    unknown = [name for name in requested if name not in available]
-    if unknown:
-        raise fail("unknown_fields", fields=",".join(unknown))
-    result = {name: available[name] for name in requested}
-    result.setdefault("id", admin.user_id)
-    return result, None
+    return node_fields(ctx.call.params, available, admin.user_id), None
 
 
-def _page_values(ctx: Context, caller: Caller, page: SimPage) -> dict[str, Any]:
-    token = tokens.page_token_from(ctx.world.state, caller.token, page)
-    return {
+def _page_values(ctx: Context, caller: Caller, page: SimPage, wanted: list[str]) -> dict[str, Any]:
+    """A page as its admin sees it; its page token is made only when asked for."""
+    values: dict[str, Any] = {
         "id": page.page_id,
         "name": page.name,
-        "access_token": token.token,
         "category": page.category,
         "tasks": list(tokens.PAGE_TASKS),
     }
+    if "access_token" in wanted:
+        values["access_token"] = tokens.page_token_from(ctx.world.state, caller.token, page).token
+    return values
 
 
 def _admin_page(ctx: Context, caller: Caller, page: SimPage) -> Answer:
     """GET /{page-id}?fields=access_token with an admin's user token (reference §7)."""
-    requested = requested_fields(ctx.call.params.get("fields"), ("name", "id"))
-    unknown = [name for name in requested if name not in PAGE_NODE_FIELDS]
-    if unknown:
-        raise fail("unknown_fields", fields=",".join(unknown))
-    values = _page_values(ctx, caller, page)
-    result = {name: values[name] for name in requested}
-    result.setdefault("id", page.page_id)
-    return result, None
+    wanted = requested_fields(ctx.call.params.get("fields"), ("name", "id"))
+    values = _page_values(ctx, caller, page, wanted)
+    shown = {k: v for k, v in values.items() if k in PAGE_NODE_FIELDS}
+    return node_fields(ctx.call.params, shown, page.page_id), None
 
 
 def accounts(ctx: Context) -> Answer:
@@ -232,17 +224,14 @@ def accounts(ctx: Context) -> Answer:
     caller = ctx.caller
     if caller is None or caller.admin is None or ctx.route.node not in ("me", caller.node_id):
         raise fail("nonexisting_field", field="accounts", node="Page")
-    wanted = requested_fields(ctx.call.params.get("fields"), ACCOUNT_DEFAULT_FIELDS)
-    for name in wanted:
-        if name not in ACCOUNT_FIELDS:
-            raise fail("nonexisting_field", field=name, node="Page")
+    wanted = list_fields(ctx.call.params, ACCOUNT_FIELDS, ACCOUNT_DEFAULT_FIELDS, "Page")
     if "pages_show_list" not in caller.token.scopes:
         return {"data": []}, None
     state = ctx.world.state
     pages = [state.pages[p] for p in caller.admin.pages if p in state.pages]
 
     def render(page: SimPage) -> dict[str, Any]:
-        values = _page_values(ctx, caller, page)
+        values = _page_values(ctx, caller, page, wanted)
         return {name: values[name] for name in wanted} | {"id": page.page_id}
 
     return paginate(pages, lambda p: p.page_id, render, ctx.call.params, ctx.call.url), None

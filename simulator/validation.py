@@ -104,10 +104,10 @@ class SendRequest:
             return template
         attachment = self.attachment or {}
         payload = attachment.get("payload")
-        is_template = attachment.get("type") == "template" and isinstance(payload, dict)
-        if is_template and str(payload.get("template_type", "")).lower() in UTILITY_TEMPLATE_TYPES:
-            return payload
-        return None
+        if attachment.get("type") != "template" or not isinstance(payload, dict):
+            return None
+        utility = str(payload.get("template_type", "")).lower() in UTILITY_TEMPLATE_TYPES
+        return payload if utility else None
 
     @property
     def attachment(self) -> dict[str, Any] | None:

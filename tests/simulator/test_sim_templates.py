@@ -113,6 +113,8 @@ async def test_duplicates_and_permission(graph: Graph, sim: Simulator) -> None:
     )
     listed = await graph.request("GET", PATH)
     assert listed.error["code"] == 200
+    sim.inject_error(2, paths="message_templates")
+    assert (await graph.request("GET", PATH)).error["code"] == 2
 
 
 async def test_formatting_problems_are_rejected(graph: Graph, sim: Simulator) -> None:
