@@ -20,10 +20,10 @@ from aiohttp import web
 from . import chat, control, tokens, webhook
 from .chat_model import ChatModel
 from .config import SimConfig
-from .faults import Fault, edges_for
+from .faults import Fault, FaultQueue, edges_for
 from .graph import GraphApi
 from .people import People
-from .recording import RecordedRequest, SentMessage, WebhookPost
+from .recording import RecordedRequest, Recorder, SentMessage, WebhookPost
 from .state import (
     DEFAULT_SCOPES,
     TOKEN_STATES,
@@ -32,6 +32,7 @@ from .state import (
     SimTemplate,
     SimToken,
     SimUser,
+    State,
 )
 from .world import World
 
@@ -141,17 +142,17 @@ class Simulator:
     # ----------------------------------------------------------------------------- world
 
     @property
-    def state(self) -> Any:
-        """The simulated world's state (pages, users, attachments, clock)."""
+    def state(self) -> State:
+        """The simulated world's state (pages, users, attachments, tokens, clock)."""
         return self.world.state
 
     @property
-    def recorder(self) -> Any:
+    def recorder(self) -> Recorder:
         """The recordings and their listeners."""
         return self.world.recorder
 
     @property
-    def faults(self) -> Any:
+    def faults(self) -> FaultQueue:
         """The queue of pending faults."""
         return self.world.faults
 

@@ -94,6 +94,18 @@ def test_only_core_imports_the_route_modules() -> None:
     assert importers == {f"{PACKAGE}.core"}
 
 
+def test_the_graph_side_imports_no_upper_layer() -> None:
+    """GraphApi works from the world and the settings: no webhook, page, control or core."""
+    graph = import_graph(SIMULATOR)
+    upper = {f"{PACKAGE}.{name}" for name in ("webhook", "chat", "chat_model", "control", "core")}
+    upper |= {f"{PACKAGE}.{name}" for name in ("people", "serialize", "api", "transcript")}
+    graph_side = [module for module in graph if module.startswith(f"{PACKAGE}.graph")]
+    assert len(graph_side) > 5
+    assert {
+        module: sorted(graph[module] & upper) for module in graph_side if graph[module] & upper
+    } == {}
+
+
 def test_the_checker_sees_hidden_circles(tmp_path: Path) -> None:
     """A circle through ``TYPE_CHECKING`` and one through a function-level import are found."""
     root = tmp_path / "pkg"
