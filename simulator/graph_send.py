@@ -208,8 +208,8 @@ def send(ctx: Context) -> Answer:
     sent = _sent(ctx, request, recipient_id, message_id, attachment_id)
     sent.rendered = rendered
     if message_id is not None:
-        ctx.world.state.messages[message_id] = MessageRef(
-            message_id, user.psid, ctx.page.page_id, True, sent.text, sent.sent_at
+        ctx.world.state.remember(
+            MessageRef(message_id, user.psid, ctx.page.page_id, True, sent.text, sent.sent_at)
         )
     return answer, sent
 

@@ -28,6 +28,9 @@ DEFAULT_SCOPES = (
     "pages_utility_messaging",
 )
 PAGE, USER = "PAGE", "USER"
+# How many messages (either way) replies and reactions can name: the newest ones, so a benchmark
+# of a million events does not keep a million ids.
+MESSAGE_MEMORY = 5000
 APP_NAME = "Messenger simulator app"
 
 
@@ -188,6 +191,13 @@ class State:
         if record.expires_at and self.now() >= record.expires_at:
             return "expired"
         return "valid"
+
+    def remember(self, message: MessageRef) -> None:
+        """Keep a message for ``reply_to`` and reactions (only the newest MESSAGE_MEMORY)."""
+        self.messages.pop(message.mid, None)
+        self.messages[message.mid] = message
+        while len(self.messages) > MESSAGE_MEMORY:
+            del self.messages[next(iter(self.messages))]
 
     def app_secret(self, app_id: str) -> str | None:
         """The app's secret, from the first page of that app that has one."""

@@ -386,7 +386,7 @@ class WebhookSender:
             commands=commands,
         )
         mid = event["message"]["mid"]
-        self.world.state.messages[mid] = MessageRef(mid, psid, page, False, text, stamp / 1000)
+        self.world.state.remember(MessageRef(mid, psid, page, False, text, stamp / 1000))
         return event
 
     def _quote(self, psid: str, mid: str | None) -> dict[str, Any] | None:

@@ -61,3 +61,15 @@ async def test_age_closes_the_window(graph: Graph, sim: Simulator) -> None:
         sim.url + f"/_sim/users/{BOB}/age", json={"seconds": 90000}
     ) as response:
         assert (await response.json())["window_open"] is False
+
+
+async def test_only_the_newest_messages_are_remembered(graph: Graph, sim: Simulator) -> None:
+    from simulator.state import MESSAGE_MEMORY
+
+    first = sim.message_event(ALICE, "old")["message"]["mid"]
+    for number in range(MESSAGE_MEMORY):
+        sim.message_event(ALICE, f"m{number}", mid=f"m_{number}")
+    assert len(sim.state.messages) == MESSAGE_MEMORY and first not in sim.state.messages
+    late = await graph.send(text_message(reply_to={"mid": first}))
+    assert late.error["code"] == 100
+    assert (await graph.send(text_message(reply_to={"mid": "m_0"}))).status == 200
