@@ -220,6 +220,7 @@ TABLE: dict[str, ErrorSpec] = {
         "is needed to send messages",
         unconfirmed=True,
     ),
+    # UNCONFIRMED (reference §7): Meta's wording for an unknown client_id, code 101.
     "unknown_app": ErrorSpec(
         101, None, "Error validating application. Invalid application ID.", unconfirmed=True
     ),
@@ -227,25 +228,30 @@ TABLE: dict[str, ErrorSpec] = {
     "client_secret": ErrorSpec(
         1, None, "Error validating client secret.", unconfirmed=True, transient=False
     ),
+    # UNCONFIRMED (reference §7): a token of another app, for the exchange and debug_token.
     "token_wrong_app": ErrorSpec(
         190,
         None,
         "Error validating access token: The access token does not belong to application {app_id}",
         unconfirmed=True,
     ),
+    # UNCONFIRMED (reference §7): only user tokens can be exchanged; a page token gets 190.
     "not_user_token": ErrorSpec(
         190,
         None,
         "Invalid OAuth access token - only user access tokens can be exchanged",
         unconfirmed=True,
     ),
+    # UNCONFIRMED (reference §7): a wrong APP_ID|APP_SECRET as debug_token's access_token.
     "app_token_invalid": ErrorSpec(
         190, None, "Invalid OAuth access token signature.", unconfirmed=True
     ),
     "subscribed_fields_required": ErrorSpec(
         100, None, "(#100) The parameter subscribed_fields is required"
     ),
-    # Utility templates (messenger-2026-extra §1.4, §1.8; codes UNCONFIRMED there).
+    # Utility templates: codes and wording UNCONFIRMED (messenger-2026-extra §1.4, §1.8); the
+    # messages hold what third-party code matches ("already exists", "template cannot be
+    # found", "requires pages_utility_messaging permission").
     "template_exists": ErrorSpec(
         100,
         None,
@@ -298,7 +304,8 @@ TABLE: dict[str, ErrorSpec] = {
         "(#100) message[template] can only be sent with messaging_type UTILITY",
         unconfirmed=True,
     ),
-    # Messenger Profile (messenger-2026-extra §3.2, §3.6).
+    # Messenger Profile (messenger-2026-extra §3.2, §3.6): only the Get Started message and
+    # subcode 2018145 and "Invalid button type" come from there; the rest is UNCONFIRMED.
     "profile_unknown": ErrorSpec(
         100, None, "(#100) Unknown Messenger Profile property: {name}", unconfirmed=True
     ),
@@ -334,7 +341,7 @@ TABLE: dict[str, ErrorSpec] = {
     "profile_command_name": ErrorSpec(
         100, None, '(#100) Command names must not start with "/"', unconfirmed=True
     ),
-    # Replies and reactions (messenger-2026-extra §4.1, §4.3).
+    # Replies and reactions: the answers to a wrong mid are UNCONFIRMED (extra §4.1, §4.3).
     "reply_to_unknown": ErrorSpec(
         100,
         None,

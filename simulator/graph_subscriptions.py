@@ -61,7 +61,11 @@ def _check(ctx: Context) -> None:
 
 
 def subscribe(ctx: Context) -> Answer:
-    """POST: subscribe the app to these fields (replacing the earlier ones)."""
+    """POST: subscribe the app to these fields (replacing the earlier ones: UNCONFIRMED, §6.2).
+
+    The answer's ``success`` is a boolean; Meta's doc sample shows the string "true" and other
+    sources a boolean (reference §6.2).
+    """
     _check(ctx)
     ctx.page.subscribed_fields = _fields(ctx.call.params.get("subscribed_fields"))
     return {"success": True}, None

@@ -64,7 +64,7 @@ def exchange(ctx: Context) -> Answer:
     grant, app_id, secret, short = _params(
         ctx, "grant_type", "client_id", "client_secret", "fb_exchange_token"
     )
-    if grant != "fb_exchange_token":  # the other grants are not simulated
+    if grant != "fb_exchange_token":  # the other grants are not simulated (UNCONFIRMED, §7)
         raise fail("bad_enum", name="grant_type", values="fb_exchange_token", value=grant)
     state = ctx.world.state
     known = state.app_secret(app_id)

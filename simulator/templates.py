@@ -66,7 +66,11 @@ def _check_dangling(component: str, text: str) -> None:
 
 
 def _format_problem(texts: list[str], parameter_format: str) -> str | None:
-    """INCORRECT_PARAMS for single braces, odd names, mixed formats or gaps (extra §1.6)."""
+    """INCORRECT_PARAMS for single braces, odd names, mixed formats or gaps (extra §1.6).
+
+    These get a template *rejected* by review (extra §1.6 "Formatting rules that get a template
+    rejected"), unlike dangling parameters, which stop its creation.
+    """
     params = [param for text in texts for param in params_of(text)]
     if any(SINGLE_BRACES_RE.search(PARAM_RE.sub("", text)) for text in texts):
         return INCORRECT_PARAMS
