@@ -1,8 +1,10 @@
 """Run the simulator as a process: ``python -m simulator --port 8765``.
 
 Without ``--config`` it plays one demo page ("Home") with two people (Alice and Bob) whose
-24-hour windows are open, which is what ``scripts/develop`` and end-to-end tests need. A JSON
-config lists pages and users with the same fields as ``Simulator.add_page`` / ``add_user``.
+24-hour windows are open, and Dana, the page's admin, whose user token (printed at start, and in
+``/_sim/state``) is what a UI setup asks for, with the app id and secret. A JSON config lists
+pages, users and admins with the same fields as ``Simulator.add_page`` / ``add_user`` /
+``add_admin``, and optionally ``ui_user_token`` (the value of the admin's printed token).
 
 Point it at any Home Assistant to rehearse automations before they meet Meta:
 ``--webhook-url http://HOST:8123/api/facebook_webhooks --verify-token TOKEN`` verifies the
@@ -34,7 +36,21 @@ DEMO_USERS = [
     {"psid": "6543210987654321", "name": "Alice"},
     {"psid": "1234567890123456", "name": "Bob"},
 ]
-SETTINGS = ("webhook_url", "latency", "rate_cap", "media_rate_cap", "usage_budget_per_minute")
+DEMO_ADMINS = [{"user_id": "100000000000001", "name": "Dana", "pages": ["1000000000000001"]}]
+# Dana's user token: a fixed value so documentation can name it, valid for a century of
+# simulated time (a made-up value, not a secret).
+DEMO_USER_TOKEN = "EAASimulatorDemoUserTokenForTheUiSetupDanaAdministersTheHomePage"
+DEMO_TOKEN_SECONDS = 100 * 365 * 24 * 3600
+SETTINGS = (
+    "webhook_url",
+    "latency",
+    "rate_cap",
+    "media_rate_cap",
+    "usage_budget_per_minute",
+    "template_review",
+    "template_review_delay",
+    "template_status_field",
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -59,12 +75,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build(args: argparse.Namespace) -> Simulator:
-    """A simulator configured from the config file (or the demo) and the options."""
-    config: dict[str, Any] = {"pages": [DEMO_PAGE], "users": DEMO_USERS}
-    if args.config is not None:
-        config = json.loads(args.config.read_text(encoding="utf-8"))
-    sim = Simulator(args.graph_version or config.get("default_version", "v25.0"))
+def ui_setup(sim: Simulator, token: str) -> None:
+    """Issue the first admin's user token and remember what a UI setup needs."""
+    admin = next(iter(sim.admins.values()), None)
+    if admin is None:
+        return
+    value = sim.issue_user_token(
+        admin.user_id, long_lived=True, token=token, lifetime=DEMO_TOKEN_SECONDS
+    )
+    app_id = sim.tokens[value].app_id
+    sim.ui_setup = {
+        "user_token": value,
+        "user_id": admin.user_id,
+        "app_id": app_id,
+        "app_secret": sim.state.app_secret(app_id) or "",
+    }
+
+
+def populate(sim: Simulator, config: dict[str, Any]) -> None:
+    """Pages, users and admins from the config."""
     for page in config.get("pages", []):
         sim.add_page(**page)
     for user in config.get("users", []):
@@ -72,6 +101,18 @@ def build(args: argparse.Namespace) -> Simulator:
         if "page_id" in fields:
             fields["page"] = fields.pop("page_id")
         sim.add_user(**fields)
+    for admin in config.get("admins", []):
+        sim.add_admin(**admin)
+    ui_setup(sim, str(config.get("ui_user_token") or DEMO_USER_TOKEN))
+
+
+def build(args: argparse.Namespace) -> Simulator:
+    """A simulator configured from the config file (or the demo) and the options."""
+    config: dict[str, Any] = {"pages": [DEMO_PAGE], "users": DEMO_USERS, "admins": DEMO_ADMINS}
+    if args.config is not None:
+        config = json.loads(args.config.read_text(encoding="utf-8"))
+    sim = Simulator(args.graph_version or config.get("default_version", "v25.0"))
+    populate(sim, config)
     for name in SETTINGS:
         if name in config:
             setattr(sim, name, config[name])
@@ -127,10 +168,17 @@ async def serve(
         print(f"  page {page.page_id} {page.name!r}: {users or 'no users'}", flush=True)
     shown = sim.url.replace("://0.0.0.0:", "://127.0.0.1:")
     print(f"  chat page: {shown}/chat/", flush=True)
+    if sim.ui_setup:
+        setup = sim.ui_setup
+        print(
+            f"UI setup: user token {setup['user_token']} (app id {setup['app_id']}, "
+            f"app secret {setup['app_secret'] or 'none'})",
+            flush=True,
+        )
     if sim.webhook_url:
         print(f"  webhook: {sim.webhook_url}", flush=True)
     if not quiet:
-        sim.recorder.listeners.append(transcript(sim))
+        sim.recorder.listeners.append(transcript(sim.users))
     verifier = None
     if verify_token:
         verifier = asyncio.create_task(keep_verifying(sim, verify_token, stop))

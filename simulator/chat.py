@@ -1,10 +1,7 @@
-"""The chat page: each simulated person's Messenger conversation with the page, live.
+"""The chat page's HTTP side: the page itself, its live stream and the person's receipts.
 
-The conversations are not stored separately: :class:`ChatModel` folds the recordings (accepted
-Send API calls one way, webhook posts the other) into one thread per person, incrementally, so
-whatever drives the simulator (the page itself, the control API, a test's Python calls) shows up.
-
-Routes (registered before the control API's ``/_sim/`` catch-all):
+The conversations come from :class:`.chat_model.ChatModel`. Routes (registered before the
+control API's ``/_sim/`` catch-all):
 
 - ``GET /`` and ``GET /chat`` redirect to ``/chat/``, the page (``simulator/static/``);
 - ``GET /_sim/conversations``: every person with unread counts;
@@ -18,409 +15,29 @@ Routes (registered before the control API's ``/_sim/`` catch-all):
 from __future__ import annotations
 
 import asyncio
-import bisect
-from dataclasses import dataclass, field
 import json
-import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from .control import SIM_KEY, BadRequest, user_json
-from .recording import SentMessage, WebhookPost
-from .state import WINDOW_SECONDS
-
-if TYPE_CHECKING:
-    from .core import Simulator
+from .chat_model import ChatModel
+from .httputil import BadRequest, known_psid
 
 STATIC_DIR = Path(__file__).with_name("static")
-TYPING_SECONDS = 20.0  # Messenger drops a typing indicator after about 20 s without typing_off
 KEEPALIVE_SECONDS = 15.0
 COALESCE_SECONDS = 0.02  # a burst of changes (a split text, a broadcast) becomes one push
+CHAT_KEY: web.AppKey[ChatModel] = web.AppKey("chat_model", ChatModel)
 STREAMS: web.AppKey[set[asyncio.Event]] = web.AppKey("chat_streams")
 CLOSING: web.AppKey[list[bool]] = web.AppKey("chat_closing")
-MEDIA_KINDS = ("image", "video", "audio", "file")
 
 
-@dataclass
-class Thread:
-    """One person's conversation: items in time order plus what was acknowledged."""
-
-    items: list[dict[str, Any]] = field(default_factory=list)
-    mids: set[str] = field(default_factory=set)
-    delivered_mids: set[str] = field(default_factory=set)
-    delivered_watermark: int = 0  # epoch ms
-    read_watermark: int = 0  # epoch ms
-    seen_at: float = 0.0  # the page's last mark_seen
-    typing_at: float | None = None  # the page's typing_on, until a message or typing_off
-    reactions: dict[str, str] = field(default_factory=dict)  # page message mid -> emoji
-
-    def add(self, item: dict[str, Any]) -> None:
-        """Insert in time order (a reply can be recorded before the webhook post it answers).
-
-        Webhook timestamps have millisecond resolution, so times are compared in whole
-        milliseconds; within one, the page's message goes first (nobody answers that fast).
-        """
-        keys = [_order(existing) for existing in self.items]
-        self.items.insert(bisect.bisect_right(keys, _order(item)), item)
-
-
-def _order(item: dict[str, Any]) -> tuple[int, int]:
-    return int(item["time"] * 1000), 0 if item["from"] == "page" else 1
-
-
-def _ms(seconds: float) -> int:
-    return int(seconds * 1000)
-
-
-class ChatModel:
-    """Conversations folded from the simulator's recordings."""
-
-    def __init__(self, sim: Simulator) -> None:
-        """Watch ``sim``'s recordings (read lazily, on :meth:`refresh`)."""
-        self.sim = sim
-        self.threads: dict[str, Thread] = {}
-        self._sent = 0
-        self._posts = 0
-        self._generation = sim.recorder.generation
-
-    def refresh(self) -> None:
-        """Fold in whatever was recorded since the last call (all of it after a reset)."""
-        recorder = self.sim.recorder
-        if recorder.generation != self._generation:
-            self.threads.clear()
-            self._sent = self._posts = 0
-            self._generation = recorder.generation
-        for index in range(self._sent, len(recorder.sent)):
-            self._add_sent(index, recorder.sent[index])
-        self._sent = len(recorder.sent)
-        for index in range(self._posts, len(recorder.webhook_posts)):
-            self._add_post(index, recorder.webhook_posts[index])
-        self._posts = len(recorder.webhook_posts)
-
-    def thread(self, psid: str) -> Thread:
-        """The conversation with ``psid`` (empty if nothing happened yet)."""
-        return self.threads.setdefault(psid, Thread())
-
-    # ----------------------------------------------------------------------------- page -> person
-
-    def _psid_of(self, sent: SentMessage) -> str | None:
-        if sent.recipient_id is not None:
-            return sent.recipient_id
-        phone = sent.recipient.get("phone_number")
-        if phone:
-            user = self.sim.state.user_by_phone(sent.page_id, str(phone))
-            return user.psid if user is not None else None
-        return None
-
-    def _add_sent(self, index: int, sent: SentMessage) -> None:
-        psid = self._psid_of(sent)
-        if psid is None:
-            return
-        thread = self.thread(psid)
-        if sent.sender_action is not None:
-            if sent.sender_action == "typing_on":
-                thread.typing_at = sent.sent_at
-            elif sent.sender_action == "typing_off":
-                thread.typing_at = None
-            elif sent.sender_action == "mark_seen":
-                thread.seen_at = max(thread.seen_at, sent.sent_at)
-            return
-        if sent.message is None:
-            return
-        thread.typing_at = None
-        item: dict[str, Any] = {
-            "id": f"p{index}",
-            "from": "page",
-            "time": sent.sent_at,
-            "mid": sent.message_id,
-            "messaging_type": sent.messaging_type,
-            "tag": sent.tag,
-        }
-        item.update(self._render(index, sent))
-        thread.add(item)
-
-    def _render(self, index: int, sent: SentMessage) -> dict[str, Any]:
-        """What Messenger would draw for a page message."""
-        message = sent.message or {}
-        out: dict[str, Any] = {"text": message.get("text")}
-        replies = message.get("quick_replies")
-        if isinstance(replies, list):
-            out["quick_replies"] = [r for r in replies if isinstance(r, dict)]
-        attachment = message.get("attachment")
-        if isinstance(attachment, dict):
-            kind = str(attachment.get("type", "")).lower()
-            payload = attachment.get("payload")
-            payload = payload if isinstance(payload, dict) else {}
-            if kind in MEDIA_KINDS:
-                out.update(self._media(index, sent, kind, payload))
-            elif kind == "template":
-                out.update(_template(payload))
-            else:
-                out.update(kind="unknown", raw=attachment)
-        elif "sticker_id" in message:
-            out.update(kind="sticker", sticker_id=message["sticker_id"])
-        else:
-            out["kind"] = "text"
-        return out
-
-    def _media(
-        self, index: int, sent: SentMessage, kind: str, payload: dict[str, Any]
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": "media", "media_type": kind, "url": None}
-        upload = sent.files.get("filedata")
-        attachment_id = payload.get("attachment_id")
-        if upload is not None:
-            out.update(
-                url=f"/_sim/sent/{index}/file",
-                filename=upload.filename,
-                content_type=upload.content_type,
-                size=len(upload.data),
-            )
-        elif attachment_id:
-            saved = self.sim.state.attachments.get(str(attachment_id))
-            out["attachment_id"] = str(attachment_id)
-            if saved is not None and saved.file is not None:
-                out.update(
-                    url=f"/_sim/attachments/{saved.attachment_id}/file",
-                    filename=saved.file.filename,
-                    content_type=saved.file.content_type,
-                    size=len(saved.file.data),
-                )
-            elif saved is not None:
-                out["url"] = saved.url
-        elif payload.get("url"):
-            out["url"] = str(payload["url"])
-            out["filename"] = str(payload["url"]).rsplit("/", 1)[-1].split("?", 1)[0]
-        return out
-
-    # ----------------------------------------------------------------------------- person -> page
-
-    def _add_post(self, index: int, post: WebhookPost) -> None:
-        try:
-            document = json.loads(post.body)
-        except ValueError:
-            return
-        position = 0
-        for entry in document.get("entry") or []:
-            for event in entry.get("messaging") or []:
-                position += 1
-                if isinstance(event, dict):
-                    self._add_event(f"u{index}.{position}", post, event)
-
-    def _add_event(self, item_id: str, post: WebhookPost, event: dict[str, Any]) -> None:
-        psid = str((event.get("sender") or {}).get("id", ""))
-        if not psid or psid in self.sim.state.pages:
-            return  # an echo: the page's own message
-        thread = self.thread(psid)
-        stamp = int(event.get("timestamp") or _ms(post.posted_at))
-        if "delivery" in event:
-            delivery = event["delivery"] or {}
-            thread.delivered_mids.update(str(m) for m in delivery.get("mids") or [])
-            mark = int(delivery.get("watermark") or 0)
-            thread.delivered_watermark = max(thread.delivered_watermark, mark)
-            return
-        if "read" in event:
-            mark = int((event["read"] or {}).get("watermark") or 0)
-            thread.read_watermark = max(thread.read_watermark, mark)
-            return
-        if "reaction" in event:
-            reaction = event["reaction"] or {}
-            mid = str(reaction.get("mid", ""))
-            if reaction.get("action") == "unreact":
-                thread.reactions.pop(mid, None)
-            else:
-                thread.reactions[mid] = str(reaction.get("emoji") or reaction.get("reaction"))
-            return
-        item: dict[str, Any] = {
-            "id": item_id,
-            "from": "user",
-            "time": stamp / 1000,
-            "webhook_status": post.status,
-            "webhook_answer": post.text[:300],
-        }
-        if "message" in event:
-            message = event["message"] or {}
-            if message.get("is_echo"):
-                return
-            quick_reply = message.get("quick_reply") or {}
-            item.update(
-                kind="quick_reply" if quick_reply else "message",
-                mid=message.get("mid"),
-                text=message.get("text"),
-                payload=quick_reply.get("payload"),
-                attachments=[
-                    {"type": a.get("type"), "url": (a.get("payload") or {}).get("url")}
-                    for a in message.get("attachments") or []
-                    if isinstance(a, dict)
-                ],
-            )
-        elif "postback" in event:
-            postback = event["postback"] or {}
-            item.update(
-                kind="postback",
-                mid=postback.get("mid"),
-                text=postback.get("title"),
-                payload=postback.get("payload"),
-            )
-        else:
-            return
-        mid = item.get("mid")
-        if mid:
-            if mid in thread.mids:
-                return  # a redelivery: Messenger shows the message once
-            thread.mids.add(mid)
-        thread.add(item)
-
-    # ----------------------------------------------------------------------------- views
-
-    def page_status(self, thread: Thread, item: dict[str, Any]) -> str:
-        """``read``, ``delivered`` or ``sent``: the receipts the person's Messenger sent."""
-        stamp = _ms(item["time"])
-        if stamp <= thread.read_watermark:
-            return "read"
-        if item.get("mid") in thread.delivered_mids or stamp <= thread.delivered_watermark:
-            return "delivered"
-        return "sent"
-
-    def user_status(self, thread: Thread, item: dict[str, Any]) -> str:
-        """``failed`` (the webhook was refused or unanswered), ``seen`` or ``delivered``."""
-        if item["webhook_status"] != 200:
-            return "failed"
-        if thread.seen_at and thread.seen_at >= item["time"]:
-            return "seen"
-        return "delivered"
-
-    def conversation(self, psid: str) -> dict[str, Any]:
-        """One person's conversation, as the chat page draws it."""
-        self.refresh()
-        sim = self.sim
-        user = sim.users[psid]
-        page = sim.pages.get(user.page_id)
-        thread = self.thread(psid)
-        now = sim.now()
-        items = []
-        for item in thread.items:
-            shown = dict(item)
-            if item["from"] == "page":
-                shown["status"] = self.page_status(thread, item)
-                shown["reaction"] = thread.reactions.get(item.get("mid") or "")
-            else:
-                shown["status"] = self.user_status(thread, item)
-            items.append(shown)
-        last = items[-1] if items else None
-        quick_replies = last.get("quick_replies", []) if last and last["from"] == "page" else []
-        typing_left = None
-        if thread.typing_at is not None:
-            left = thread.typing_at + TYPING_SECONDS - now
-            typing_left = left if left > 0 else None
-        return {
-            "user": user_json(user, now),
-            "page": {"page_id": user.page_id, "name": page.name if page else user.page_id},
-            "items": items,
-            "quick_replies": quick_replies,
-            "typing_for": typing_left,
-            "window_closes_in": max(0.0, user.last_inbound + WINDOW_SECONDS - now),
-            "unread": self._unread(thread),
-            "users": self.people(),
-            "webhook_url": sim.webhook_url,
-            "verification": sim.verification,
-        }
-
-    def _unread(self, thread: Thread) -> int:
-        return sum(
-            1
-            for item in thread.items
-            if item["from"] == "page" and self.page_status(thread, item) != "read"
-        )
-
-    def people(self) -> list[dict[str, Any]]:
-        """Every person, with how many page messages they have not read."""
-        self.refresh()
-        now = self.sim.now()
-        out = []
-        for user in self.sim.users.values():
-            thread = self.threads.get(user.psid)
-            data = user_json(user, now)
-            data["unread"] = self._unread(thread) if thread else 0
-            last = thread.items[-1] if thread and thread.items else None
-            data["last"] = _preview(last) if last else None
-            out.append(data)
-        return out
-
-    # ----------------------------------------------------------------------------- receipts
-
-    def pending_delivery(self, psid: str) -> tuple[list[str], int]:
-        """Page messages the person's Messenger has not acknowledged, and the newest time."""
-        self.refresh()
-        thread = self.thread(psid)
-        mids: list[str] = []
-        newest = 0
-        for item in thread.items:
-            if item["from"] == "page" and self.page_status(thread, item) == "sent":
-                if item.get("mid"):
-                    mids.append(item["mid"])
-                newest = max(newest, math.ceil(item["time"] * 1000))
-        return mids, newest
-
-    def pending_read(self, psid: str) -> int:
-        """The watermark that marks everything read (0 when nothing is unread)."""
-        self.refresh()
-        thread = self.thread(psid)
-        newest = 0
-        for item in thread.items:
-            if item["from"] == "page" and self.page_status(thread, item) != "read":
-                newest = max(newest, math.ceil(item["time"] * 1000))
-        return newest
-
-
-def _template(payload: dict[str, Any]) -> dict[str, Any]:
-    template_type = payload.get("template_type")
-    if template_type == "button":
-        return {
-            "kind": "buttons",
-            "text": payload.get("text"),
-            "buttons": [b for b in payload.get("buttons") or [] if isinstance(b, dict)],
-        }
-    if template_type == "generic":
-        elements = [
-            {
-                "title": element.get("title"),
-                "subtitle": element.get("subtitle"),
-                "image_url": element.get("image_url"),
-                "buttons": [b for b in element.get("buttons") or [] if isinstance(b, dict)],
-            }
-            for element in payload.get("elements") or []
-            if isinstance(element, dict)
-        ]
-        return {"kind": "generic", "elements": elements}
-    return {"kind": "template", "template_type": template_type, "raw": payload}
-
-
-def _preview(item: dict[str, Any]) -> str:
-    prefix = "You: " if item["from"] == "user" else ""
-    if item.get("text"):
-        return prefix + str(item["text"])[:80]
-    if item.get("kind") == "media":
-        return prefix + f"[{item.get('media_type')}]"
-    return prefix + f"[{item.get('kind')}]"
-
-
-# --------------------------------------------------------------------------------- HTTP
-
-
-def _sim(request: web.Request) -> Simulator:
-    return request.app[SIM_KEY]
+def _chat(request: web.Request) -> ChatModel:
+    return request.app[CHAT_KEY]
 
 
 def _psid(request: web.Request) -> str:
-    psid = request.match_info["psid"]
-    if psid not in _sim(request).users:
-        raise web.HTTPNotFound(
-            text=json.dumps({"error": f"unknown user {psid}"}), content_type="application/json"
-        )
-    return psid
+    return known_psid(request, _chat(request).world.state.users)
 
 
 async def redirect_to_page(request: web.Request) -> web.Response:
@@ -435,19 +52,20 @@ async def chat_page(request: web.Request) -> web.FileResponse:
 
 async def get_conversations(request: web.Request) -> web.Response:
     """GET /_sim/conversations: everyone, with unread counts and the last message."""
-    return web.json_response({"data": _sim(request).chat.people()})
+    return web.json_response({"data": _chat(request).people()})
 
 
 async def get_conversation(request: web.Request) -> web.Response:
     """GET /_sim/conversations/{psid}."""
     psid = _psid(request)
-    return web.json_response(_sim(request).chat.conversation(psid))
+    return web.json_response(_chat(request).conversation(psid))
 
 
 async def stream_conversation(request: web.Request) -> web.StreamResponse:
     """GET /_sim/conversations/{psid}/stream: Server-Sent Events, one snapshot per change."""
     psid = _psid(request)
-    sim = _sim(request)
+    chat = _chat(request)
+    recorder = chat.world.recorder
     changed = asyncio.Event()
     changed.set()  # the first snapshot goes out at once
 
@@ -464,7 +82,7 @@ async def stream_conversation(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     streams = request.app[STREAMS]
     streams.add(changed)
-    sim.recorder.listeners.append(on_change)
+    recorder.listeners.append(on_change)
     last = ""
     try:
         while not request.app[CLOSING][0]:
@@ -477,9 +95,9 @@ async def stream_conversation(request: web.Request) -> web.StreamResponse:
                 break
             await asyncio.sleep(COALESCE_SECONDS)
             changed.clear()
-            if psid not in sim.users:
+            if psid not in chat.world.state.users:
                 break
-            text = json.dumps(sim.chat.conversation(psid), separators=(",", ":"))
+            text = json.dumps(chat.conversation(psid), separators=(",", ":"))
             if text != last:
                 await response.write(f"data: {text}\n\n".encode())
                 last = text
@@ -487,34 +105,21 @@ async def stream_conversation(request: web.Request) -> web.StreamResponse:
         pass  # the browser went away (aiohttp raises one or the other when writing)
     finally:
         streams.discard(changed)
-        if on_change in sim.recorder.listeners:
-            sim.recorder.listeners.remove(on_change)
+        if on_change in recorder.listeners:
+            recorder.listeners.remove(on_change)
     return response
 
 
 async def post_delivered(request: web.Request) -> web.Response:
     """POST /_sim/users/{psid}/delivered: a delivery receipt for unacknowledged page messages."""
     psid = _psid(request)
-    sim = _sim(request)
-    mids, newest = sim.chat.pending_delivery(psid)
-    if not newest:
-        return web.json_response({"status": None, "mids": []})
-    watermark = max(newest, int(sim.now() * 1000))
-    event = sim.delivery_event(psid, mids, watermark)
-    status, text = (await sim.post_webhook([event]))[0]
-    return web.json_response({"status": status, "body": text, "mids": mids})
+    return web.json_response(await _chat(request).send_delivery(psid))
 
 
 async def post_read(request: web.Request) -> web.Response:
     """POST /_sim/users/{psid}/read: a read receipt for everything the page sent so far."""
     psid = _psid(request)
-    sim = _sim(request)
-    newest = sim.chat.pending_read(psid)
-    if not newest:
-        return web.json_response({"status": None, "watermark": None})
-    watermark = max(newest, int(sim.now() * 1000))
-    status, text = (await sim.post_webhook([sim.read_event(psid, watermark)]))[0]
-    return web.json_response({"status": status, "body": text, "watermark": watermark})
+    return web.json_response(await _chat(request).send_read(psid))
 
 
 def _file_response(data: bytes, content_type: str | None, filename: str | None) -> web.Response:
@@ -531,10 +136,9 @@ def _file_response(data: bytes, content_type: str | None, filename: str | None) 
 
 async def get_sent_file(request: web.Request) -> web.Response:
     """GET /_sim/sent/{index}/file: the bytes a Send API call uploaded."""
-    sim = _sim(request)
     try:
         index = int(request.match_info["index"])
-        sent = sim.sent[index]
+        sent = _chat(request).world.recorder.sent[index]
     except (ValueError, IndexError):
         raise BadRequest("no such send") from None
     upload = sent.files.get("filedata")
@@ -545,7 +149,7 @@ async def get_sent_file(request: web.Request) -> web.Response:
 
 async def get_attachment_file(request: web.Request) -> web.Response:
     """GET /_sim/attachments/{attachment_id}/file: the bytes of a saved attachment."""
-    saved = _sim(request).state.attachments.get(request.match_info["attachment_id"])
+    saved = _chat(request).world.state.attachments.get(request.match_info["attachment_id"])
     if saved is None or saved.file is None:
         raise web.HTTPNotFound(text='{"error": "no such uploaded attachment"}')
     return _file_response(saved.file.data, saved.file.content_type, saved.file.filename)
@@ -558,8 +162,9 @@ async def _on_shutdown(app: web.Application) -> None:
         event.set()
 
 
-def setup_routes(app: web.Application) -> None:
-    """Register the chat page and its routes."""
+def setup_routes(app: web.Application, chat: ChatModel) -> None:
+    """Register the chat page and its routes, drawing from ``chat``."""
+    app[CHAT_KEY] = chat
     app[STREAMS] = set()
     app[CLOSING] = [False]
     app.on_shutdown.append(_on_shutdown)

@@ -1,198 +1,34 @@
 """The ``/_sim/`` control API: JSON over HTTP so other processes can drive the simulator.
 
-End-to-end tests and the chat page (:mod:`.chat`) use it to read what was sent, add people, make
-them write, inject faults and change settings. There is no authentication: it listens where the
-simulator listens, which is meant to be localhost. Tokens and secrets are never returned.
+End-to-end tests and the chat page use it to read what was sent, add people, make them write,
+inject faults and change settings. There is no authentication: it listens where the simulator
+listens, which is meant to be localhost. Tokens and secrets are never returned, with two
+deliberate exceptions: ``POST /_sim/tokens`` answers the user token it just issued, and
+``/_sim/state`` shows the UI setup credentials ``python -m simulator`` prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from .faults import edges_for
-from .recording import RecordedRequest, SentMessage, WebhookPost
-from .state import RecordedFile, SimPage, SimUser
+from .api import SimulatorApi
+from .faults import Fault, edges_for
+from .httputil import BadRequest, errors_middleware, known_psid, posted, read_json, require, since
+from .serialize import (
+    page_json,
+    request_json,
+    sent_json,
+    template_json,
+    token_json,
+    user_json,
+    webhook_json,
+)
 
-if TYPE_CHECKING:
-    from .core import Simulator
-
-SIM_KEY: web.AppKey[Simulator] = web.AppKey("simulator")
-REDACTED = "<redacted>"
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class BadRequest(Exception):
-    """A control call with missing or wrong arguments (answers 400)."""
-
-
-def _sim(request: web.Request) -> Simulator:
-    return request.app[SIM_KEY]
-
-
-async def _json(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        data = await request.json()
-    except ValueError as err:
-        raise BadRequest(f"body is not JSON: {err}") from None
-    if not isinstance(data, dict):
-        raise BadRequest("body must be a JSON object")
-    return data
-
-
-def _since(request: web.Request) -> int:
-    try:
-        return max(0, int(request.query.get("since", "0")))
-    except ValueError:
-        raise BadRequest("since must be an integer") from None
-
-
-# ----------------------------------------------------------------------------- serialisers
-
-
-def file_json(file: RecordedFile) -> dict[str, Any]:
-    """A file's metadata (not its bytes)."""
-    return {"filename": file.filename, "content_type": file.content_type, "size": len(file.data)}
-
-
-def page_json(page: SimPage) -> dict[str, Any]:
-    """A page without its token or app secret."""
-    data = asdict(page)
-    del data["token"], data["app_secret"]
-    data["has_app_secret"] = bool(page.app_secret)
-    return data
-
-
-def user_json(user: SimUser, now: float) -> dict[str, Any]:
-    """A user, plus whether the 24-hour window is open right now."""
-    data = asdict(user)
-    data["window_open"] = now - user.last_inbound <= 24 * 3600
-    return data
-
-
-def sent_json(index: int, sent: SentMessage) -> dict[str, Any]:
-    """An accepted send; ``index`` is its position for ``?since=`` polling."""
-    return {
-        "index": index,
-        "page_id": sent.page_id,
-        "recipient": sent.recipient,
-        "recipient_id": sent.recipient_id,
-        "message": sent.message,
-        "sender_action": sent.sender_action,
-        "messaging_type": sent.messaging_type,
-        "tag": sent.tag,
-        "notification_type": sent.notification_type,
-        "message_id": sent.message_id,
-        "attachment_id": sent.attachment_id,
-        "files": {name: file_json(f) for name, f in sent.files.items()},
-        "received_at": sent.received_at,
-        "sent_at": sent.sent_at,
-    }
-
-
-def _redact(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (REDACTED if k == "access_token" else v) for k, v in values.items()}
-
-
-def request_json(index: int, recorded: RecordedRequest) -> dict[str, Any]:
-    """A recorded Graph request without its token (query, body and Authorization redacted)."""
-    headers = {
-        k: (REDACTED if k.lower() == "authorization" else v) for k, v in recorded.headers.items()
-    }
-    return {
-        "index": index,
-        "method": recorded.method,
-        "path": recorded.path,
-        "query": _redact(recorded.query),
-        "headers": headers,
-        "body": _redact(recorded.body),
-        "files": {name: file_json(f) for name, f in recorded.files.items()},
-        "token_source": recorded.token_source,
-        "page_id": recorded.page_id,
-        "status": recorded.status,
-        "response": recorded.response,
-        "received_at": recorded.received_at,
-    }
-
-
-def webhook_json(index: int, post: WebhookPost) -> dict[str, Any]:
-    """A webhook post the simulator made (body as text)."""
-    return {
-        "index": index,
-        "url": post.url,
-        "body": post.body.decode("ascii", "replace"),
-        "events": post.events,
-        "status": post.status,
-        "text": post.text,
-        "posted_at": post.posted_at,
-    }
-
-
-def state_json(sim: Simulator) -> dict[str, Any]:
-    """Pages (no secrets), users and settings."""
-    now = sim.now()
-    return {
-        "now": now,
-        "clock_offset": sim.clock_offset,
-        "default_version": sim.default_version,
-        "pages": [page_json(p) for p in sim.pages.values()],
-        "users": [user_json(u, now) for u in sim.users.values()],
-        "config": {
-            "latency": sim.latency,
-            "rate_cap": sim.rate_cap,
-            "media_rate_cap": sim.media_rate_cap,
-            "webhook_url": sim.webhook_url,
-            "usage_budget_per_minute": sim.usage_budget_per_minute,
-        },
-        "faults": [fault.describe() for fault in sim.faults.pending],
-        "counts": {"requests": len(sim.requests), "sent": len(sim.sent)},
-        "verification": sim.verification,
-    }
-
-
-# ----------------------------------------------------------------------------- handlers
-
-
-async def get_state(request: web.Request) -> web.Response:
-    """GET /_sim/state."""
-    return web.json_response(state_json(_sim(request)))
-
-
-async def get_sent(request: web.Request) -> web.Response:
-    """GET /_sim/sent[?psid=][&since=N]."""
-    sim = _sim(request)
-    since = _since(request)
-    psid = request.query.get("psid")
-    data = [
-        sent_json(i, s)
-        for i, s in enumerate(sim.sent[since:], start=since)
-        if psid is None or s.recipient_id == psid
-    ]
-    return web.json_response({"data": data, "next": len(sim.sent)})
-
-
-async def get_requests(request: web.Request) -> web.Response:
-    """GET /_sim/requests[?since=N]."""
-    sim = _sim(request)
-    since = _since(request)
-    data = [request_json(i, r) for i, r in enumerate(sim.requests[since:], start=since)]
-    return web.json_response({"data": data, "next": len(sim.requests)})
-
-
-async def get_webhooks(request: web.Request) -> web.Response:
-    """GET /_sim/webhooks[?since=N]."""
-    sim = _sim(request)
-    since = _since(request)
-    posts = sim.webhook_posts
-    data = [webhook_json(i, p) for i, p in enumerate(posts[since:], start=since)]
-    return web.json_response({"data": data, "next": len(posts)})
-
-
+API_KEY: web.AppKey[SimulatorApi] = web.AppKey("simulator_api")
 USER_FIELDS = ("name", "page", "last_inbound", "blocked", "has_role", "phone")
 PAGE_FIELDS = (
     "name",
@@ -203,13 +39,97 @@ PAGE_FIELDS = (
     "token_state",
     "phone_matching",
     "app_id",
+    "scopes",
 )
+CONFIG_FIELDS = (
+    "latency",
+    "rate_cap",
+    "media_rate_cap",
+    "webhook_url",
+    "usage_budget_per_minute",
+    "template_review",
+    "template_review_delay",
+    "template_status_field",
+)
+
+
+def _api(request: web.Request) -> SimulatorApi:
+    return request.app[API_KEY]
+
+
+def _user(request: web.Request) -> str:
+    return known_psid(request, _api(request).users)
+
+
+def config_json(sim: SimulatorApi) -> dict[str, Any]:
+    """The settings the control API can change."""
+    return {name: getattr(sim.config, name) for name in CONFIG_FIELDS}
+
+
+def state_json(sim: SimulatorApi) -> dict[str, Any]:
+    """Pages (no secrets), users and settings."""
+    now = sim.now()
+    return {
+        "now": now,
+        "clock_offset": sim.clock_offset,
+        "default_version": sim.config.default_version,
+        "pages": [page_json(p) for p in sim.pages.values()],
+        "users": [user_json(u, now) for u in sim.users.values()],
+        "config": config_json(sim),
+        "faults": [fault.describe() for fault in sim.pending_faults],
+        "counts": {"requests": len(sim.requests), "sent": len(sim.sent)},
+        "verification": sim.verification,
+        "admins": [asdict(admin) for admin in sim.admins.values()],
+        "tokens": [token_json(t, sim.token_status(t.token)) for t in sim.tokens.values()],
+        "templates": [template_json(t) for t in sim.templates.values()],
+        "ui_setup": sim.ui_setup,
+    }
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+async def get_state(request: web.Request) -> web.Response:
+    """GET /_sim/state."""
+    return web.json_response(state_json(_api(request)))
+
+
+async def get_sent(request: web.Request) -> web.Response:
+    """GET /_sim/sent[?psid=][&since=N]."""
+    sent = _api(request).sent
+    start = since(request)
+    psid = request.query.get("psid")
+    data = [
+        sent_json(i, s)
+        for i, s in enumerate(sent[start:], start=start)
+        if psid is None or s.recipient_id == psid
+    ]
+    return web.json_response({"data": data, "next": len(sent)})
+
+
+async def get_requests(request: web.Request) -> web.Response:
+    """GET /_sim/requests[?since=N]."""
+    requests = _api(request).requests
+    start = since(request)
+    data = [request_json(i, r) for i, r in enumerate(requests[start:], start=start)]
+    return web.json_response({"data": data, "next": len(requests)})
+
+
+async def get_webhooks(request: web.Request) -> web.Response:
+    """GET /_sim/webhooks[?since=N]."""
+    posts = _api(request).webhook_posts
+    start = since(request)
+    data = [webhook_json(i, p) for i, p in enumerate(posts[start:], start=start)]
+    return web.json_response({"data": data, "next": len(posts)})
+
+
+# ----------------------------------------------------------------------------- the world
 
 
 async def post_users(request: web.Request) -> web.Response:
     """POST /_sim/users: add or replace a user (fields as ``add_user``; ``page_id`` = ``page``)."""
-    sim = _sim(request)
-    data = await _json(request)
+    sim = _api(request)
+    data = await read_json(request)
     if "page_id" in data and "page" not in data:
         data["page"] = data.pop("page_id")
     psid = data.get("psid")
@@ -225,8 +145,8 @@ async def post_users(request: web.Request) -> web.Response:
 
 async def post_pages(request: web.Request) -> web.Response:
     """POST /_sim/pages: add or update a page (fields as ``add_page``)."""
-    sim = _sim(request)
-    data = await _json(request)
+    sim = _api(request)
+    data = await read_json(request)
     page_id = str(data.get("page_id") or "")
     current = sim.pages.get(page_id)
     kwargs = {k: data[k] for k in PAGE_FIELDS if k in data}
@@ -239,84 +159,177 @@ async def post_pages(request: web.Request) -> web.Response:
     return web.json_response(page_json(page), status=201)
 
 
-def _user(request: web.Request) -> str:
-    psid = request.match_info["psid"]
-    if psid not in _sim(request).users:
-        raise web.HTTPNotFound(
-            text=f'{{"error": "unknown user {psid}"}}', content_type="application/json"
-        )
-    return psid
-
-
-def _require(data: dict[str, Any], *names: str) -> list[Any]:
-    missing = [name for name in names if name not in data]
-    if missing:
-        raise BadRequest(f"missing {', '.join(missing)}")
-    return [data[name] for name in names]
-
-
-def _posted(result: tuple[int, str]) -> web.Response:
-    status, text = result
-    return web.json_response({"status": status, "body": text})
+# ----------------------------------------------------------------------------- people
 
 
 async def post_say(request: web.Request) -> web.Response:
     """POST /_sim/users/{psid}/say {"text"}: the user writes to the page."""
     psid = _user(request)
-    (text,) = _require(await _json(request), "text")
-    return _posted(await _sim(request).user_says(psid, str(text)))
+    (text,) = require(await read_json(request), "text")
+    return posted(await _api(request).user_says(psid, str(text)))
 
 
 async def post_quick_reply(request: web.Request) -> web.Response:
     """POST /_sim/users/{psid}/quick_reply {"title", "payload"}."""
     psid = _user(request)
-    title, payload = _require(await _json(request), "title", "payload")
-    return _posted(await _sim(request).user_taps_quick_reply(psid, str(title), str(payload)))
+    title, payload = require(await read_json(request), "title", "payload")
+    return posted(await _api(request).user_taps_quick_reply(psid, str(title), str(payload)))
 
 
 async def post_postback(request: web.Request) -> web.Response:
     """POST /_sim/users/{psid}/postback {"title", "payload"}."""
     psid = _user(request)
-    title, payload = _require(await _json(request), "title", "payload")
-    return _posted(await _sim(request).user_taps_button(psid, str(title), str(payload)))
+    title, payload = require(await read_json(request), "title", "payload")
+    return posted(await _api(request).user_taps_button(psid, str(title), str(payload)))
 
 
 async def post_react(request: web.Request) -> web.Response:
     """POST /_sim/users/{psid}/react {"mid", "emoji"}."""
     psid = _user(request)
-    mid, emoji = _require(await _json(request), "mid", "emoji")
-    return _posted(await _sim(request).user_reacts(psid, str(mid), str(emoji)))
+    mid, emoji = require(await read_json(request), "mid", "emoji")
+    return posted(await _api(request).user_reacts(psid, str(mid), str(emoji)))
+
+
+async def post_reply(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/reply {"mid", "text"}: a message quoting ``mid``."""
+    psid = _user(request)
+    mid, text = require(await read_json(request), "mid", "text")
+    return posted(await _api(request).user_replies(psid, str(mid), str(text)))
+
+
+async def _profile_action(action: Awaitable[tuple[int, str]]) -> web.Response:
+    """Post a Messenger Profile tap; 400 when the page offers no such thing."""
+    try:
+        return posted(await action)
+    except ValueError as err:
+        raise BadRequest(str(err)) from None
+
+
+async def post_menu(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/menu {"title"}: tap a persistent-menu item."""
+    psid = _user(request)
+    (title,) = require(await read_json(request), "title")
+    return await _profile_action(_api(request).user_taps_menu(psid, str(title)))
+
+
+async def post_ice_breaker(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/ice_breaker {"question"}: tap an ice breaker."""
+    psid = _user(request)
+    (question,) = require(await read_json(request), "question")
+    return await _profile_action(_api(request).user_taps_ice_breaker(psid, str(question)))
+
+
+async def post_get_started(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/get_started: tap the Get Started button."""
+    psid = _user(request)
+    return await _profile_action(_api(request).user_taps_get_started(psid))
+
+
+async def post_command(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/command {"name"}: choose a command."""
+    psid = _user(request)
+    (name,) = require(await read_json(request), "name")
+    return await _profile_action(_api(request).user_sends_command(psid, str(name)))
+
+
+async def post_age(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/age {"seconds"}: the person's last message moves into the past."""
+    sim = _api(request)
+    psid = _user(request)
+    (seconds,) = require(await read_json(request), "seconds")
+    sim.age_user(psid, float(seconds))
+    return web.json_response(user_json(sim.users[psid], sim.now()))
+
+
+# ----------------------------------------------------------------------------- admins, templates
+
+
+async def post_admins(request: web.Request) -> web.Response:
+    """POST /_sim/admins {"user_id", "name", "pages"}: add a page admin."""
+    sim = _api(request)
+    data = await read_json(request)
+    kwargs = {k: data[k] for k in ("user_id", "name", "pages") if k in data}
+    try:
+        admin = sim.add_admin(**kwargs)
+    except (TypeError, ValueError) as err:
+        raise BadRequest(str(err)) from None
+    return web.json_response(asdict(admin), status=201)
+
+
+async def post_tokens(request: web.Request) -> web.Response:
+    """POST /_sim/tokens {"user_id", "app_id"?, "scopes"?, "long_lived"?}: a user token."""
+    sim = _api(request)
+    data = await read_json(request)
+    (user_id,) = require(data, "user_id")
+    kwargs = {k: data[k] for k in ("app_id", "scopes", "long_lived") if k in data}
+    try:
+        token = sim.issue_user_token(str(user_id), **kwargs)
+    except (TypeError, ValueError) as err:
+        raise BadRequest(str(err)) from None
+    record = sim.tokens[token]
+    return web.json_response(
+        {"access_token": token, "expires_at": record.expires_at, "scopes": list(record.scopes)},
+        status=201,
+    )
+
+
+async def post_template_status(request: web.Request) -> web.Response:
+    """POST /_sim/templates/status {"name", "status", "reason"?, "language"?}."""
+    sim = _api(request)
+    data = await read_json(request)
+    name, status = require(data, "name", "status")
+    try:
+        template = sim.set_template_status(
+            str(name), str(status), data.get("reason"), data.get("language")
+        )
+    except ValueError as err:
+        raise BadRequest(str(err)) from None
+    return web.json_response(template_json(template))
+
+
+async def get_profile(request: web.Request) -> web.Response:
+    """GET /_sim/profile[?page_id=]: the page's Messenger Profile."""
+    sim = _api(request)
+    page_id = request.query.get("page_id")
+    if page_id is not None and page_id not in sim.pages:
+        raise BadRequest(f"unknown page {page_id}")
+    return web.json_response(sim.profile(page_id))
+
+
+# ----------------------------------------------------------------------------- faults, settings
+
+
+def _fault(sim: SimulatorApi, data: dict[str, Any]) -> Fault:
+    kind = data.get("kind")
+    common = {"count": data.get("count", 1), "paths": data.get("paths")}
+    edges_for(common["paths"])
+    if kind == "error":
+        (code,) = require(data, "code")
+        return sim.inject_error(
+            int(code),
+            data.get("subcode"),
+            data.get("message"),
+            http_status=data.get("http_status"),
+            is_transient=data.get("is_transient"),
+            error_type=data.get("error_type", "OAuthException"),
+            **common,
+        )
+    if kind == "http":
+        (status,) = require(data, "status")
+        return sim.inject_http_status(int(status), body=data.get("body"), **common)
+    if kind == "disconnect":
+        return sim.inject_disconnect(after_accept=bool(data.get("after_accept")), **common)
+    if kind == "delay":
+        (seconds,) = require(data, "seconds")
+        return sim.inject_delay(float(seconds), **common)
+    raise BadRequest("kind must be error, http, disconnect or delay")
 
 
 async def post_faults(request: web.Request) -> web.Response:
     """POST /_sim/faults {"kind": "error"|"http"|"disconnect"|"delay", ...}."""
-    sim = _sim(request)
-    data = await _json(request)
-    kind = data.get("kind")
-    common = {"count": data.get("count", 1), "paths": data.get("paths")}
+    data = await read_json(request)
     try:
-        edges_for(common["paths"])
-        if kind == "error":
-            (code,) = _require(data, "code")
-            fault = sim.inject_error(
-                int(code),
-                data.get("subcode"),
-                data.get("message"),
-                http_status=data.get("http_status"),
-                is_transient=data.get("is_transient"),
-                error_type=data.get("error_type", "OAuthException"),
-                **common,
-            )
-        elif kind == "http":
-            (status,) = _require(data, "status")
-            fault = sim.inject_http_status(int(status), body=data.get("body"), **common)
-        elif kind == "disconnect":
-            fault = sim.inject_disconnect(after_accept=bool(data.get("after_accept")), **common)
-        elif kind == "delay":
-            (seconds,) = _require(data, "seconds")
-            fault = sim.inject_delay(float(seconds), **common)
-        else:
-            raise BadRequest("kind must be error, http, disconnect or delay")
+        fault = _fault(_api(request), data)
     except (TypeError, ValueError) as err:
         raise BadRequest(str(err)) from None
     return web.json_response(fault.describe(), status=201)
@@ -324,63 +337,56 @@ async def post_faults(request: web.Request) -> web.Response:
 
 async def delete_faults(request: web.Request) -> web.Response:
     """DELETE /_sim/faults: drop pending faults."""
-    _sim(request).faults.clear()
+    _api(request).clear_faults()
     return web.json_response({"ok": True})
-
-
-CONFIG_FIELDS = ("latency", "rate_cap", "media_rate_cap", "webhook_url", "usage_budget_per_minute")
 
 
 async def post_config(request: web.Request) -> web.Response:
     """POST /_sim/config {"latency", "rate_cap", "media_rate_cap", "webhook_url", ...}."""
-    sim = _sim(request)
-    data = await _json(request)
+    sim = _api(request)
+    data = await read_json(request)
     unknown = set(data) - set(CONFIG_FIELDS) - {"usage"}
     if unknown:
         raise BadRequest(f"unknown settings: {', '.join(sorted(unknown))}")
+    before = {name: getattr(sim.config, name) for name in CONFIG_FIELDS}
     for name in CONFIG_FIELDS:
         if name in data:
-            setattr(sim, name, data[name])
+            setattr(sim.config, name, data[name])
+    try:
+        sim.config.check()
+    except ValueError as err:
+        for name, value in before.items():
+            setattr(sim.config, name, value)
+        raise BadRequest(str(err)) from None
     if "usage" in data:
         usage = data["usage"] or {}
         sim.set_usage(usage.get("call_count"), usage.get("estimated_time_to_regain_access"))
-    return web.json_response(state_json(sim)["config"])
+    return web.json_response(config_json(sim))
 
 
 async def post_clock(request: web.Request) -> web.Response:
     """POST /_sim/clock {"advance": seconds}: move the simulated clock."""
-    sim = _sim(request)
-    (seconds,) = _require(await _json(request), "advance")
+    sim = _api(request)
+    (seconds,) = require(await read_json(request), "advance")
     sim.advance(float(seconds))
     return web.json_response({"now": sim.now(), "clock_offset": sim.clock_offset})
 
 
 async def post_verify(request: web.Request) -> web.Response:
     """POST /_sim/verify {"url", "verify_token"[, "challenge"]}: run the handshake."""
-    data = await _json(request)
-    url, token = _require(data, "url", "verify_token")
-    challenge = str(data.get("challenge") or _sim(request).random.randrange(10**9, 10**10))
-    status, body = await _sim(request).verify_webhook(str(url), str(token), challenge=challenge)
+    sim = _api(request)
+    data = await read_json(request)
+    url, token = require(data, "url", "verify_token")
+    challenge = str(data.get("challenge") or sim.random_challenge())
+    status, body = await sim.verify_webhook(str(url), str(token), challenge=challenge)
     ok = status == 200 and body == challenge
     return web.json_response({"status": status, "body": body, "challenge": challenge, "ok": ok})
 
 
 async def post_reset(request: web.Request) -> web.Response:
     """POST /_sim/reset: forget recordings and faults."""
-    _sim(request).clear()
+    _api(request).clear()
     return web.json_response({"ok": True})
-
-
-@web.middleware
-async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not request.path.startswith("/_sim/"):
-        return await handler(request)
-    try:
-        return await handler(request)
-    except BadRequest as err:
-        return web.json_response({"error": str(err)}, status=400)
-    except RuntimeError as err:  # e.g. no webhook URL configured yet
-        return web.json_response({"error": str(err)}, status=409)
 
 
 async def not_found(request: web.Request) -> web.Response:
@@ -390,24 +396,40 @@ async def not_found(request: web.Request) -> web.Response:
     )
 
 
-def setup_routes(app: web.Application) -> None:
+ROUTES = (
+    ("GET", "/_sim/state", get_state),
+    ("GET", "/_sim/sent", get_sent),
+    ("GET", "/_sim/requests", get_requests),
+    ("GET", "/_sim/webhooks", get_webhooks),
+    ("POST", "/_sim/users", post_users),
+    ("POST", "/_sim/pages", post_pages),
+    ("POST", "/_sim/users/{psid}/say", post_say),
+    ("POST", "/_sim/users/{psid}/quick_reply", post_quick_reply),
+    ("POST", "/_sim/users/{psid}/postback", post_postback),
+    ("POST", "/_sim/users/{psid}/react", post_react),
+    ("POST", "/_sim/users/{psid}/reply", post_reply),
+    ("POST", "/_sim/users/{psid}/menu", post_menu),
+    ("POST", "/_sim/users/{psid}/ice_breaker", post_ice_breaker),
+    ("POST", "/_sim/users/{psid}/get_started", post_get_started),
+    ("POST", "/_sim/users/{psid}/command", post_command),
+    ("POST", "/_sim/users/{psid}/age", post_age),
+    ("POST", "/_sim/admins", post_admins),
+    ("POST", "/_sim/tokens", post_tokens),
+    ("POST", "/_sim/templates/status", post_template_status),
+    ("GET", "/_sim/profile", get_profile),
+    ("POST", "/_sim/faults", post_faults),
+    ("DELETE", "/_sim/faults", delete_faults),
+    ("POST", "/_sim/config", post_config),
+    ("POST", "/_sim/clock", post_clock),
+    ("POST", "/_sim/verify", post_verify),
+    ("POST", "/_sim/reset", post_reset),
+)
+
+
+def setup_routes(app: web.Application, sim: SimulatorApi) -> None:
     """Register the control API on the simulator's application."""
-    app.middlewares.append(_errors)
-    router = app.router
-    router.add_get("/_sim/state", get_state)
-    router.add_get("/_sim/sent", get_sent)
-    router.add_get("/_sim/requests", get_requests)
-    router.add_get("/_sim/webhooks", get_webhooks)
-    router.add_post("/_sim/users", post_users)
-    router.add_post("/_sim/pages", post_pages)
-    router.add_post("/_sim/users/{psid}/say", post_say)
-    router.add_post("/_sim/users/{psid}/quick_reply", post_quick_reply)
-    router.add_post("/_sim/users/{psid}/postback", post_postback)
-    router.add_post("/_sim/users/{psid}/react", post_react)
-    router.add_post("/_sim/faults", post_faults)
-    router.add_delete("/_sim/faults", delete_faults)
-    router.add_post("/_sim/config", post_config)
-    router.add_post("/_sim/clock", post_clock)
-    router.add_post("/_sim/verify", post_verify)
-    router.add_post("/_sim/reset", post_reset)
-    router.add_route("*", "/_sim/{tail:.*}", not_found)
+    app[API_KEY] = sim
+    app.middlewares.append(errors_middleware)
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)
+    app.router.add_route("*", "/_sim/{tail:.*}", not_found)

@@ -1,36 +1,68 @@
 """The :class:`Simulator`: one object that plays Meta for tests, benchmarks and local work.
 
-It owns the simulated world (:mod:`.state`), the recordings (:mod:`.recording`), the faults and
-limits, and one aiohttp application serving the Graph API, the ``/_sim/`` control API and the chat
-page (:mod:`.chat`). Tests drive it through this Python API; other processes through the control
-API; people through the chat page.
+It composes the layers below it: the settings (:mod:`.config`), the simulated world
+(:mod:`.world`), the Graph API (:mod:`.graph`), the webhook sender (:mod:`.webhook`), the chat
+page (:mod:`.chat`) and the control API (:mod:`.control`), and serves them from one aiohttp
+application. Tests drive it through this Python API; other processes through the control API;
+people through the chat page. It is the only module that imports the route modules.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 import random
-import secrets
 from types import TracebackType
 from typing import Any, Self
 
-import aiohttp
 from aiohttp import web
 
-from . import chat, control, webhook
-from .control import SIM_KEY
+from . import chat, control, tokens, webhook
+from .chat_model import ChatModel
+from .config import SimConfig
 from .faults import Fault, FaultQueue, edges_for
 from .graph import GraphApi
-from .limits import RateLimiter, UsageMeter
+from .people import People
 from .recording import RecordedRequest, Recorder, SentMessage, WebhookPost
-from .state import TOKEN_STATES, SimPage, SimUser, State
+from .state import (
+    DEFAULT_SCOPES,
+    TOKEN_STATES,
+    SimAdmin,
+    SimPage,
+    SimTemplate,
+    SimToken,
+    SimUser,
+    State,
+)
+from .world import World
 
-MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # reference §2.3
 CLIENT_MAX_SIZE = 64 * 1024 * 1024  # bodies above this get aiohttp's 413
+Paths = str | Iterable[str] | None
+
+
+def _knob(name: str) -> Any:
+    """A property that reads and writes ``self.config.<name>`` (the old loose attributes)."""
+
+    def get(self: Simulator) -> Any:
+        return getattr(self.config, name)
+
+    def set_(self: Simulator, value: Any) -> None:
+        setattr(self.config, name, value)
+
+    return property(get, set_, doc=f"``config.{name}``.")
 
 
 class Simulator:
     """A stand-in for Meta's Graph API and webhook sender."""
+
+    default_version = _knob("default_version")
+    webhook_url = _knob("webhook_url")
+    latency = _knob("latency")
+    rate_cap = _knob("rate_cap")
+    media_rate_cap = _knob("media_rate_cap")
+    usage_budget_per_minute = _knob("usage_budget_per_minute")
+    max_attachment_bytes = _knob("max_attachment_bytes")
+    webhook_timeout = _knob("webhook_timeout")
 
     def __init__(
         self,
@@ -40,39 +72,36 @@ class Simulator:
         latency: float = 0.0,
         rate_cap: int | None = None,
         seed: int | None = None,
+        config: SimConfig | None = None,
     ) -> None:
-        self.default_version = default_version
-        self.webhook_url = webhook_url
-        self.latency = latency
-        self.rate_cap = rate_cap
-        self.media_rate_cap: int | None = None
-        self.usage_budget_per_minute = 18000
-        self.max_attachment_bytes = MAX_ATTACHMENT_BYTES
-        self.webhook_timeout = 20.0  # Meta's older FAQ: webhook calls time out after 20 s
-        self.random = random.Random(seed)
-        self.state = State()
-        self.recorder = Recorder()
-        self.faults = FaultQueue()
-        self.limiter = RateLimiter()
-        self.usage = UsageMeter()
-        self.graph = GraphApi(self)
-        self.chat = chat.ChatModel(self)
-        # The last handshake with ``webhook_url``: {"url", "ok", "status", "body", "at"}.
-        self.verification: dict[str, Any] | None = None
+        self.config = config or SimConfig(
+            default_version=default_version,
+            webhook_url=webhook_url,
+            latency=latency,
+            rate_cap=rate_cap,
+        )
+        self.config.check()
+        self.world = World(random=random.Random(seed))
+        self.graph = GraphApi(self.world, self.config)
+        self.sender = webhook.WebhookSender(self.world, self.config)
+        self.people = People(self.world, self.sender)
+        self.chat = ChatModel(self.world, self.sender)
         self.app = self._build_app()
         self.url = ""
+        # Shown by /_sim/state and `python -m simulator`: what a person pastes into a UI setup.
+        self.ui_setup: dict[str, str] | None = None
         self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.world.template_listeners.append(self._template_changed)
 
     # ----------------------------------------------------------------------------- app
 
     def _build_app(self) -> web.Application:
         app = web.Application(client_max_size=CLIENT_MAX_SIZE)
-        app[SIM_KEY] = self
         # The chat page and its /_sim/ routes come before the control API's /_sim/ catch-all;
         # the Graph catch-all below must stay last.
-        chat.setup_routes(app)
-        control.setup_routes(app)
+        chat.setup_routes(app, self.chat)
+        control.setup_routes(app, self)
         app.router.add_route("*", "/{path:.*}", self.graph.handle)
         return app
 
@@ -89,10 +118,11 @@ class Simulator:
         self.url = f"http://{host}:{bound[1]}"
 
     async def stop(self) -> None:
-        """Stop serving and close the webhook client."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Stop serving and close the webhook client (pending status webhooks are dropped)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.sender.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -112,36 +142,56 @@ class Simulator:
     # ----------------------------------------------------------------------------- world
 
     @property
+    def state(self) -> State:
+        """The simulated world's state (pages, users, attachments, tokens, clock)."""
+        return self.world.state
+
+    @property
+    def recorder(self) -> Recorder:
+        """The recordings and their listeners."""
+        return self.world.recorder
+
+    @property
+    def faults(self) -> FaultQueue:
+        """The queue of pending faults."""
+        return self.world.faults
+
+    @property
+    def random(self) -> random.Random:
+        """The seeded random source (webhook shuffles, handshake challenges)."""
+        return self.world.random
+
+    @property
     def pages(self) -> dict[str, SimPage]:
         """Pages by id."""
-        return self.state.pages
+        return self.world.state.pages
 
     @property
     def users(self) -> dict[str, SimUser]:
         """Users by PSID."""
-        return self.state.users
+        return self.world.state.users
 
     @property
     def attachments(self) -> dict[str, Any]:
         """Saved attachments by id."""
-        return self.state.attachments
+        return self.world.state.attachments
 
     @property
     def clock_offset(self) -> float:
         """Seconds added to wall time to make the simulated time."""
-        return self.state.clock_offset
+        return self.world.state.clock_offset
 
     @clock_offset.setter
     def clock_offset(self, value: float) -> None:
-        self.state.clock_offset = value
+        self.world.state.clock_offset = value
 
     def now(self) -> float:
         """Simulated epoch seconds."""
-        return self.state.now()
+        return self.world.now()
 
     def advance(self, seconds: float) -> None:
         """Move the simulated clock forward (windows close, attachment ids expire)."""
-        self.state.clock_offset += seconds
+        self.world.advance(seconds)
 
     def add_page(
         self,
@@ -155,8 +205,10 @@ class Simulator:
         *,
         phone_matching: bool = False,
         app_id: str = "1517776481860111",
+        scopes: Iterable[str] = DEFAULT_SCOPES,
     ) -> SimPage:
-        """Add (or replace) a page whose ``token`` authenticates Graph calls."""
+        """Add (or replace) a page whose ``token`` authenticates Graph calls (it never expires;
+        ``token_state`` says whether it still works)."""
         page_id = str(page_id)
         if token_state not in TOKEN_STATES:
             raise ValueError(f"token_state must be one of {TOKEN_STATES}")
@@ -174,8 +226,15 @@ class Simulator:
             token_state=token_state,
             phone_matching=phone_matching,
             app_id=str(app_id),
+            scopes=tuple(scopes),
         )
-        self.state.pages[page_id] = page
+        state = self.world.state
+        previous = state.pages.get(page_id)
+        if previous is not None:  # what the Graph API managed stays with the page
+            page.subscribed_fields = previous.subscribed_fields
+            page.profile = previous.profile
+        state.pages[page_id] = page
+        tokens.register_page(state, page, previous)
         return page
 
     def add_user(
@@ -190,13 +249,14 @@ class Simulator:
     ) -> SimUser:
         """Add (or replace) a person of ``page`` (default: the first page)."""
         psid = str(psid)
+        state = self.world.state
         if isinstance(page, SimPage):
             page_id = page.page_id
         elif page is None:
-            page_id = self.state.first_page().page_id
+            page_id = state.first_page().page_id
         else:
             page_id = str(page)
-        if page_id not in self.state.pages:
+        if page_id not in state.pages:
             raise ValueError(f"unknown page {page_id}")
         user = SimUser(
             psid=psid,
@@ -207,8 +267,8 @@ class Simulator:
             has_role=has_role,
             phone=phone,
         )
-        self.state.users[psid] = user
-        self.recorder.emit("user", user)
+        state.users[psid] = user
+        self.world.recorder.emit("user", user)
         return user
 
     # ----------------------------------------------------------------------------- recordings
@@ -216,38 +276,49 @@ class Simulator:
     @property
     def requests(self) -> list[RecordedRequest]:
         """Every Graph API request, in arrival order."""
-        return self.recorder.requests
+        return self.world.recorder.requests
 
     @property
     def sent(self) -> list[SentMessage]:
         """Every Send API call the simulator accepted."""
-        return self.recorder.sent
+        return self.world.recorder.sent
 
     @property
     def webhook_posts(self) -> list[WebhookPost]:
         """Every webhook POST the simulator made."""
-        return self.recorder.webhook_posts
+        return self.world.recorder.webhook_posts
 
     def messages_to(self, psid: str) -> list[SentMessage]:
         """Accepted messages (sender actions excluded) sent to ``psid``."""
-        return self.recorder.messages_to(psid)
+        return self.world.recorder.messages_to(psid)
 
     def peak_rate(self, window: float = 1.0, page_id: str | None = None) -> int:
         """Most accepted Send API calls in any sliding window of ``window`` seconds."""
-        return self.recorder.peak_rate(window, page_id)
+        return self.world.recorder.peak_rate(window, page_id)
 
     def count_errors(self, code: int) -> int:
         """How many Graph answers carried error ``code``."""
-        return self.recorder.count_errors(code)
+        return self.world.recorder.count_errors(code)
 
     def clear(self) -> None:
         """Forget recordings, pending faults, rate windows and usage (pages and users stay)."""
-        self.recorder.clear()
-        self.faults.clear()
-        self.limiter.clear()
-        self.usage.clear()
+        world = self.world
+        world.recorder.clear()
+        world.faults.clear()
+        world.limiter.clear()
+        world.profile_calls.clear()
+        world.usage.clear()
 
     # ----------------------------------------------------------------------------- faults
+
+    @property
+    def pending_faults(self) -> list[Fault]:
+        """Faults waiting for a matching call."""
+        return self.world.faults.pending
+
+    def clear_faults(self) -> None:
+        """Drop pending faults."""
+        self.world.faults.clear()
 
     def inject_error(
         self,
@@ -259,10 +330,10 @@ class Simulator:
         http_status: int | None = None,
         is_transient: bool | None = None,
         error_type: str = "OAuthException",
-        paths: str | Iterable[str] | None = None,
+        paths: Paths = None,
     ) -> Fault:
         """Answer the next ``count`` matching calls with this Graph error."""
-        return self.faults.add(
+        return self.world.faults.add(
             Fault(
                 kind="error",
                 edges=edges_for(paths),
@@ -282,30 +353,24 @@ class Simulator:
         *,
         count: int | None = 1,
         body: str | dict[str, Any] | None = None,
-        paths: str | Iterable[str] | None = None,
+        paths: Paths = None,
     ) -> Fault:
         """Answer with a bare HTTP status (an HTML page unless ``body`` is given)."""
-        return self.faults.add(
+        return self.world.faults.add(
             Fault(kind="http", edges=edges_for(paths), count=count, status=status, body=body)
         )
 
     def inject_disconnect(
-        self,
-        *,
-        count: int | None = 1,
-        after_accept: bool = False,
-        paths: str | Iterable[str] | None = None,
+        self, *, count: int | None = 1, after_accept: bool = False, paths: Paths = None
     ) -> Fault:
         """Drop the connection without answering (after accepting the message, if asked)."""
-        return self.faults.add(
+        return self.world.faults.add(
             Fault(kind="disconnect", edges=edges_for(paths), count=count, after_accept=after_accept)
         )
 
-    def inject_delay(
-        self, seconds: float, *, count: int | None = 1, paths: str | Iterable[str] | None = None
-    ) -> Fault:
+    def inject_delay(self, seconds: float, *, count: int | None = 1, paths: Paths = None) -> Fault:
         """Hold the answer of the next matching calls for ``seconds`` more."""
-        return self.faults.add(
+        return self.world.faults.add(
             Fault(kind="delay", edges=edges_for(paths), count=count, seconds=seconds)
         )
 
@@ -313,244 +378,235 @@ class Simulator:
         self, call_count: int | None = None, estimated_time_to_regain_access: int | None = None
     ) -> None:
         """Override the usage headers' percentage and regain time (None: computed again)."""
-        self.usage.call_count = call_count
-        self.usage.estimated_time_to_regain_access = estimated_time_to_regain_access
+        self.world.usage.call_count = call_count
+        self.world.usage.estimated_time_to_regain_access = estimated_time_to_regain_access
 
     # ----------------------------------------------------------------------------- webhook events
 
-    def _now_ms(self) -> int:
-        return int(self.now() * 1000)
+    def message_event(self, psid: str, text: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        """A message from ``psid`` (see :meth:`WebhookSender.message_event`)."""
+        return self.sender.message_event(psid, text, **kwargs)
 
-    def _page_of(self, psid: str, page_id: str | None) -> str:
-        if page_id is not None:
-            return str(page_id)
-        user = self.state.users.get(psid)
-        return user.page_id if user is not None else self.state.first_page().page_id
-
-    def _touch(self, psid: str, timestamp_ms: int) -> None:
-        """A user action sets the start of that user's 24-hour window to the event time.
-
-        Set, not maxed: an event built with an old ``timestamp`` stands for a user who last
-        wrote back then, which is how tests make a closed window.
-        """
-        user = self.state.users.get(psid)
-        if user is not None:
-            user.last_inbound = timestamp_ms / 1000
-
-    def message_event(
-        self,
-        psid: str,
-        text: str | None = None,
-        *,
-        quick_reply_payload: str | None = None,
-        attachments: Iterable[Any] | None = None,
-        mid: str | None = None,
-        timestamp: int | None = None,
-        page_id: str | None = None,
-    ) -> dict[str, Any]:
-        """A message from ``psid``; attachments are (type, url) pairs or dicts."""
-        stamp = self._now_ms() if timestamp is None else timestamp
-        self._touch(psid, stamp)
-        return webhook.message_event(
-            self._page_of(psid, page_id),
-            psid,
-            stamp,
-            text,
-            quick_reply_payload=quick_reply_payload,
-            attachments=attachments,
-            mid=mid,
-        )
-
-    def postback_event(
-        self,
-        psid: str,
-        title: str,
-        payload: str,
-        *,
-        mid: str | None = None,
-        timestamp: int | None = None,
-        page_id: str | None = None,
-    ) -> dict[str, Any]:
+    def postback_event(self, psid: str, title: str, payload: str, **kwargs: Any) -> dict[str, Any]:
         """A button tap from ``psid``."""
-        stamp = self._now_ms() if timestamp is None else timestamp
-        self._touch(psid, stamp)
-        return webhook.postback_event(
-            self._page_of(psid, page_id), psid, stamp, title, payload, mid=mid
-        )
+        return self.sender.postback_event(psid, title, payload, **kwargs)
 
     def delivery_event(
         self,
         psid: str,
         mids: Sequence[str] | None = None,
         watermark: int | None = None,
-        *,
-        page_id: str | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
         """A delivery receipt (watermark defaults to now)."""
-        stamp = self._now_ms()
-        mark = stamp if watermark is None else watermark
-        return webhook.delivery_event(self._page_of(psid, page_id), psid, stamp, mids, mark)
+        return self.sender.delivery_event(psid, mids, watermark, **kwargs)
 
-    def read_event(
-        self, psid: str, watermark: int | None = None, *, page_id: str | None = None
-    ) -> dict[str, Any]:
+    def read_event(self, psid: str, watermark: int | None = None, **kwargs: Any) -> dict[str, Any]:
         """A read receipt (watermark defaults to now)."""
-        stamp = self._now_ms()
-        mark = stamp if watermark is None else watermark
-        return webhook.read_event(self._page_of(psid, page_id), psid, stamp, mark)
+        return self.sender.read_event(psid, watermark, **kwargs)
 
-    def reaction_event(
-        self,
-        psid: str,
-        mid: str,
-        reaction: str = "love",
-        emoji: str = "\u2764\ufe0f",
-        action: str = "react",
-        *,
-        page_id: str | None = None,
-    ) -> dict[str, Any]:
+    def reaction_event(self, psid: str, mid: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """A reaction by ``psid`` to the page's message ``mid``."""
-        stamp = self._now_ms()
-        self._touch(psid, stamp)
-        return webhook.reaction_event(
-            self._page_of(psid, page_id), psid, stamp, mid, reaction, emoji, action
-        )
+        return self.sender.reaction_event(psid, mid, *args, **kwargs)
 
-    def echo_event(
-        self,
-        psid: str,
-        text: str,
-        app_id: str | int | None = None,
-        *,
-        mid: str | None = None,
-        metadata: str | None = None,
-        page_id: str | None = None,
-    ) -> dict[str, Any]:
+    def echo_event(self, psid: str, text: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """An echo of a page message to ``psid`` (default app id: the page's app)."""
-        page = self.state.pages[self._page_of(psid, page_id)]
-        return webhook.echo_event(
-            page.page_id,
-            psid,
-            self._now_ms(),
-            text,
-            app_id=page.app_id if app_id is None else app_id,
-            mid=mid,
-            metadata=metadata,
-        )
+        return self.sender.echo_event(psid, text, *args, **kwargs)
 
     # ----------------------------------------------------------------------------- webhook delivery
 
-    def _secret_for(self, page_id: str | None) -> str | None:
-        page = self.state.pages.get(page_id or "")
-        return page.app_secret if page is not None else None
+    @property
+    def verification(self) -> dict[str, Any] | None:
+        """The last handshake with ``webhook_url``: {"url", "ok", "status", "body", "at"}."""
+        return self.sender.verification
+
+    def random_challenge(self) -> str:
+        """A handshake challenge from the seeded random source."""
+        return str(self.world.random.randrange(10**9, 10**10))
 
     def build_webhook(
-        self,
-        events: dict[str, Any] | Iterable[dict[str, Any]],
-        *,
-        page_id: str | None = None,
-        secret: str | None = None,
-        sign: bool = True,
-        duplicate: bool | int = False,
-        shuffle: bool = False,
-        escape_slashes: bool = False,
+        self, events: dict[str, Any] | Iterable[dict[str, Any]], **kwargs: Any
     ) -> tuple[bytes, dict[str, str]]:
-        """The raw body and headers Meta would POST for these events.
-
-        Events are grouped into one entry per page. The signing secret defaults to the app
-        secret of the first entry's page; no signature headers without a secret or with
-        ``sign=False``. ``escape_slashes`` also writes ``/`` as ``\\/`` (as PHP-made JSON does).
-        """
-        items = [events] if isinstance(events, dict) else list(events)
-        items = webhook.expand(items, duplicate=duplicate, shuffle=shuffle, rng=self.random)
-        document = webhook.envelope(items, now_ms=self._now_ms(), page_id=page_id)
-        body = webhook.encode(document, escape_slashes=escape_slashes)
-        first = document["entry"][0]["id"] if document["entry"] else page_id
-        key = (secret or self._secret_for(first)) if sign else None
-        return body, webhook.signature_headers(body, key)
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        return self._session
+        """The raw body and headers Meta would POST (see :meth:`WebhookSender.build`)."""
+        return self.sender.build(events, **kwargs)
 
     async def post_webhook(
-        self,
-        events: dict[str, Any] | Iterable[dict[str, Any]],
-        *,
-        url: str | None = None,
-        batch_size: int = webhook.MAX_BATCH,
-        **build_kwargs: Any,
+        self, events: dict[str, Any] | Iterable[dict[str, Any]], **kwargs: Any
     ) -> list[tuple[int, str]]:
-        """POST the events in batches of at most 1000; returns (status, text) per batch.
-
-        ``duplicate`` and ``shuffle`` apply to the whole list before it is cut into batches.
-        Status 0 means no HTTP answer (the text says why).
-        """
-        target = url or self.webhook_url
-        if not target:
-            raise RuntimeError("no webhook URL: pass url= or set sim.webhook_url")
-        items = [events] if isinstance(events, dict) else list(events)
-        items = webhook.expand(
-            items,
-            duplicate=build_kwargs.pop("duplicate", False),
-            shuffle=build_kwargs.pop("shuffle", False),
-            rng=self.random,
-        )
-        size = max(1, min(batch_size, webhook.MAX_BATCH))
-        results: list[tuple[int, str]] = []
-        for start in range(0, len(items), size):
-            batch = items[start : start + size]
-            body, headers = self.build_webhook(batch, **build_kwargs)
-            self.recorder.emit("posting", body)
-            status, text = await webhook.post(
-                self._client(), target, body, headers, self.webhook_timeout
-            )
-            self.recorder.add_webhook_post(
-                WebhookPost(target, body, headers, len(batch), status, text, self.now())
-            )
-            results.append((status, text))
-        return results
+        """POST the events in batches of at most 1000; (status, text) per batch."""
+        return await self.sender.post_events(events, **kwargs)
 
     async def verify_webhook(
         self, url: str, verify_token: str, *, challenge: str | int | None = None
     ) -> tuple[int, str]:
-        """Meta's GET handshake; the caller checks that the body equals the challenge.
-
-        A handshake with ``webhook_url`` is remembered in ``verification`` (shown by
-        ``/_sim/state`` and the chat page).
-        """
-        value = str(challenge if challenge is not None else secrets.randbelow(9 * 10**9) + 10**9)
-        status, body = await webhook.verify(
-            self._client(), url, verify_token, value, self.webhook_timeout
-        )
-        if url == self.webhook_url:
-            self.verification = {
-                "url": url,
-                "ok": status == 200 and body == value,
-                "status": status,
-                "body": body[:200],
-                "at": self.now(),
-            }
-            self.recorder.emit("verification", self.verification)
-        return status, body
-
-    async def _post_one(self, event: dict[str, Any]) -> tuple[int, str]:
-        return (await self.post_webhook([event]))[0]
+        """Meta's GET handshake; one with ``webhook_url`` is remembered in ``verification``."""
+        return await self.sender.verify(url, verify_token, challenge=challenge)
 
     async def user_says(self, psid: str, text: str) -> tuple[int, str]:
         """``psid`` writes ``text`` to the page."""
-        return await self._post_one(self.message_event(psid, text))
+        return await self.people.says(psid, text)
 
     async def user_taps_quick_reply(self, psid: str, title: str, payload: str) -> tuple[int, str]:
         """``psid`` taps a quick reply: a message with the title as text and the payload."""
-        return await self._post_one(self.message_event(psid, title, quick_reply_payload=payload))
+        return await self.people.taps_quick_reply(psid, title, payload)
 
     async def user_taps_button(self, psid: str, title: str, payload: str) -> tuple[int, str]:
         """``psid`` taps a postback button."""
-        return await self._post_one(self.postback_event(psid, title, payload))
+        return await self.people.taps_button(psid, title, payload)
 
     async def user_reacts(self, psid: str, mid: str, emoji: str) -> tuple[int, str]:
         """``psid`` reacts to the page's message ``mid`` with ``emoji``."""
-        event = self.reaction_event(psid, mid, webhook.reaction_name(emoji), emoji)
-        return await self._post_one(event)
+        return await self.people.reacts(psid, mid, emoji)
+
+    async def user_replies(self, psid: str, mid: str, text: str) -> tuple[int, str]:
+        """``psid`` answers ``text`` quoting the message ``mid`` (either side's)."""
+        return await self.people.replies(psid, mid, text)
+
+    async def user_taps_menu(self, psid: str, title: str) -> tuple[int, str]:
+        """``psid`` taps the persistent-menu item ``title`` (web_url: ``(0, NO_WEBHOOK)``)."""
+        return await self.people.taps_menu(psid, title)
+
+    async def user_taps_ice_breaker(self, psid: str, question: str) -> tuple[int, str]:
+        """``psid`` taps the ice breaker ``question``."""
+        return await self.people.taps_ice_breaker(psid, question)
+
+    async def user_taps_get_started(self, psid: str) -> tuple[int, str]:
+        """``psid`` taps the Get Started button."""
+        return await self.people.taps_get_started(psid)
+
+    async def user_sends_command(self, psid: str, name: str) -> tuple[int, str]:
+        """``psid`` chooses the command ``name`` (typed as "/name")."""
+        return await self.people.sends_command(psid, name)
+
+    def age_user(self, psid: str, seconds: float) -> None:
+        """Move ``psid``'s last message ``seconds`` into the past, so their window closes."""
+        self.people.age(psid, seconds)
+
+    # ----------------------------------------------------------------------------- admins, tokens
+
+    def add_admin(
+        self,
+        user_id: str = "100000000000001",
+        name: str = "Dana",
+        pages: Iterable[str] | None = None,
+    ) -> SimAdmin:
+        """Add (or replace) a Facebook user who administers ``pages`` (default: every page)."""
+        state = self.world.state
+        page_ids = [str(p) for p in (state.pages if pages is None else pages)]
+        unknown = [p for p in page_ids if p not in state.pages]
+        if unknown or not str(user_id).isdigit():
+            raise ValueError(f"unknown pages {unknown}" if unknown else "user ids are numeric")
+        admin = SimAdmin(str(user_id), name, page_ids)
+        state.admins[admin.user_id] = admin
+        return admin
+
+    def issue_user_token(
+        self,
+        user_id: str = "100000000000001",
+        *,
+        app_id: str | None = None,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
+        long_lived: bool = False,
+        token: str | None = None,
+        lifetime: float | None = None,
+    ) -> str:
+        """A user token of admin ``user_id`` for ``app_id`` (default: their first page's app).
+
+        Short-lived tokens expire after 1 hour of simulated time, long-lived ones after
+        5183944 s; ``token`` and ``lifetime`` fix the value and the seconds (demos, docs).
+        """
+        state = self.world.state
+        admin = state.admins.get(str(user_id))
+        if admin is None:
+            raise ValueError(f"unknown admin {user_id}: add_admin first")
+        if app_id is None:
+            pages = [state.pages[p] for p in admin.pages if p in state.pages]
+            app_id = pages[0].app_id if pages else state.first_page().app_id
+        record = tokens.issue_user_token(
+            state, admin, str(app_id), scopes, long_lived=long_lived, value=token, lifetime=lifetime
+        )
+        return record.token
+
+    @property
+    def tokens(self) -> dict[str, SimToken]:
+        """Every token the simulator issued, by value."""
+        return self.world.state.tokens
+
+    def token_status(self, token: str) -> str:
+        """``valid``, ``expired`` or ``invalidated`` (KeyError for tokens it never issued)."""
+        return self.world.state.token_status(self.world.state.tokens[token])
+
+    @property
+    def admins(self) -> dict[str, SimAdmin]:
+        """Page admins by user id."""
+        return self.world.state.admins
+
+    def invalidate_token(self, token: str) -> None:
+        """End a token early (password change: 190/460 from then on)."""
+        self.world.state.tokens[token].invalidated = True
+
+    # ----------------------------------------------------------------------------- templates
+
+    @property
+    def templates(self) -> dict[str, SimTemplate]:
+        """Utility templates by id."""
+        return self.world.state.templates
+
+    def find_template(
+        self, name: str, language: str | None = None, page_id: str | None = None
+    ) -> SimTemplate:
+        """The template named ``name`` (of that language and page, when given)."""
+        for template in self.world.state.templates.values():
+            if template.name != name or (language and template.language != language):
+                continue
+            if page_id is None or template.page_id == str(page_id):
+                return template
+        raise ValueError(f"no template {name!r}")
+
+    def set_template_status(
+        self, name: str, status: str, reason: str | None = None, language: str | None = None
+    ) -> SimTemplate:
+        """Switch a template's status (APPROVED, PAUSED, REJECTED, DISABLED, ...)."""
+        template = self.find_template(name, language)
+        self.world.set_template_status(template, status.upper(), reason)
+        return template
+
+    def template_status_event(
+        self,
+        name: str,
+        status: str | None = None,
+        reason: str | None = None,
+        *,
+        language: str | None = None,
+    ) -> dict[str, Any]:
+        """The status webhook event for a template (its current status unless given)."""
+        template = self.find_template(name, language)
+        event = self.sender.template_status_event(template)
+        if status is not None:
+            event["value"]["event"] = status
+        if reason is not None:
+            event["value"]["reason"] = reason
+        return event
+
+    def _template_changed(self, template: SimTemplate) -> None:
+        """Post the status webhook for a change (in the background; none without a URL)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # changed outside the event loop: nobody to post it
+            return
+        if not self.config.webhook_url:
+            return
+        event = self.sender.template_status_event(template)
+        task = loop.create_task(self.sender.post_one(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait for the status webhooks already under way."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def profile(self, page_id: str | None = None) -> dict[str, Any]:
+        """The page's Messenger Profile properties (default: the first page)."""
+        state = self.world.state
+        page = state.pages[str(page_id)] if page_id is not None else state.first_page()
+        return page.profile

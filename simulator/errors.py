@@ -37,6 +37,8 @@ class ErrorSpec:
     message: str
     type: str = OAUTH
     unconfirmed: bool = False
+    user_title: str | None = None
+    transient: bool | None = None  # None: as the code says (TRANSIENT_CODES)
 
 
 # Named errors. Messages may hold str.format placeholders ({name}, {value}, ...).
@@ -84,7 +86,7 @@ TABLE: dict[str, ErrorSpec] = {
     ),
     "unknown_fields": ErrorSpec(100, None, "(#100) Unknown fields: {fields}."),
     "nonexisting_field": ErrorSpec(
-        100, None, "(#100) Tried accessing nonexisting field ({field}) on node type (Conversation)"
+        100, None, "(#100) Tried accessing nonexisting field ({field}) on node type ({node})"
     ),
     "bad_json_body": ErrorSpec(
         100, None, "(#100) The request body could not be parsed as JSON", unconfirmed=True
@@ -202,8 +204,156 @@ TABLE: dict[str, ErrorSpec] = {
     "tag_required": ErrorSpec(
         100, None, "(#100) The parameter tag is required for MESSAGE_TAG messages", unconfirmed=True
     ),
-    # Throttling (reference §3.3, §4.2).
+    # Throttling (reference §3.3, §4.2; messenger-2026-extra §3.1 for the profile's budget).
     "rate_limited": ErrorSpec(613, None, "(#613) Calls to this api have exceeded the rate limit."),
+    # Tokens, users and apps (reference §7, §3.3).
+    "permission": ErrorSpec(200, None, "(#200) {what} requires {permission} permission"),
+    "page_token_required": ErrorSpec(
+        210, None, "(#210) A page access token is required to request this resource."
+    ),
+    # Which code a user token gets from the Send API is UNCONFIRMED; 230 is the Page Messages
+    # reference's "Requires pages_messaging permission to manage the object" (reference §3.3).
+    "send_needs_page_token": ErrorSpec(
+        230,
+        None,
+        "(#230) Requires pages_messaging permission to manage the object: a page access token "
+        "is needed to send messages",
+        unconfirmed=True,
+    ),
+    # UNCONFIRMED (reference §7): Meta's wording for an unknown client_id, code 101.
+    "unknown_app": ErrorSpec(
+        101, None, "Error validating application. Invalid application ID.", unconfirmed=True
+    ),
+    # Meta answers code 1 for a wrong client_secret (UNCONFIRMED, reference §7); not transient.
+    "client_secret": ErrorSpec(
+        1, None, "Error validating client secret.", unconfirmed=True, transient=False
+    ),
+    # UNCONFIRMED (reference §7): a token of another app, for the exchange and debug_token.
+    "token_wrong_app": ErrorSpec(
+        190,
+        None,
+        "Error validating access token: The access token does not belong to application {app_id}",
+        unconfirmed=True,
+    ),
+    # UNCONFIRMED (reference §7): only user tokens can be exchanged; a page token gets 190.
+    "not_user_token": ErrorSpec(
+        190,
+        None,
+        "Invalid OAuth access token - only user access tokens can be exchanged",
+        unconfirmed=True,
+    ),
+    # UNCONFIRMED (reference §7): a wrong APP_ID|APP_SECRET as debug_token's access_token.
+    "app_token_invalid": ErrorSpec(
+        190, None, "Invalid OAuth access token signature.", unconfirmed=True
+    ),
+    "subscribed_fields_required": ErrorSpec(
+        100, None, "(#100) The parameter subscribed_fields is required"
+    ),
+    # Utility templates: codes and wording UNCONFIRMED (messenger-2026-extra §1.4, §1.8); the
+    # messages hold what third-party code matches ("already exists", "template cannot be
+    # found", "requires pages_utility_messaging permission").
+    "template_exists": ErrorSpec(
+        100,
+        None,
+        "(#100) A message template named {name} with language {language} already exists",
+        unconfirmed=True,
+    ),
+    "template_bad_name": ErrorSpec(
+        100,
+        None,
+        "(#100) Param name must be at most 512 lowercase letters, digits and underscores",
+        unconfirmed=True,
+    ),
+    "template_body_count": ErrorSpec(
+        100, None, "(#100) components must have exactly one BODY", unconfirmed=True
+    ),
+    "template_dangling": ErrorSpec(
+        100,
+        None,
+        "(#100) The {component} text must not start or end with a parameter (dangling "
+        "parameters are not allowed)",
+        unconfirmed=True,
+    ),
+    "template_header_params": ErrorSpec(
+        100, None, "(#100) A TEXT header may hold at most 1 parameter", unconfirmed=True
+    ),
+    "template_quick_reply": ErrorSpec(
+        100, 2018416, "Fatal", unconfirmed=True, user_title="Message Template Creation Failed"
+    ),
+    "template_not_found": ErrorSpec(
+        100,
+        None,
+        "(#100) The requested template cannot be found: {name} ({language})",
+        unconfirmed=True,
+    ),
+    "template_not_approved": ErrorSpec(
+        100,
+        None,
+        "(#100) The template {name} ({language}) is {status}: only APPROVED templates can be sent",
+        unconfirmed=True,
+    ),
+    "template_param_count": ErrorSpec(
+        100,
+        None,
+        "(#100) The {component} of template {name} takes {expected} parameters, {given} given",
+        unconfirmed=True,
+    ),
+    "template_needs_utility": ErrorSpec(
+        100,
+        None,
+        "(#100) message[template] can only be sent with messaging_type UTILITY",
+        unconfirmed=True,
+    ),
+    # Messenger Profile (messenger-2026-extra §3.2, §3.6): only the Get Started message and
+    # subcode 2018145 and "Invalid button type" come from there; the rest is UNCONFIRMED.
+    "profile_unknown": ErrorSpec(
+        100, None, "(#100) Unknown Messenger Profile property: {name}", unconfirmed=True
+    ),
+    "profile_default_locale": ErrorSpec(
+        100, None, "(#100) {name} must include the default locale", unconfirmed=True
+    ),
+    "profile_button_type": ErrorSpec(100, None, "(#100) Invalid button type"),
+    "profile_get_started": ErrorSpec(
+        100,
+        2018145,
+        "(#100) You must set a Get Started button if you also wish to use persistent menu.",
+    ),
+    # The answer to deleting get_started under a menu is UNCONFIRMED (extra §3.6).
+    "profile_keep_get_started": ErrorSpec(
+        100,
+        2018145,
+        "(#100) You must delete the persistent menu before deleting the Get Started button.",
+        unconfirmed=True,
+    ),
+    "profile_mixed_ice_breakers": ErrorSpec(
+        100,
+        None,
+        "(#100) ice_breakers cannot mix the localized and the flat format",
+        unconfirmed=True,
+    ),
+    "profile_domain": ErrorSpec(
+        100,
+        None,
+        "(#100) whitelisted_domains[{index}] must be an https URL with a fully qualified "
+        "domain name (no IP address or localhost)",
+        unconfirmed=True,
+    ),
+    "profile_command_name": ErrorSpec(
+        100, None, '(#100) Command names must not start with "/"', unconfirmed=True
+    ),
+    # Replies and reactions: the answers to a wrong mid are UNCONFIRMED (extra §4.1, §4.3).
+    "reply_to_unknown": ErrorSpec(
+        100,
+        None,
+        "(#100) reply_to[mid] is not a message of this conversation",
+        unconfirmed=True,
+    ),
+    "reaction_target": ErrorSpec(
+        100,
+        None,
+        "(#100) payload[message_id] is not a message this person sent to the page",
+        unconfirmed=True,
+    ),
 }
 
 # Default messages for injected errors, by (code, subcode) then by code.
@@ -267,8 +417,10 @@ class GraphError(Exception):
         is_transient: bool | None = None,
         http_status: int | None = None,
         headers: dict[str, str] | None = None,
+        user_title: str | None = None,
     ) -> None:
         super().__init__(message)
+        self.user_title = user_title
         self.code = code
         self.message = message
         self.subcode = subcode
@@ -284,6 +436,9 @@ class GraphError(Exception):
         error: dict[str, Any] = {"message": self.message, "type": self.type, "code": self.code}
         if self.subcode is not None:
             error["error_subcode"] = self.subcode
+        if self.user_title is not None:
+            error["error_user_title"] = self.user_title
+            error["error_user_msg"] = self.message
         if self.is_transient is not None:
             error["is_transient"] = self.is_transient
         error["fbtrace_id"] = fbtrace_id()
@@ -294,4 +449,11 @@ def fail(key: str, /, **fmt: Any) -> GraphError:
     """Build the named error from :data:`TABLE`; ``fmt`` fills the message placeholders."""
     spec = TABLE[key]
     message = spec.message.format(**fmt) if fmt else spec.message
-    return GraphError(code=spec.code, subcode=spec.subcode, message=message, type=spec.type)
+    return GraphError(
+        code=spec.code,
+        subcode=spec.subcode,
+        message=message,
+        type=spec.type,
+        is_transient=spec.transient,
+        user_title=spec.user_title,
+    )

@@ -14,14 +14,28 @@ from typing import Any
 from .errors import GraphError, default_message
 
 SEND_EDGES = frozenset({"messages", "message_attachments"})
-ALL_EDGES = frozenset({"node", "messages", "message_attachments", "conversations"})
+ALL_EDGES = frozenset(
+    {
+        "node",
+        "messages",
+        "message_attachments",
+        "conversations",
+        "accounts",
+        "subscribed_apps",
+        "message_templates",
+        "messenger_profile",
+        "oauth",
+        "debug_token",
+    }
+)
 FAULT_KINDS = ("error", "http", "disconnect", "delay")
 
 
 def edges_for(paths: str | Iterable[str] | None) -> frozenset[str]:
     """Turn a ``paths`` argument into route kinds: None = sends, "all" = every route.
 
-    Also accepts route kinds or path words: "me" (and "node") mean GET /me and /{page-id}.
+    Also accepts route kinds or path words: "me" (and "node") mean GET /me and /{page-id};
+    "oauth" and "oauth/access_token" the token exchange.
     """
     if paths is None:
         return SEND_EDGES
@@ -32,6 +46,8 @@ def edges_for(paths: str | Iterable[str] | None) -> frozenset[str]:
     edges = set()
     for item in paths:
         word = item.strip("/").rsplit("/", 1)[-1]
+        if word == "access_token":
+            word = "oauth"
         if word in {"me", "node"} or word.isdigit():
             edges.add("node")
         elif word in ALL_EDGES:

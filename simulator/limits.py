@@ -109,3 +109,24 @@ class UsageMeter:
         self._pages.clear()
         self.call_count = None
         self.estimated_time_to_regain_access = None
+
+
+class WindowCounter:
+    """Calls per key in a sliding window of the simulated clock (the Messenger Profile's
+    10 calls per 10 minutes per page, messenger-2026-extra §3.1)."""
+
+    def __init__(self) -> None:
+        self._calls: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def admit(self, key: str, at: float, cap: int, window: float) -> bool:
+        """Count the call and return True, or return False (not counted) when at the cap."""
+        calls = self._calls[key]
+        _prune(calls, at - window)
+        if len(calls) >= cap:
+            return False
+        calls.append(at)
+        return True
+
+    def clear(self) -> None:
+        """Forget past calls."""
+        self._calls.clear()

@@ -64,6 +64,18 @@ class SentMessage:
     files: dict[str, RecordedFile]
     received_at: float
     sent_at: float
+    payload: dict[str, Any] | None = None  # a reaction's {message_id, reaction}
+    reply_to: str | None = None  # the quoted message's mid
+    rendered: dict[str, Any] | None = None  # a utility template: {header, body, buttons}
+
+    @property
+    def text(self) -> str | None:
+        """What the person reads: the text, or a utility template's rendered body."""
+        if self.rendered is not None:
+            return str(self.rendered.get("body") or "")
+        message = self.message or {}
+        text = message.get("text")
+        return str(text) if text is not None else None
 
 
 @dataclass(slots=True)
@@ -77,6 +89,7 @@ class WebhookPost:
     status: int
     text: str
     posted_at: float
+    skipped: bool = False  # not posted: the page is not subscribed to the events' field
 
 
 Listener = Callable[[str, Any], None]

@@ -1,4 +1,5 @@
-"""The simulated world: pages, the people who write to them, the clock and saved attachments.
+"""The simulated world: pages, the people who write to them, the clock and saved attachments,
+plus the tokens the simulator issued, the pages' admins, utility templates and message ids.
 
 Kept free of HTTP so the Graph routes, the control API and the webhook side all read and change
 the same plain objects.
@@ -9,11 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import re
 import time
+from typing import Any
 
 TOKEN_STATES = ("valid", "expired", "invalidated")
 WINDOW_SECONDS = 24 * 3600
 HUMAN_AGENT_SECONDS = 7 * 24 * 3600
 ATTACHMENT_TTL_SECONDS = 90 * 24 * 3600  # reference §2.2: attachment ids expire after 90 days
+# Reference §7: a short-lived user token lasts about an hour, a long-lived one 5183944 s.
+SHORT_LIVED_SECONDS = 3600
+LONG_LIVED_SECONDS = 5183944
+DATA_ACCESS_SECONDS = 90 * 24 * 3600  # debug_token's data_access_expires_at (UNCONFIRMED)
+DEFAULT_SCOPES = (
+    "pages_messaging",
+    "pages_show_list",
+    "pages_manage_metadata",
+    "pages_read_engagement",
+    "pages_utility_messaging",
+)
+PAGE, USER = "PAGE", "USER"
+# How many messages (either way) replies and reactions can name: the newest ones, so a benchmark
+# of a million events does not keep a million ids.
+MESSAGE_MEMORY = 5000
+APP_NAME = "Messenger simulator app"
 
 
 @dataclass(slots=True)
@@ -29,6 +47,68 @@ class SimPage:
     token_state: str = "valid"
     phone_matching: bool = False
     app_id: str = "1517776481860111"
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+    category: str = "Home Improvement"
+    # None: never managed through subscribed_apps, so every event is delivered (reference §6.2).
+    subscribed_fields: list[str] | None = None
+    profile: dict[str, Any] = field(default_factory=dict)  # Messenger Profile properties
+
+
+@dataclass(slots=True)
+class SimToken:
+    """A token the simulator issued; ``expires_at`` 0 means it never expires (reference §7)."""
+
+    token: str
+    kind: str  # PAGE or USER
+    app_id: str
+    owner: str  # the page id (PAGE) or the user id (USER)
+    scopes: tuple[str, ...]
+    issued_at: float
+    expires_at: float = 0.0
+    invalidated: bool = False
+    long_lived: bool = False
+    primary: bool = False  # the page's own token from add_page: SimPage.token_state governs it
+    source: str | None = None  # the user token a page token was made from
+    user_id: str | None = None  # the person behind a page token, when known
+
+
+@dataclass(slots=True)
+class SimAdmin:
+    """A Facebook user who administers pages (and logs in to apps with user tokens)."""
+
+    user_id: str
+    name: str
+    pages: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SimTemplate:
+    """A page-owned utility message template (messenger-2026-extra §1.4)."""
+
+    template_id: str
+    page_id: str
+    name: str
+    language: str
+    category: str
+    components: list[dict[str, Any]]
+    parameter_format: str
+    status: str
+    created_at: float
+    rejected_reason: str = "NONE"
+    specific_rejection_reasons: list[str] = field(default_factory=list)
+    problem: str | None = None  # a formatting problem the review will reject it for
+
+
+@dataclass(slots=True)
+class MessageRef:
+    """A message of a conversation, either way, so replies and reactions can name it by mid."""
+
+    mid: str
+    psid: str
+    page_id: str
+    from_page: bool
+    text: str | None
+    time: float
 
 
 @dataclass(slots=True)
@@ -78,6 +158,10 @@ class State:
     pages: dict[str, SimPage] = field(default_factory=dict)
     users: dict[str, SimUser] = field(default_factory=dict)
     attachments: dict[str, Attachment] = field(default_factory=dict)
+    tokens: dict[str, SimToken] = field(default_factory=dict)
+    admins: dict[str, SimAdmin] = field(default_factory=dict)
+    templates: dict[str, SimTemplate] = field(default_factory=dict)
+    messages: dict[str, MessageRef] = field(default_factory=dict)
     clock_offset: float = 0.0
 
     def now(self) -> float:
@@ -91,12 +175,42 @@ class State:
         return next(iter(self.pages.values()))
 
     def page_for_token(self, token: str | None) -> SimPage | None:
-        """The page whose token this is (a linear scan: there are only a few pages)."""
-        if not token:
+        """The page a page token belongs to (None for unknown and user tokens)."""
+        record = self.tokens.get(token or "")
+        if record is None or record.kind != PAGE:
             return None
+        return self.pages.get(record.owner)
+
+    def token_status(self, record: SimToken) -> str:
+        """``valid``, ``expired`` or ``invalidated`` on the simulated clock."""
+        if record.primary:
+            page = self.pages.get(record.owner)
+            return page.token_state if page is not None else "invalidated"
+        if record.invalidated:
+            return "invalidated"
+        if record.expires_at and self.now() >= record.expires_at:
+            return "expired"
+        return "valid"
+
+    def remember(self, message: MessageRef) -> None:
+        """Keep a message for ``reply_to`` and reactions (only the newest MESSAGE_MEMORY)."""
+        self.messages.pop(message.mid, None)
+        self.messages[message.mid] = message
+        while len(self.messages) > MESSAGE_MEMORY:
+            del self.messages[next(iter(self.messages))]
+
+    def app_secret(self, app_id: str) -> str | None:
+        """The app's secret, from the first page of that app that has one."""
         for page in self.pages.values():
-            if page.token == token:
-                return page
+            if page.app_id == app_id and page.app_secret:
+                return page.app_secret
+        return None
+
+    def template(self, page_id: str, name: str, language: str) -> SimTemplate | None:
+        """The page's template with this name and language."""
+        for template in self.templates.values():
+            if (template.page_id, template.name, template.language) == (page_id, name, language):
+                return template
         return None
 
     def user_by_phone(self, page_id: str, phone: str) -> SimUser | None:

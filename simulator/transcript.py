@@ -6,19 +6,19 @@ what the simulated people did, without opening the chat page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .recording import Listener, SentMessage, WebhookPost
-
-if TYPE_CHECKING:
-    from .core import Simulator
+from .state import SimUser
 
 MAX_LINE = 100
+Users = Mapping[str, SimUser]
 
 
-def _name(sim: Simulator, psid: str | None) -> str:
-    user = sim.users.get(psid or "")
+def _name(users: Users, psid: str | None) -> str:
+    user = users.get(psid or "")
     return user.name if user is not None else str(psid)
 
 
@@ -60,9 +60,9 @@ def _events(body: bytes) -> list[dict[str, Any]]:
     return [event for entry in entries for event in entry.get("messaging") or []]
 
 
-def _describe_event(sim: Simulator, event: dict[str, Any]) -> str | None:
+def _describe_event(users: Users, event: dict[str, Any]) -> str | None:
     """A line for a person's message, tap or reaction (receipts and echoes: None)."""
-    who = _name(sim, str((event.get("sender") or {}).get("id")))
+    who = _name(users, str((event.get("sender") or {}).get("id")))
     message = event.get("message")
     if isinstance(message, dict) and not message.get("is_echo"):
         payload = (message.get("quick_reply") or {}).get("payload")
@@ -78,19 +78,22 @@ def _describe_event(sim: Simulator, event: dict[str, Any]) -> str | None:
     return None
 
 
-def transcript(sim: Simulator) -> Listener:
-    """A recorder listener that prints each message and user action as one line."""
+def transcript(users: Users) -> Listener:
+    """A recorder listener that prints each message and user action as one line.
+
+    ``users`` (the simulator's people by PSID) names who wrote; it is read at each line.
+    """
 
     def listener(kind: str, item: Any) -> None:
         if kind == "sent" and isinstance(item, SentMessage):
-            who = _name(sim, item.recipient_id or str(item.recipient.get("phone_number")))
+            who = _name(users, item.recipient_id or str(item.recipient.get("phone_number")))
             if item.message is not None:
                 upload = item.files.get("filedata")
                 extra = f" (uploaded {upload.filename}, {len(upload.data)} bytes)" if upload else ""
                 print(f"page -> {who}: {_describe_message(item.message)}{extra}", flush=True)
         elif kind == "posting" and isinstance(item, bytes):
             for event in _events(item):
-                line = _describe_event(sim, event)
+                line = _describe_event(users, event)
                 if line:
                     print(line, flush=True)
         elif kind == "webhook" and isinstance(item, WebhookPost) and item.status != 200:

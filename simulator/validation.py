@@ -33,6 +33,7 @@ TEMPLATE_TYPES = frozenset(
         "airline_update",
     }
 )
+UTILITY_TEMPLATE_TYPES = ("utility", "utility_messages")
 QUICK_REPLY_TYPES = ("text", "user_phone_number", "user_email")
 BUTTON_TYPES = (
     "web_url",
@@ -89,6 +90,24 @@ class SendRequest:
     messaging_type: str | None
     tag: str | None
     notification_type: str | None
+    payload: dict[str, Any] | None = None  # a reaction's message_id and emoji
+    reply_to: str | None = None  # the quoted message's mid (messenger-2026-extra §4.3)
+
+    @property
+    def template(self) -> dict[str, Any] | None:
+        """The utility template this message sends (``message.template``, or the attachment
+        form ``template_type: utility`` that one third party uses: UNCONFIRMED, extra §1.7)."""
+        if self.message is None:
+            return None
+        template = self.message.get("template")
+        if isinstance(template, dict):
+            return template
+        attachment = self.attachment or {}
+        payload = attachment.get("payload")
+        if attachment.get("type") != "template" or not isinstance(payload, dict):
+            return None
+        utility = str(payload.get("template_type", "")).lower() in UTILITY_TEMPLATE_TYPES
+        return payload if utility else None
 
     @property
     def attachment(self) -> dict[str, Any] | None:
@@ -99,7 +118,8 @@ class SendRequest:
         return attachment if isinstance(attachment, dict) else None
 
 
-def _blank(value: Any) -> bool:
+def blank(value: Any) -> bool:
+    """Graph treats a missing parameter, an empty string and an empty object alike."""
     return value is None or value in ("", {}, [])
 
 
@@ -139,20 +159,20 @@ def _check_buttons(name: str, buttons: Any) -> None:
         where = f"{name}[{index}]"
         if not isinstance(button, dict):
             raise fail("not_object", name=where)
-        if _blank(button.get("type")):
+        if blank(button.get("type")):
             raise fail("param_required", name=f"{where}[type]")
         kind = _enum(f"{where}[type]", button["type"], BUTTON_TYPES, upper=False)
         if kind in {"account_link", "account_unlink"}:
             continue
-        if _blank(button.get("title")):
+        if blank(button.get("title")):
             raise fail("button_title")
         _check_length(f"{where}[title]", _string(f"{where}[title]", button["title"]), TITLE_LIMIT)
         if kind == "postback":
-            if _blank(button.get("payload")):
+            if blank(button.get("payload")):
                 raise fail("postback_payload")
             payload = _string(f"{where}[payload]", button["payload"])
             _check_length(f"{where}[payload]", payload, PAYLOAD_LIMIT)
-        elif kind == "web_url" and _blank(button.get("url")):
+        elif kind == "web_url" and blank(button.get("url")):
             raise fail("web_url_required")
 
 
@@ -162,7 +182,7 @@ def _check_template(name: str, payload: dict[str, Any]) -> None:
         raise fail("template_type")
     if template_type.lower() == "button":
         text = payload.get("text")
-        if _blank(text):
+        if blank(text):
             raise fail("param_required", name=f"{name}[text]")
         _check_length(f"{name}[text]", _string(f"{name}[text]", text), BUTTON_TEXT_LIMIT)
         _check_buttons(f"{name}[buttons]", payload.get("buttons"))
@@ -173,7 +193,7 @@ def _check_template(name: str, payload: dict[str, Any]) -> None:
             if not isinstance(element, dict):
                 raise fail("not_object", name=where)
             others = ("subtitle", "image_url", "buttons", "default_action")
-            if _blank(element.get("title")) or all(_blank(element.get(k)) for k in others):
+            if blank(element.get("title")) or all(blank(element.get(k)) for k in others):
                 raise fail("element_incomplete")
             if element.get("buttons") is not None:
                 _check_buttons(f"{where}[buttons]", element["buttons"])
@@ -189,7 +209,7 @@ def check_attachment(
     """Validate ``message.attachment``; returns its (lower-case) type."""
     if not isinstance(attachment, dict):
         raise fail("not_object", name=name)
-    if _blank(attachment.get("type")):
+    if blank(attachment.get("type")):
         raise fail("param_required", name=f"{name}[type]")
     kind = _enum(f"{name}[type]", attachment["type"], allowed, upper=False)
     payload = attachment.get("payload")
@@ -201,9 +221,9 @@ def check_attachment(
         _check_template(f"{name}[payload]", payload)
         return kind
     url = payload.get("url")
-    if _blank(url) and _blank(payload.get("attachment_id")) and not has_file:
+    if blank(url) and blank(payload.get("attachment_id")) and not has_file:
         raise fail("media_source")
-    if not _blank(url) and not str(url).lower().startswith(("http://", "https://")):
+    if not blank(url) and not str(url).lower().startswith(("http://", "https://")):
         raise fail("url_fetch")
     return kind
 
@@ -214,16 +234,16 @@ def _check_quick_replies(quick_replies: Any) -> None:
         where = f"{name}[{index}]"
         if not isinstance(reply, dict):
             raise fail("not_object", name=where)
-        if _blank(reply.get("content_type")):
+        if blank(reply.get("content_type")):
             raise fail("param_required", name=f"{where}[content_type]")
         kind = _enum(
             f"{where}[content_type]", reply["content_type"], QUICK_REPLY_TYPES, upper=False
         )
         if kind != "text":
             continue
-        if _blank(reply.get("title")):
+        if blank(reply.get("title")):
             raise fail("qr_title_required")
-        if _blank(reply.get("payload")):
+        if blank(reply.get("payload")):
             raise fail("qr_payload_required")
         # Meta documents truncating longer titles; rejecting keeps clients inside the limits.
         _check_length(f"{where}[title]", _string(f"{where}[title]", reply["title"]), TITLE_LIMIT)
@@ -231,16 +251,38 @@ def _check_quick_replies(quick_replies: Any) -> None:
         _check_length(f"{where}[payload]", payload, PAYLOAD_LIMIT)
 
 
+def _check_utility_template(template: Any) -> None:
+    """``message.template``: a name, a language code and components (extra §1.7)."""
+    name = "message[template]"
+    if not isinstance(template, dict):
+        raise fail("not_object", name=name)
+    if blank(template.get("name")):
+        raise fail("param_required", name=f"{name}[name]")
+    language = template.get("language")
+    if blank(language):
+        raise fail("param_required", name=f"{name}[language]")
+    if isinstance(language, dict) and blank(language.get("code")):
+        raise fail("param_required", name=f"{name}[language][code]")
+    components = template.get("components")
+    if components is not None and not isinstance(components, list):
+        raise fail("not_array", name=f"{name}[components]")
+
+
 def _check_message(message: dict[str, Any], has_file: bool) -> None:
     text = message.get("text")
     attachment = message.get("attachment")
-    if _blank(text) and attachment is None and _blank(message.get("sticker_id")):
+    if "template" in message:
+        _check_utility_template(message["template"])
+        if not blank(text) or attachment is not None:
+            raise fail("text_and_attachment")
+        return
+    if blank(text) and attachment is None and blank(message.get("sticker_id")):
         raise fail("message_empty")
     if attachment is not None:
         check_attachment(attachment, has_file=has_file)
     if message.get("quick_replies") is not None:
         _check_quick_replies(message["quick_replies"])
-    if not _blank(text) and attachment is not None:
+    if not blank(text) and attachment is not None:
         raise fail("text_and_attachment")
     # Characters are code points here; Meta's exact counting is UNCONFIRMED.
     if text is not None and len(_string("message[text]", text)) >= TEXT_LIMIT:
@@ -250,16 +292,16 @@ def _check_message(message: dict[str, Any], has_file: bool) -> None:
 def _check_kind(params: dict[str, Any], *, required: bool) -> tuple[str | None, str | None]:
     """messaging_type and tag."""
     raw_type = params.get("messaging_type")
-    if _blank(raw_type):
+    if blank(raw_type):
         if required:
             raise fail("param_required", name="messaging_type")
         return None, None
     messaging_type = _enum("messaging_type", raw_type, MESSAGING_TYPES)
     raw_tag = params.get("tag")
-    if messaging_type == "MESSAGE_TAG" and _blank(raw_tag):
+    if messaging_type == "MESSAGE_TAG" and blank(raw_tag):
         raise fail("tag_required")
     tag = None
-    if not _blank(raw_tag):
+    if not blank(raw_tag):
         tag = str(raw_tag).upper()
         if tag not in KNOWN_TAGS:
             shown = ", ".join([*LIVE_TAGS, *sorted(RETIRED_TAGS)])
@@ -269,53 +311,66 @@ def _check_kind(params: dict[str, Any], *, required: bool) -> tuple[str | None, 
 
 def _check_notification(params: dict[str, Any]) -> str | None:
     raw = params.get("notification_type")
-    return None if _blank(raw) else _enum("notification_type", raw, NOTIFICATION_TYPES)
+    return None if blank(raw) else _enum("notification_type", raw, NOTIFICATION_TYPES)
 
 
 def validate_send(params: dict[str, Any], *, has_file: bool = False) -> SendRequest:
     """Check a Send API request; raise the first ``GraphError`` Meta would answer."""
     recipient = params.get("recipient")
-    if _blank(recipient):
+    if blank(recipient):
         raise fail("recipient_required")
     if not isinstance(recipient, dict):
         raise fail("not_object", name="recipient")
     message = params.get("message")
     action = params.get("sender_action")
     has_message = message is not None and message != ""  # {} is an empty message (2018034)
-    if not has_message and _blank(action):
+    if not has_message and blank(action):
         raise fail("message_or_state")
-    if has_message and not _blank(action):
+    if has_message and not blank(action):
         raise fail("message_and_state")
-    if not _blank(action):
+    if not blank(action):
         sender_action = _enum("sender_action", action, SENDER_ACTIONS, upper=False)
         if sender_action in {"react", "unreact"}:
             payload = params.get("payload")
-            if not isinstance(payload, dict) or _blank(payload.get("message_id")):
+            if not isinstance(payload, dict) or blank(payload.get("message_id")):
                 raise fail("param_required", name="payload[message_id]")
-            if sender_action == "react" and _blank(payload.get("reaction")):
+            if sender_action == "react" and blank(payload.get("reaction")):
                 raise fail("param_required", name="payload[reaction]")
         messaging_type, tag = _check_kind(params, required=False)
-        return SendRequest(recipient, None, sender_action, messaging_type, tag, None)
+        payload = params.get("payload") if sender_action in {"react", "unreact"} else None
+        return SendRequest(recipient, None, sender_action, messaging_type, tag, None, payload)
     if not isinstance(message, dict):
         raise fail("not_object", name="message")
     _check_message(message, has_file)
     messaging_type, tag = _check_kind(params, required=True)
-    if messaging_type == "UTILITY":
-        attachment = message.get("attachment") or {}
-        template = (attachment.get("payload") or {}).get("template_type")
-        if attachment.get("type") != "template" or template != "utility":
-            raise fail("utility_template")
-    notification_type = _check_notification(params)
+    request = SendRequest(recipient, message, None, messaging_type, tag, None)
+    if messaging_type == "UTILITY" and request.template is None:
+        raise fail("utility_template")
+    if "template" in message and messaging_type != "UTILITY":
+        raise fail("template_needs_utility")
+    request.notification_type = _check_notification(params)
     metadata = message.get("metadata")
     if metadata is not None and len(_string("message[metadata]", metadata)) >= METADATA_LIMIT:
         raise fail("too_long", name="message[metadata]", limit=METADATA_LIMIT - 1)
-    return SendRequest(recipient, message, None, messaging_type, tag, notification_type)
+    request.reply_to = _reply_to(params.get("reply_to"))
+    return request
+
+
+def _reply_to(value: Any) -> str | None:
+    """The top-level ``reply_to: {"mid"}`` (extra §4.3)."""
+    if blank(value):
+        return None
+    if not isinstance(value, dict):
+        raise fail("not_object", name="reply_to")
+    if blank(value.get("mid")):
+        raise fail("param_required", name="reply_to[mid]")
+    return _string("reply_to[mid]", value["mid"])
 
 
 def validate_upload(params: dict[str, Any], *, has_file: bool) -> dict[str, Any]:
     """Check an Attachment Upload API request; returns ``message.attachment``."""
     message = params.get("message")
-    if _blank(message):
+    if blank(message):
         raise fail("param_required", name="message")
     if not isinstance(message, dict):
         raise fail("not_object", name="message")

@@ -1,6 +1,7 @@
 // The simulator's chat page: one person's Messenger conversation with the page, live.
 // Reads /_sim/conversations/{psid}/stream (Server-Sent Events) and acts through the /_sim/ API:
-// every message, quick-reply tap, button tap, reaction and receipt becomes a signed webhook event.
+// every message, quick-reply tap, button tap, reaction, reply, menu or ice-breaker tap, command
+// and receipt becomes a signed webhook event.
 "use strict";
 
 const REACTIONS = ["\u2764\ufe0f", "\ud83d\ude06", "\ud83d\ude2e", "\ud83d\ude22", "\ud83d\ude20", "\ud83d\udc4d"];
@@ -16,6 +17,7 @@ const state = {
   delivering: false,
   reading: false,
   typingTimer: null,
+  replyTo: null, // the item the next message quotes
 };
 
 // ----------------------------------------------------------------------------- helpers
@@ -65,6 +67,10 @@ function sizeText(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+function clock(epochSeconds) {
+  return new Date(epochSeconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
 function duration(seconds) {
   const hours = Math.floor(seconds / 3600);
   const minutes = Math.floor((seconds % 3600) / 60);
@@ -105,7 +111,47 @@ async function act(action, body, shownText) {
 
 function say(text) {
   if (!text.trim() || !state.psid) return;
-  act("say", { text }, text);
+  const command = commandNamed(text.trim());
+  if (state.replyTo) {
+    const mid = state.replyTo.mid;
+    setReplyTo(null);
+    act("reply", { mid, text }, text);
+  } else if (command) {
+    act("command", { name: command.name }, text.trim());
+  } else {
+    act("say", { text }, text);
+  }
+}
+
+function commandNamed(text) {
+  const commands = (state.snapshot && state.snapshot.profile.commands) || [];
+  return text.startsWith("/") ? commands.find((c) => `/${c.name}` === text) : undefined;
+}
+
+function setReplyTo(item) {
+  state.replyTo = item;
+  const bar = $("reply-bar");
+  bar.hidden = !item;
+  if (item) {
+    const who = item.from === "page" ? state.snapshot.page.name : "yourself";
+    $("reply-text").textContent = `Replying to ${who}: ${item.text || `[${item.kind}]`}`;
+    $("text").focus();
+  }
+}
+
+function tapMenuItem(item) {
+  toggleMenu(false);
+  if (item.type === "web_url") {
+    if (safeUrl(item.url)) window.open(safeUrl(item.url), "_blank", "noopener");
+    return;
+  }
+  act("menu", { title: item.title }, item.title);
+}
+
+function chooseCommand(command) {
+  $("text").value = "";
+  renderCommands();
+  act("command", { name: command.name }, `/${command.name}`);
 }
 
 function tapQuickReply(item, reply) {
@@ -161,6 +207,8 @@ function renderPeople(snap) {
     el("span", { class: "who" },
       el("div", { class: "name" }, user.name),
       el("div", { class: "last" }, user.last || "No messages yet"),
+      el("div", { class: `window ${user.window_open ? "open" : "closed"}`, "data-testid": "window-status" },
+        user.window_open ? `open until ${clock(user.window_closes_at)}` : "closed"),
       el("div", { class: "psid" }, `PSID ${user.psid}`)),
     user.unread && !current ? el("span", { class: "badge", title: "unread" }, user.unread) : null);
     list.append(el("li", {}, button));
@@ -229,6 +277,12 @@ function contentNode(item) {
         el("div", { class: "card-title" }, element.title || ""),
         element.subtitle ? el("div", { class: "card-subtitle" }, element.subtitle) : null,
         ...element.buttons.map(buttonNode))));
+    case "utility":
+      return el("div", { class: "card utility", "data-testid": "utility-card" },
+        item.header ? el("div", { class: "card-title" }, item.header) : null,
+        el("div", { class: "card-text" }, item.text || ""),
+        ...item.buttons.map(buttonNode),
+        el("span", { class: "utility-label", "data-testid": "utility-label" }, "Utility"));
     case "template":
     case "unknown":
       return el("div", { class: "bubble raw" }, JSON.stringify(item.raw, null, 1));
@@ -245,6 +299,23 @@ const RECEIPTS = {
   read: ["\u2713\u2713", "Read receipt sent to the webhook"],
 };
 
+function quoteNode(item) {
+  const quote = item.quote;
+  if (!quote) return null;
+  const who = quote.from === "page" ? state.snapshot.page.name : quote.from === "user" ? state.snapshot.user.name : "a message";
+  return el("div", { class: "quote", "data-testid": "quote", "data-mid": quote.mid },
+    el("span", { class: "quote-who" }, `Replying to ${who}`),
+    el("span", { class: "quote-text" }, quote.text || "[message]"));
+}
+
+function replyButton(item) {
+  if (!item.mid) return null;
+  return el("button", {
+    class: "reply-button", type: "button", title: "Reply", "aria-label": "Reply", "data-testid": "reply-button",
+    onclick: () => setReplyTo(item),
+  }, "\u21a9");
+}
+
 function pageRow(item) {
   const [mark, title] = RECEIPTS[item.status] || ["", ""];
   const bubble = contentNode(item);
@@ -253,7 +324,7 @@ function pageRow(item) {
   }
   const when = new Date(item.time * 1000).toLocaleTimeString();
   const reactButton = item.mid ? el("button", {
-    class: "react-button", type: "button", title: "React", "aria-label": "React",
+    class: "react-button", type: "button", title: "React", "aria-label": "React", "data-testid": "react-button",
     onclick: (event) => openReactions(event, item),
   }, "\u263a") : null;
   return el("div", {
@@ -261,9 +332,10 @@ function pageRow(item) {
     title: `${when} \u00b7 ${item.messaging_type || ""}${item.tag ? " " + item.tag : ""}`,
   },
   avatar(state.snapshot.page.name, "mini-avatar"),
-  el("div", { class: "stack" }, bubble),
+  el("div", { class: "stack" }, quoteNode(item), bubble),
   el("span", { class: `receipt ${item.status}`, title, "aria-label": item.status }, mark),
-  reactButton);
+  reactButton,
+  replyButton(item));
 }
 
 function userRow(item) {
@@ -273,7 +345,10 @@ function userRow(item) {
   if (item.kind !== "message" && item.payload) {
     bubble.append(el("span", { class: "payload" }, `${item.kind === "postback" ? "button" : "quick reply"} \u00b7 ${item.payload}`));
   }
-  const stack = el("div", { class: "stack" }, bubble);
+  if (item.reaction) {
+    bubble.append(el("span", { class: "reaction page-reaction", title: "the page's reaction", "data-testid": "page-reaction" }, item.reaction));
+  }
+  const stack = el("div", { class: "stack" }, quoteNode(item), bubble);
   if (item.status === "failed") {
     const why = item.webhook_status ? `Home Assistant answered ${item.webhook_status}` : "no answer from the webhook";
     const answer = item.webhook_answer ? `: ${item.webhook_answer}` : "";
@@ -281,16 +356,17 @@ function userRow(item) {
   }
   return el("div", {
     class: `row user${item.status === "failed" ? " failed" : ""}`, "data-id": item.id, "data-status": item.status,
-    title: new Date(item.time * 1000).toLocaleTimeString(),
-  }, stack);
+    "data-mid": item.mid || null, title: new Date(item.time * 1000).toLocaleTimeString(),
+  }, replyButton(item), stack);
 }
 
 function openReactions(event, item) {
   event.stopPropagation();
   closeReactions();
-  const menu = el("div", { class: "react-menu", id: "react-menu", role: "menu" },
+  const menu = el("div", { class: "react-menu", id: "react-menu", role: "menu", "data-testid": "react-menu" },
     ...REACTIONS.map((emoji) => el("button", {
-      type: "button", role: "menuitem", onclick: () => { closeReactions(); react(item, emoji); },
+      type: "button", role: "menuitem", "data-testid": "react-option",
+      onclick: () => { closeReactions(); react(item, emoji); },
     }, emoji)));
   const box = event.currentTarget.getBoundingClientRect();
   menu.style.left = `${box.left}px`;
@@ -334,17 +410,59 @@ function renderMessages(snap) {
     const node = box.querySelector(`[data-id="${CSS.escape(lastUser.id)}"] .stack`);
     if (node) node.append(el("div", { class: "status-line" }, lastUser.status === "seen" ? "Seen" : "Sent"));
   }
-  if (!rows.length) {
-    box.append(el("div", { class: "empty" },
-      el("p", {}, `No messages between ${snap.user.name} and ${snap.page.name} yet.`),
-      el("p", {}, "Say hi, or ask the page for your Messenger ID:"),
-      el("div", { class: "suggestions" },
-        el("button", { class: "chip", type: "button", onclick: () => say("get my id") }, "get my id"),
-        el("button", { class: "chip", type: "button", onclick: () => say("hi") }, "hi"))));
-  }
+  if (!rows.length) box.append(emptyNode(snap));
   if (nearBottom || state.pending.length) box.scrollTop = box.scrollHeight;
   clearTimeout(state.typingTimer);
   if (snap.typing_for) state.typingTimer = setTimeout(() => { snap.typing_for = null; render(); }, snap.typing_for * 1000);
+}
+
+function emptyNode(snap) {
+  const profile = snap.profile;
+  return el("div", { class: "empty" },
+    el("p", {}, `No messages between ${snap.user.name} and ${snap.page.name} yet.`),
+    profile.ice_breakers.length ? el("div", { class: "ice-breakers" },
+      ...profile.ice_breakers.map((question) => el("button", {
+        class: "chip", type: "button", "data-testid": "ice-breaker",
+        onclick: () => act("ice_breaker", { question }, question),
+      }, question))) : null,
+    profile.get_started ? el("button", {
+      class: "get-started", type: "button", "data-testid": "get-started",
+      onclick: () => act("get_started", {}, "Get Started"),
+    }, "Get Started") : null,
+    el("p", {}, "Say hi, or ask the page for your Messenger ID:"),
+    el("div", { class: "suggestions" },
+      el("button", { class: "chip", type: "button", onclick: () => say("get my id") }, "get my id"),
+      el("button", { class: "chip", type: "button", onclick: () => say("hi") }, "hi")));
+}
+
+function renderMenu(snap) {
+  const items = snap.profile.menu;
+  const button = $("menu-button");
+  button.hidden = !items.length;
+  const panel = $("menu-panel");
+  panel.replaceChildren(...items.map((item) => el("button", {
+    class: "menu-item", type: "button", role: "menuitem", "data-testid": "menu-item",
+    "data-type": item.type, onclick: () => tapMenuItem(item),
+  }, item.title, item.type === "web_url" ? el("span", { class: "menu-link" }, " \u2197") : null)));
+  if (!items.length) toggleMenu(false);
+}
+
+function toggleMenu(open) {
+  const panel = $("menu-panel");
+  panel.hidden = !open;
+  $("menu-button").setAttribute("aria-expanded", open ? "true" : "false");
+}
+
+function renderCommands() {
+  const list = $("command-list");
+  const typed = $("text").value;
+  const commands = (state.snapshot && state.snapshot.profile.commands) || [];
+  const shown = typed.startsWith("/") ? commands.filter((c) => `/${c.name}`.startsWith(typed.split(" ")[0])) : [];
+  list.hidden = !shown.length;
+  list.replaceChildren(...shown.map((command) => el("button", {
+    class: "command-item", type: "button", role: "option", "data-testid": "command-item",
+    onclick: () => chooseCommand(command),
+  }, el("span", { class: "command-name" }, `/${command.name}`), el("span", { class: "command-description" }, command.description))));
 }
 
 function renderQuickReplies(snap) {
@@ -369,6 +487,8 @@ function render() {
   renderHeader(snap);
   renderMessages(snap);
   renderQuickReplies(snap);
+  renderMenu(snap);
+  renderCommands();
 }
 
 // ----------------------------------------------------------------------------- wiring
@@ -379,6 +499,7 @@ function select(psid) {
   state.snapshot = null;
   state.pending = [];
   state.hiddenChipsFor = null;
+  setReplyTo(null);
   if (location.hash !== `#${psid}`) history.replaceState(null, "", `#${psid}`);
   const source = new EventSource(`/_sim/conversations/${encodeURIComponent(psid)}/stream`);
   source.onmessage = (event) => {
@@ -413,6 +534,15 @@ async function start() {
       $("new-name").value = "";
       select(psid);
     } catch (err) { showError(err.message); }
+  });
+  $("text").addEventListener("input", renderCommands);
+  $("reply-cancel").addEventListener("click", () => setReplyTo(null));
+  $("menu-button").addEventListener("click", (event) => {
+    event.stopPropagation();
+    toggleMenu($("menu-panel").hidden);
+  });
+  document.addEventListener("click", (event) => {
+    if (!$("menu-panel").contains(event.target)) toggleMenu(false);
   });
   document.addEventListener("visibilitychange", acknowledge);
   $("auto-read").addEventListener("change", acknowledge);

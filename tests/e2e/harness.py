@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -27,9 +28,11 @@ import urllib.request
 
 import yaml
 
-from simulator import sandbox
-
 ROOT = Path(__file__).resolve().parents[2]
+_SANDBOX_SPEC = importlib.util.spec_from_file_location("sandbox", ROOT / "scripts" / "sandbox.py")
+assert _SANDBOX_SPEC is not None and _SANDBOX_SPEC.loader is not None
+sandbox = importlib.util.module_from_spec(_SANDBOX_SPEC)
+_SANDBOX_SPEC.loader.exec_module(sandbox)
 CONFIG = ROOT / "config"
 # The committed sandbox files (a developer's own .storage, logs or database never get copied).
 CONFIG_FILES = ("configuration.yaml", "automations.yaml", "secrets.yaml", "www/front_door.jpg")

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import aiohttp
-from aiohttp import web
 import pytest
 
 from simulator import Simulator
-from tests.simulator.helpers import VERIFY_TOKEN, Graph, Receiver, make_sim
+from tests.simulator.helpers import Graph, Receiver, make_sim, receiving
 
 
 @pytest.fixture
@@ -43,27 +42,5 @@ def graph(http: aiohttp.ClientSession, sim: Simulator) -> Graph:
 @pytest.fixture
 async def receiver(socket_enabled: None) -> AsyncIterator[Receiver]:
     """A webhook receiver on 127.0.0.1 (GET: the handshake; POST: record and answer 200)."""
-    state = Receiver()
-
-    async def on_get(request: web.Request) -> web.Response:
-        query = request.query
-        if query.get("hub.mode") == "subscribe" and query.get("hub.verify_token") == VERIFY_TOKEN:
-            return web.Response(text=query.get("hub.challenge", ""))
-        return web.Response(status=403, text="forbidden")
-
-    async def on_post(request: web.Request) -> web.Response:
-        state.posts.append((dict(request.headers), await request.read()))
-        return web.Response(status=state.status, text="EVENT_RECEIVED")
-
-    app = web.Application(client_max_size=16 * 1024 * 1024)
-    app.router.add_get("/webhook", on_get)
-    app.router.add_post("/webhook", on_post)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    state.url = f"http://127.0.0.1:{runner.addresses[0][1]}/webhook"
-    try:
+    async with receiving() as state:
         yield state
-    finally:
-        await runner.cleanup()

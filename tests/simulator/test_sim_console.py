@@ -31,7 +31,7 @@ async def test_transcript_lines(
     sim: Simulator, graph: Graph, receiver: Receiver, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sim.webhook_url = receiver.url
-    sim.recorder.listeners.append(transcript(sim))
+    sim.recorder.listeners.append(transcript(sim.users))
     replies = [{"content_type": "text", "title": "Red", "payload": "FOO"}]
     message = {"text": "Pick a colour", "quick_replies": replies}
     await graph.send({"recipient": {"id": ALICE}, "messaging_type": "UPDATE", "message": message})

@@ -96,3 +96,43 @@ async def test_stops_cleanly(socket_enabled: None, sig: signal.Signals) -> None:
         assert await asyncio.wait_for(process.wait(), timeout=10) == 0
         assert process.stderr is not None
         assert b"Traceback" not in await process.stderr.read()
+
+
+async def test_demo_offers_a_ui_setup(socket_enabled: None) -> None:
+    from simulator.__main__ import DEMO_USER_TOKEN
+
+    async with running() as (process, url), aiohttp.ClientSession() as http:
+        assert process.stdout is not None
+        lines = [await asyncio.wait_for(process.stdout.readline(), timeout=10) for _ in range(3)]
+        setup = next(line for line in lines if line.startswith(b"UI setup"))
+        assert setup.decode().strip() == (
+            f"UI setup: user token {DEMO_USER_TOKEN} "
+            "(app id 1517776481860111, app secret sim-app-secret)"
+        )
+        async with http.get(url + "/_sim/state") as response:
+            state = await response.json()
+        assert state["ui_setup"]["user_token"] == DEMO_USER_TOKEN
+        assert state["admins"] == [
+            {"user_id": "100000000000001", "name": "Dana", "pages": ["1000000000000001"]}
+        ]
+        params = {"access_token": DEMO_USER_TOKEN, "fields": "id,name,access_token"}
+        async with http.get(url + "/v25.0/me/accounts", params=params) as response:
+            (page,) = (await response.json())["data"]
+        assert page["id"] == "1000000000000001" and page["access_token"].startswith("EAA")
+
+
+async def test_config_lists_admins(socket_enabled: None, tmp_path: Path) -> None:
+    config = {
+        "pages": [{"page_id": "3000000000000003", "name": "Shop", "token": "shop-token"}],
+        "admins": [{"user_id": "100000000000009", "name": "Sam", "pages": ["3000000000000003"]}],
+        "ui_user_token": "EAAshopdocs",
+    }
+    path = tmp_path / "sim.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    params = {"access_token": "EAAshopdocs"}
+    async with (
+        running("--config", str(path)) as (_, url),
+        aiohttp.ClientSession() as http,
+        http.get(url + "/v25.0/me", params=params) as response,
+    ):
+        assert await response.json() == {"name": "Sam", "id": "100000000000009"}

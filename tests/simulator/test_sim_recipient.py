@@ -208,14 +208,30 @@ async def test_tags_are_case_insensitive(graph: Graph, sim: Simulator) -> None:
 async def test_utility_needs_a_utility_template(graph: Graph, sim: Simulator) -> None:
     plain = await graph.send(text_message(messaging_type="UTILITY"))
     assert plain.error["message"] == "(#100) UTILITY messages must use an approved utility template"
+    created = await graph.request(
+        "POST",
+        f"/v25.0/{PAGE_ID}/message_templates",
+        json={
+            "name": "order_update",
+            "language": "en_US",
+            "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "Your order is on its way."}],
+        },
+    )
+    assert created.body["status"] == "APPROVED"
     sim.advance(3 * DAY)
+    # The attachment form one third party uses, checked like message.template (UNCONFIRMED).
     template = {
         "recipient": {"id": ALICE},
         "messaging_type": "UTILITY",
         "message": {
             "attachment": {
                 "type": "template",
-                "payload": {"template_type": "utility", "name": "order_update"},
+                "payload": {
+                    "template_type": "utility",
+                    "name": "order_update",
+                    "language": {"code": "en_US"},
+                },
             }
         },
     }

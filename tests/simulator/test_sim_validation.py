@@ -439,8 +439,9 @@ async def test_sender_actions(graph: Graph, sim: Simulator, action: str) -> None
     assert sim.messages_to(ALICE) == []  # messages_to lists messages, not sender actions
 
 
-async def test_react_sender_action_needs_message_id(graph: Graph) -> None:
+async def test_react_sender_action_needs_message_id(graph: Graph, sim: Simulator) -> None:
     """The react action carries payload.message_id and payload.reaction."""
+    sim.message_event(ALICE, "hi", mid="m_1")  # the message reacted to: Alice's
     reply = await graph.send({"recipient": R, "sender_action": "react"})
     assert reply.error["message"] == "(#100) The parameter payload[message_id] is required"
     ok = await graph.send(

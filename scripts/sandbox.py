@@ -1,22 +1,27 @@
 """Helpers for the developer sandbox (``scripts/develop``) and the end-to-end tests.
 
-``python -m simulator.sandbox seed CONFIG_DIR``
+Developer tooling, not part of the simulator: it edits Home Assistant's ``.storage`` and installs
+packages. Run it as ``python scripts/sandbox.py COMMAND``.
+
+``python scripts/sandbox.py seed CONFIG_DIR``
     Make sure the sandbox's ``camera.front_door`` exists: a ``local_file`` config entry showing
     ``CONFIG_DIR/www/front_door.jpg``. ``local_file`` has no YAML any more (Home Assistant 2026),
     so the entry is written into ``.storage/core.config_entries`` when that file does not exist
     yet, in the oldest storage format (1.1), which every Home Assistant migrates on load. If the
     file exists, only the picture's path is brought up to date (the sandbox moved).
-``python -m simulator.sandbox requirements [--install]``
+``python scripts/sandbox.py requirements [--install]``
     Print the packages the sandbox needs that the installed Home Assistant's manifests ask for
     and that are missing (one a line); with ``--install``, install them (uv, else pip). They are
     the web interface (``frontend``: Home Assistant treats it as critical and starts in recovery
     mode, with no integration at all, without it) and ``camera`` (the integration lists it in
     ``after_dependencies``, so it does not load when ``camera`` fails to). Their versions follow
     Home Assistant's, which is why they are not pinned anywhere.
-``python -m simulator.sandbox wait SIM_URL [--timeout S] [--pid PID ...]``
+``python scripts/sandbox.py wait SIM_URL [--timeout S] [--pid PID ...]``
     Wait until the simulator's webhook handshake with Home Assistant succeeded; exit 1 on
     timeout, 3 if one of the processes died first.
 """
+
+# ruff: noqa: T201 - a command-line tool: printing is its output
 
 from __future__ import annotations
 
@@ -163,7 +168,7 @@ def wait(sim_url: str, timeout: float, pids: list[int]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m simulator.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python scripts/sandbox.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     seed_parser = commands.add_parser("seed", help="write the front door camera's config entry")
     seed_parser.add_argument("config_dir", type=Path)

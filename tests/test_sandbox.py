@@ -1,8 +1,10 @@
-"""`simulator.sandbox`: the camera entry seed, the frontend check, the readiness wait."""
+"""`scripts/sandbox.py`: the camera entry seed, the frontend check, the readiness wait."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+import importlib.util
 import json
 from pathlib import Path
 import subprocess
@@ -10,8 +12,33 @@ import sys
 
 import pytest
 
-from simulator import Simulator, sandbox
-from tests.simulator.helpers import VERIFY_TOKEN, Receiver
+from simulator import Simulator
+from tests.simulator.helpers import VERIFY_TOKEN, Receiver, make_sim, receiving
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "sandbox.py"
+_SPEC = importlib.util.spec_from_file_location("sandbox", SCRIPT)
+assert _SPEC is not None and _SPEC.loader is not None
+sandbox = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(sandbox)
+
+
+@pytest.fixture
+async def sim(socket_enabled: None) -> AsyncIterator[Simulator]:
+    """A started simulator (the same as tests/simulator's)."""
+    simulator = make_sim(seed=1234)
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.stop()
+
+
+@pytest.fixture
+async def receiver(socket_enabled: None) -> AsyncIterator[Receiver]:
+    """A webhook receiver that passes the handshake."""
+    async with receiving() as state:
+        yield state
 
 
 def entries(config: Path) -> list[dict[str, object]]:
@@ -63,7 +90,7 @@ def test_seed_leaves_foreign_storage_alone(tmp_path: Path) -> None:
     assert sandbox.seed(tmp_path) == "missing"
     assert storage.read_text() == original
     result = subprocess.run(  # noqa: S603 - our own module
-        [sys.executable, "-m", "simulator.sandbox", "seed", str(tmp_path)],
+        [sys.executable, str(SCRIPT), "seed", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,

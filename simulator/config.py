@@ -1,0 +1,41 @@
+"""The simulator's knobs: one plain object every layer reads, so none needs the ``Simulator``.
+
+Tests and the control API change these while the simulator runs; readers always look them up
+afresh, so a change applies from the next request on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # reference §2.3
+TEMPLATE_REVIEWS = ("approve", "reject", "pending")
+TEMPLATE_STATUS_FIELDS = ("messenger_template_status_update", "message_template_status_update")
+
+
+@dataclass(slots=True)
+class SimConfig:
+    """Settings of one simulator (Graph answers, webhook delivery, template review)."""
+
+    default_version: str = "v25.0"
+    webhook_url: str | None = None
+    latency: float = 0.0
+    rate_cap: int | None = None
+    media_rate_cap: int | None = None
+    usage_budget_per_minute: int = 18000
+    max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
+    webhook_timeout: float = 20.0  # Meta's older FAQ: webhook calls time out after 20 s
+    # Utility template review (messenger-2026-extra §1.4: "within seconds of creation").
+    template_review: str = "approve"
+    template_review_delay: float = 0.0
+    # The two spellings of the status webhook field (messenger-2026-extra §1.2, UNCONFIRMED).
+    template_status_field: str = TEMPLATE_STATUS_FIELDS[0]
+
+    def check(self) -> None:
+        """Refuse settings the simulator cannot honour."""
+        if self.template_review not in TEMPLATE_REVIEWS:
+            raise ValueError(f"template_review must be one of {TEMPLATE_REVIEWS}")
+        if self.template_status_field not in TEMPLATE_STATUS_FIELDS:
+            raise ValueError(f"template_status_field must be one of {TEMPLATE_STATUS_FIELDS}")
+        if self.template_review_delay < 0:
+            raise ValueError("template_review_delay must not be negative")
