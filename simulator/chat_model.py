@@ -17,6 +17,7 @@ from .profile import default_items
 from .recording import SentMessage, WebhookPost
 from .serialize import user_json
 from .state import WINDOW_SECONDS
+from .validation import TITLE_LIMIT
 from .webhook import WebhookSender
 from .world import World
 
@@ -128,7 +129,8 @@ class ChatModel:
         out: dict[str, Any] = {"text": message.get("text")}
         replies = message.get("quick_replies")
         if isinstance(replies, list):
-            out["quick_replies"] = [r for r in replies if isinstance(r, dict)]
+            # Messenger shows the first 20 characters of a title (reference §1.4).
+            out["quick_replies"] = [_shown(r) for r in replies if isinstance(r, dict)]
         attachment = message.get("attachment")
         if isinstance(attachment, dict):
             kind = str(attachment.get("type", "")).lower()
@@ -481,3 +483,11 @@ def _preview(item: dict[str, Any]) -> str:
     if item.get("kind") == "media":
         return prefix + f"[{item.get('media_type')}]"
     return prefix + f"[{item.get('kind')}]"
+
+
+def _shown(reply: dict[str, Any]) -> dict[str, Any]:
+    """A quick reply as Messenger shows it: its title cut at 20 characters."""
+    title = reply.get("title")
+    if isinstance(title, str) and len(title) > TITLE_LIMIT:
+        return {**reply, "title": title[:TITLE_LIMIT]}
+    return reply

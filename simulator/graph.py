@@ -80,7 +80,9 @@ ROUTES: dict[str, Edge] = {
     "messenger_profile": Edge(
         {"GET": graph_profile.read, "POST": graph_profile.write, "DELETE": graph_profile.delete}
     ),
-    "oauth": Edge({"GET": graph_tokens.exchange}, "none"),
+    # Meta documents GET; an OAuth 2.0 client posts to the token endpoint (RFC 6749 §3.2), which
+    # keeps the client secret out of the URL. Meta's acceptance of POST is UNCONFIRMED (§7).
+    "oauth": Edge({"GET": graph_tokens.exchange, "POST": graph_tokens.exchange}, "none"),
     "debug_token": Edge({"GET": graph_tokens.debug}, "none"),
 }
 GATEWAY_REASONS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}

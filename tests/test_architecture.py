@@ -25,6 +25,7 @@ LIBRARY_LAYERS = [
     ["errors", "models"],
     ["builder", "recipients", "audience", "outbox", "webhook", "mime"],
     ["client"],
+    ["accounts", "templates"],
     ["fanout"],
     ["__init__"],
 ]
@@ -33,12 +34,12 @@ GLUE_LAYERS = [
     ["const"],
     ["store", "log_filter", "issues"],
     ["events"],
-    ["window_watch", "outbox_runner", "media"],
+    ["window_watch", "outbox_runner", "media", "keepalive", "utility"],
     ["runtime"],
-    ["sending"],
+    ["sending", "expiry"],
     ["router"],
-    ["schema"],
-    ["webhook", "notify"],
+    ["schema", "entity"],
+    ["webhook", "notify", "event", "sensor", "binary_sensor", "diagnostics", "config_flow"],
     ["__init__"],
 ]
 FORBIDDEN_IN_LIBRARY = ("homeassistant", "voluptuous", "probatio", "custom_components")

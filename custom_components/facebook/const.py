@@ -24,6 +24,16 @@ CONF_GRAPH_API_VERSION: Final = "graph_api_version"
 CONF_GRAPH_URL: Final = "graph_url"
 CONF_WINDOW_WARNING: Final = "window_warning"
 CONF_OUTBOX_TTL: Final = "outbox_ttl"
+CONF_KEEP_ALIVE: Final = "keep_alive"
+CONF_KEEP_ALIVE_MESSAGE: Final = "keep_alive_message"
+CONF_UTILITY_TEMPLATE: Final = "utility_template"
+# UI setup (config entries).
+CONF_PAGE_ID: Final = "page_id"
+CONF_APP_ID: Final = "app_id"
+CONF_SUBSCRIBE: Final = "subscribe"
+CONF_PEOPLE: Final = "people"
+CONF_PSID: Final = "psid"
+SUBENTRY_TYPE_PERSON: Final = "person"
 
 DEFAULT_MESSAGING_TYPE: Final = "UPDATE"
 DEFAULT_WINDOW_WARNING: Final = timedelta(hours=1)
@@ -49,6 +59,8 @@ SEEN_EVENTS_MAX: Final = 10_000  # redelivery memory (bounded)
 # Repair issue ids.
 ISSUE_INVALID_TOKEN: Final = "invalid_token"
 ISSUE_UNAUTHENTICATED_WEBHOOK: Final = "unauthenticated_webhook"
+ISSUE_TOKEN_EXPIRES: Final = "token_expires"
+ISSUE_TEMPLATE_REFUSED: Final = "template_refused"
 
 # People sent to at once: a notify call's targets, and a BROADCAST (96 fills 300 calls/s at up to
 # ~0.3 s per call, and stays under the shared session's 100 connections per host: a call must not

@@ -10,8 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .const import (
+    DOMAIN,
     EVENT_BROADCAST_FINISHED,
     EVENT_DELIVERY,
     EVENT_MESSAGE,
@@ -27,10 +29,10 @@ from .messenger.webhook import event_payload
 
 @dataclass(slots=True)
 class PageRef:
-    """How events name a page: its id and name once known (a YAML page looks itself up after
-    start), and the notify service that sends as it."""
+    """How events and logs name a page: its id and name once known (a YAML page looks itself up
+    after start), and a label for people (`notify.facebook`, or the config entry's title)."""
 
-    service: str
+    label: str
     id: str | None = None
     name: str | None = None
 
@@ -46,30 +48,72 @@ INBOUND_EVENTS: dict[EventKind, str] = {
 }
 
 
+# What a person's `event` entity shows of their webhook events (deliveries and reads: no).
+ENTITY_EVENT_TYPES: tuple[EventKind, ...] = ("message", "quick_reply", "postback", "reaction")
+
+
+def person_event_signal(page_id: str | None, psid: str) -> str:
+    """The dispatcher signal of a person's webhook events (for their `event` entity)."""
+    return f"{DOMAIN}_event_{page_id}_{psid}"
+
+
+def window_signal(page_id: str | None, psid: str) -> str:
+    """The dispatcher signal of a change of a person's messaging window."""
+    return f"{DOMAIN}_window_{page_id}_{psid}"
+
+
+def token_signal(page_id: str | None) -> str:
+    """The dispatcher signal of a change in whether Meta accepts the page's token."""
+    return f"{DOMAIN}_token_{page_id}"
+
+
 @callback
 def async_fire_inbound(
     hass: HomeAssistant, event: MessagingEvent, sender_name: str | None
 ) -> dict[str, Any]:
-    """`facebook_message` (or delivery, read, reaction) for an allowed person's event."""
+    """`facebook_message` (or delivery, read, reaction) for an allowed person's event, and the
+    same data for that person's `event` entity."""
     data = event_payload(event, sender_name)
     hass.bus.async_fire(INBOUND_EVENTS[event.kind], data)
+    if event.kind in ENTITY_EVENT_TYPES:
+        signal = person_event_signal(event.page_id, event.sender_id)
+        async_dispatcher_send(hass, signal, event.kind, data)
     return data
 
 
 @callback
+def async_signal_window(hass: HomeAssistant, page_id: str | None, psid: str) -> None:
+    """A person's window moved: their window entities look again."""
+    async_dispatcher_send(hass, window_signal(page_id, psid))
+
+
+@callback
+def async_signal_token(hass: HomeAssistant, page_id: str | None) -> None:
+    """The token was rejected or works again: the page's entities look again."""
+    async_dispatcher_send(hass, token_signal(page_id))
+
+
+@callback
 def async_fire_sent(
-    hass: HomeAssistant, page_id: str | None, target: Target, result: SendResult
+    hass: HomeAssistant,
+    page_id: str | None,
+    target: Target,
+    result: SendResult,
+    *,
+    via: str | None = None,
+    truncated: bool = False,
 ) -> None:
-    """`facebook_message_sent`: Meta accepted one message."""
-    hass.bus.async_fire(
-        EVENT_MESSAGE_SENT,
-        {
-            "target": target.label,
-            "recipient_id": result.recipient_id or target.psid,
-            "message_id": result.message_id,
-            "page_id": page_id,
-        },
-    )
+    """`facebook_message_sent`: Meta accepted one message (`via: utility` after the window)."""
+    data: dict[str, Any] = {
+        "target": target.label,
+        "recipient_id": result.recipient_id or target.psid,
+        "message_id": result.message_id,
+        "page_id": page_id,
+    }
+    if via is not None:
+        data["via"] = via
+        data["truncated"] = truncated
+    hass.bus.async_fire(EVENT_MESSAGE_SENT, data)
 
 
 @callback
@@ -78,18 +122,18 @@ def async_fire_delivered(
 ) -> None:
     """`facebook_message_sent` for every message of one person's delivery Meta accepted."""
     for result in outcome.sent:
-        async_fire_sent(hass, page_id, outcome.target, result)
+        async_fire_sent(
+            hass, page_id, outcome.target, result, via=outcome.via, truncated=outcome.truncated
+        )
 
 
 @callback
 def async_fire_broadcast_finished(
-    hass: HomeAssistant, page_id: str | None, *, sent: int, skipped: int, failed: int, queued: int
+    hass: HomeAssistant, page_id: str | None, counts: dict[str, int]
 ) -> None:
-    """`facebook_broadcast_finished` with the counts of one BROADCAST."""
-    hass.bus.async_fire(
-        EVENT_BROADCAST_FINISHED,
-        {"page_id": page_id, "sent": sent, "skipped": skipped, "failed": failed, "queued": queued},
-    )
+    """`facebook_broadcast_finished` with the counts of one BROADCAST (sent, skipped, failed,
+    queued; and `utility`, closed windows reached by utility messages, when that is on)."""
+    hass.bus.async_fire(EVENT_BROADCAST_FINISHED, {"page_id": page_id, **counts})
 
 
 @callback

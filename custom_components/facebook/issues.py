@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
@@ -16,22 +18,41 @@ class TokenHealth:
     """Whether Meta accepts a page's token; a rejected one becomes a repair issue until a call
     succeeds again (the YAML way: a config entry asks for reauthentication instead)."""
 
-    def __init__(self, hass: HomeAssistant, service_name: str) -> None:
-        """Watch the token of `notify.<service_name>`."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        label: str,
+        issue_key: str,
+        on_rejected: Callable[[GraphAuthError], None] | None = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        """Watch the token of the page `label`; the repair issue is named after `issue_key`.
+
+        With `on_rejected`, that is what a rejection does instead of the repair issue (a config
+        entry starts its reauthentication); `on_change` hears every change of state.
+        """
         self._hass = hass
-        self._service = service_name
-        self._issue_id = f"{ISSUE_INVALID_TOKEN}_{service_name}"
+        self._label = label
+        self._issue_key = issue_key
+        self._issue_id = f"{ISSUE_INVALID_TOKEN}_{issue_key}"
+        self._on_rejected = on_rejected
+        self._on_change = on_change
         self.rejected = False
 
     @callback
     def async_rejected(self, err: GraphAuthError) -> None:
         """Meta rejected the token: tell the user through a repair issue."""
         LOGGER.error(
-            "notify.%s: Meta rejected the page access token (%s); see Settings > Repairs",
-            self._service,
+            "%s: Meta rejected the page access token (%s); see Settings > Repairs",
+            self._label,
             err.code_text,
         )
-        self.rejected = True
+        changed, self.rejected = not self.rejected, True
+        if changed and self._on_change is not None:
+            self._on_change()
+        if self._on_rejected is not None:
+            self._on_rejected(err)
+            return
         ir.async_create_issue(
             self._hass,
             DOMAIN,
@@ -39,7 +60,7 @@ class TokenHealth:
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
             translation_key=ISSUE_INVALID_TOKEN,
-            translation_placeholders={"service": self._service, "code": err.code_text},
+            translation_placeholders={"service": self._issue_key, "code": err.code_text},
             learn_more_url=TOKEN_DOCS,
         )
 
@@ -49,7 +70,9 @@ class TokenHealth:
         if self.rejected:
             self.rejected = False
             ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
-            LOGGER.info("notify.%s: the page access token works again", self._service)
+            LOGGER.info("%s: the page access token works again", self._label)
+            if self._on_change is not None:
+                self._on_change()
 
 
 @callback

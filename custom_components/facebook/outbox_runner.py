@@ -42,10 +42,11 @@ class OutboxRunner:
         page: PageRef,
         token: TokenHealth,
         window_closed: WindowClosed,
+        storage_key: str,
         *,
         backoff: Backoff = DEFAULT_BACKOFF,
     ) -> None:
-        """Deliver `queue` through `client`; its file is named after the page's service."""
+        """Deliver `queue` through `client`; kept on disk as `facebook.outbox.<storage_key>`."""
         self._hass = hass
         self.queue = queue
         self._client = client
@@ -53,7 +54,7 @@ class OutboxRunner:
         self._token = token
         self._window_closed = window_closed
         self._backoff = backoff
-        self._store = page_store(hass, "outbox", page.service, atomic=True)
+        self._store = page_store(hass, "outbox", storage_key, atomic=True)
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
@@ -75,8 +76,8 @@ class OutboxRunner:
         self.queue.load(await async_load_field(self._store, "entries"))
         if self.queue.entries:
             LOGGER.info(
-                "notify.%s: %d message(s) waiting from before the restart",
-                self._page.service,
+                "%s: %d message(s) waiting from before the restart",
+                self._page.label,
                 len(self.queue),
             )
             self._async_kick()
@@ -104,7 +105,7 @@ class OutboxRunner:
         self._wake.set()
         if self._task is None or self._task.done():
             self._task = self._hass.async_create_background_task(
-                self._async_run(), f"{DOMAIN} {self._page.service} outbox"
+                self._async_run(), f"{DOMAIN} {self._page.label} outbox"
             )
 
     async def _async_save(self) -> None:
@@ -134,8 +135,8 @@ class OutboxRunner:
             self.queue.remove(entry)
             await self._async_save()
             LOGGER.info(
-                "notify.%s: delivered the kept message(s) to %s",
-                self._page.service,
+                "%s: delivered the kept message(s) to %s",
+                self._page.label,
                 entry.target.describe(),
             )
 
@@ -171,8 +172,8 @@ class OutboxRunner:
         self.queue.remove(entry)
         await self._async_save()
         LOGGER.warning(
-            "notify.%s: gave up on %d message(s) to %s: %s",
-            self._page.service,
+            "%s: gave up on %d message(s) to %s: %s",
+            self._page.label,
             len(entry.messages),
             entry.target.describe(),
             reason,

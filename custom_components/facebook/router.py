@@ -21,7 +21,7 @@ from .const import DOMAIN, GET_MY_ID, GET_MY_ID_INTERVAL, GET_MY_ID_MEMORY, LOGG
 from .events import async_fire_inbound
 from .issues import async_signed_webhook, async_unsigned_webhook
 from .messenger.bounded import BoundedMap
-from .messenger.models import MessagingEvent
+from .messenger.models import MessagingEvent, TemplateStatusChange
 from .messenger.webhook import Deduplicator
 from .runtime import FacebookRuntime
 from .sending import async_reply_get_my_id
@@ -30,6 +30,7 @@ from .store import async_load_field, private_store
 DATA_ROUTER: HassKey[WebhookRouter] = HassKey(DOMAIN)
 # The redelivery memory is saved at most this many seconds after it changed.
 SEEN_SAVE_DELAY = 2.0
+STRANGERS_MEMORY = 1000
 
 
 class WebhookRouter:
@@ -45,6 +46,8 @@ class WebhookRouter:
         self._answered: BoundedMap[str, float] = BoundedMap(GET_MY_ID_MEMORY)
         self._unsigned_noted = False
         self.bad_signatures = 0
+        # People who wrote to a page that is not set up yet (the setup offers them by PSID).
+        self._strangers: BoundedMap[tuple[str, str], float] = BoundedMap(STRANGERS_MEMORY)
 
     async def async_load(self) -> None:
         """Read the redelivery memory saved before the last stop (a redelivery after a
@@ -63,6 +66,40 @@ class WebhookRouter:
         """Stop serving a page (its entry was unloaded)."""
         if runtime in self.runtimes:
             self.runtimes.remove(runtime)
+
+    def runtime_for_page(
+        self, page_id: str | None, *, besides: FacebookRuntime | None = None
+    ) -> FacebookRuntime | None:
+        """The page set up already with this id (other than `besides`), if any."""
+        return next(
+            (r for r in self.runtimes if r is not besides and page_id and r.page.id == page_id),
+            None,
+        )
+
+    @callback
+    def async_identified(self, runtime: FacebookRuntime) -> None:
+        """A YAML page learnt its id: it is refused if that page is set up already.
+
+        The same page twice (in YAML and from the UI) would answer every message twice.
+        """
+        other = self.runtime_for_page(runtime.page.id, besides=runtime)
+        if other is None or other.settings.entry_id is None:
+            return  # two YAML entries of one page (several services) are fine, as always
+        runtime.refused_by = other.settings.label
+        self.async_remove(runtime)
+        runtime.async_stop()
+        LOGGER.error(
+            "The page %s (%s) is set up twice, as %s and as %s: %s is not used (remove one)",
+            runtime.page.name,
+            runtime.page.id,
+            other.settings.label,
+            runtime.settings.label,
+            runtime.settings.label,
+        )
+
+    def seen_writing_to(self, page_id: str) -> list[str]:
+        """The PSIDs the webhook saw write to a page that was not set up then."""
+        return [psid for page, psid in self._strangers if page == page_id]
 
     def app_secrets(self) -> list[bytes]:
         """The distinct app secrets of all pages."""
@@ -112,15 +149,28 @@ class WebhookRouter:
                 LOGGER.exception("Could not handle a %s webhook event", event.kind)
         return fired
 
+    @callback
+    def async_template_changes(
+        self, changes: Iterable[TemplateStatusChange], signed_by: Collection[bytes] | None
+    ) -> None:
+        """Meta reviewed a page's utility template again: tell that page."""
+        for change in changes:
+            runtime = self.route(change.page_id)
+            if runtime is None or not _signed_for(runtime, signed_by):
+                continue
+            if runtime.utility is not None:
+                runtime.utility.async_on_status(change)
+
     def _runtime_for(
         self, event: MessagingEvent, signed_by: Collection[bytes] | None
     ) -> FacebookRuntime | None:
         runtime = self.route(event.page_id)
         if runtime is None:
             LOGGER.debug("Webhook event for page %s, which is not configured", event.page_id)
+            if event.is_user_action:
+                self._strangers.put((event.page_id, event.sender_id), event.timestamp / 1000)
             return None
-        secret = runtime.app_secret
-        if secret and signed_by is not None and secret not in signed_by:
+        if not _signed_for(runtime, signed_by):
             LOGGER.warning(
                 "Webhook entry for page %s was signed with another app's secret; ignored",
                 event.page_id,
@@ -171,6 +221,12 @@ class WebhookRouter:
         self.hass.async_create_background_task(
             async_reply_get_my_id(runtime, psid), f"{DOMAIN} get-my-id reply to {psid}"
         )
+
+
+def _signed_for(runtime: FacebookRuntime, signed_by: Collection[bytes] | None) -> bool:
+    """A page with its own app secret only takes what that secret signed."""
+    secret = runtime.app_secret
+    return not secret or signed_by is None or secret in signed_by
 
 
 def _asks_for_id(event: MessagingEvent) -> bool:

@@ -13,17 +13,26 @@ from .const import (
     CONF_APP_SECRET,
     CONF_GRAPH_API_VERSION,
     CONF_GRAPH_URL,
+    CONF_KEEP_ALIVE,
+    CONF_KEEP_ALIVE_MESSAGE,
     CONF_MESSAGING_TYPE,
     CONF_OUTBOX_TTL,
     CONF_PAGE_ACCESS_TOKEN,
     CONF_TAG,
+    CONF_UTILITY_TEMPLATE,
     CONF_VERIFY_TOKEN,
     CONF_WINDOW_WARNING,
     DEFAULT_OUTBOX_TTL,
     DEFAULT_WINDOW_WARNING,
 )
+from .keepalive import DEFAULT_KEEP_ALIVE_MESSAGE
 from .messenger.builder import check_messaging, check_tag
-from .messenger.const import DEFAULT_GRAPH_API_VERSION, DEFAULT_GRAPH_URL, MESSAGING_TYPES
+from .messenger.const import (
+    DEFAULT_GRAPH_API_VERSION,
+    DEFAULT_GRAPH_URL,
+    MESSAGING_TYPES,
+    TEXT_LIMIT,
+)
 from .messenger.errors import MessageError
 from .messenger.recipients import parse_allowed_chat_ids
 
@@ -78,6 +87,11 @@ PLATFORM_SCHEMA = vol.All(
             vol.Optional(CONF_GRAPH_URL, default=DEFAULT_GRAPH_URL): cv.url,
             vol.Optional(CONF_WINDOW_WARNING, default=DEFAULT_WINDOW_WARNING): POSITIVE_PERIOD,
             vol.Optional(CONF_OUTBOX_TTL, default=DEFAULT_OUTBOX_TTL): POSITIVE_PERIOD,
+            vol.Optional(CONF_KEEP_ALIVE, default=False): cv.boolean,
+            vol.Optional(CONF_KEEP_ALIVE_MESSAGE, default=DEFAULT_KEEP_ALIVE_MESSAGE): vol.All(
+                cv.string, vol.Length(min=1, max=TEXT_LIMIT, msg="must be 1 to 1999 characters")
+            ),
+            vol.Optional(CONF_UTILITY_TEMPLATE, default=False): cv.boolean,
         },
         extra=vol.PREVENT_EXTRA,
     ),

@@ -28,10 +28,11 @@ from .messenger.errors import (
     GraphWindowError,
     MessengerError,
 )
-from .messenger.fanout import deliver_one, share_uploads
+from .messenger.fanout import deliver_one, deliver_utility, share_uploads, text_of
 from .messenger.models import Broadcast, DeliveryOutcome, OutgoingMessage, SendOptions, Target
 from .messenger.outbox import OutboxFull
 from .messenger.recipients import resolve_targets
+from .messenger.templates import refusal_kind
 from .runtime import FacebookRuntime
 
 WAITING = "earlier messages to them still wait"
@@ -47,6 +48,16 @@ async def async_send(
 ) -> None:
     """One notify call; raises for any failure once everybody was tried."""
     settings = runtime.settings
+    if runtime.refused_by is not None:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="duplicate_page",
+            translation_placeholders={
+                "service": settings.label,
+                "page": f"{runtime.page.name} ({runtime.page.id})",
+                "other": runtime.refused_by,
+            },
+        )
     try:
         call = build_call(
             message,
@@ -63,7 +74,7 @@ async def async_send(
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="media_failed",
-            translation_placeholders={"service": settings.service_name, "error": str(err)},
+            translation_placeholders={"service": settings.label, "error": str(err)},
         ) from err
     if isinstance(recipients, Broadcast):
         await _async_broadcast(runtime, messages, call.options)
@@ -76,7 +87,7 @@ def _invalid(runtime: FacebookRuntime, err: MessengerError) -> ServiceValidation
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key=err.key,
-        translation_placeholders={"service": runtime.settings.service_name, "error": str(err)},
+        translation_placeholders={"service": runtime.settings.label, "error": str(err)},
     )
 
 
@@ -114,7 +125,7 @@ async def _async_deliver_one(
     if runtime.outbox.has_pending(target):
         outcome = DeliveryOutcome(target, leftover=messages, reason=WAITING)
     else:
-        outcome = await deliver_one(runtime.client, target, messages, options)
+        outcome = await _async_send_or_utility(runtime, target, messages, options)
         async_fire_delivered(runtime.hass, runtime.page.id, outcome)
         runtime.note_result(outcome.error, sent=bool(outcome.sent))
     if outcome.leftover:
@@ -126,14 +137,38 @@ async def _async_deliver_one(
     return outcome
 
 
+async def _async_send_or_utility(
+    runtime: FacebookRuntime,
+    target: Target,
+    messages: list[OutgoingMessage],
+    options: SendOptions,
+) -> DeliveryOutcome:
+    """The messages; as a utility message when the person's window is closed (known to us
+    already, or said by Meta's 10/2018278 before anything went out) and the template is usable."""
+    template = runtime.usable_template(target)
+    if template is not None and runtime.window_closed(target):
+        outcome = await deliver_utility(runtime.client, target, messages, template)
+    else:
+        outcome = await deliver_one(runtime.client, target, messages, options)
+        if isinstance(outcome.error, GraphWindowError) and not outcome.sent and template:
+            outcome = await deliver_utility(runtime.client, target, messages, template)
+    if outcome.truncated:
+        LOGGER.warning(
+            "%s: the text to %s was longer than a utility message takes: its first part was sent",
+            runtime.settings.label,
+            target.describe(),
+        )
+    return outcome
+
+
 def _report(runtime: FacebookRuntime, outcomes: list[DeliveryOutcome]) -> None:
     """Say what waits in the outbox; raise one error naming every failed target with a hint."""
     for outcome in outcomes:
         if outcome.leftover:
             LOGGER.warning(
-                "notify.%s: %s can't be reached now (%s); the message waits in the outbox "
+                "%s: %s can't be reached now (%s); the message waits in the outbox "
                 "and is retried for up to %s",
-                runtime.settings.service_name,
+                runtime.settings.label,
                 outcome.target.describe(),
                 outcome.reason,
                 runtime.outbox.ttl,
@@ -141,12 +176,12 @@ def _report(runtime: FacebookRuntime, outcomes: list[DeliveryOutcome]) -> None:
     failed = [o for o in outcomes if o.error is not None]
     if not failed:
         return
-    details = "; ".join(failure_text(runtime, o.target, o.error) for o in failed if o.error)
+    details = "; ".join(failure_text(runtime, o) for o in failed)
     raise HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key="send_failed",
         translation_placeholders={
-            "service": runtime.settings.service_name,
+            "service": runtime.settings.label,
             "failed": str(len(failed)),
             "total": str(len(outcomes)),
             "details": details,
@@ -154,11 +189,14 @@ def _report(runtime: FacebookRuntime, outcomes: list[DeliveryOutcome]) -> None:
     )
 
 
-def failure_text(runtime: FacebookRuntime, target: Target, error: Exception) -> str:
+def failure_text(runtime: FacebookRuntime, outcome: DeliveryOutcome) -> str:
     """One failed target in the user's words: who, Meta's message and code, what to do."""
+    target, error = outcome.target, outcome.error
     placeholders = {"target": target.describe(), "error": str(error)}
     key = error.key if isinstance(error, MessengerError) else "invalid_request"
-    if isinstance(error, GraphError) and not isinstance(error, GraphAuthError):
+    if outcome.via == "utility" and isinstance(error, GraphError):
+        key = refusal_kind(error) or key
+    elif isinstance(error, GraphError) and not isinstance(error, GraphAuthError):
         if target.is_phone and not isinstance(error, GraphTransientError):
             key = "phone_restricted"
         elif isinstance(error, GraphWindowError) or error.code == 10:
@@ -189,10 +227,13 @@ async def _async_broadcast(
     message. A second broadcast waits for the first; the page's pacer keeps it under Meta's cap.
     """
     async with runtime.broadcast_lock:
-        targets, skipped = runtime.broadcast_recipients(options.tag, dt_util.utcnow())
+        # A closed window is still reached by a utility message, if the call is only text.
+        closed_too = runtime.usable_template() is not None and text_of(messages) is not None
+        now = dt_util.utcnow()
+        targets, skipped = runtime.broadcast_recipients(options.tag, now, closed_too=closed_too)
         LOGGER.info(
-            "notify.%s: BROADCAST to %d people (%d skipped: window closed)",
-            runtime.settings.service_name,
+            "%s: BROADCAST to %d people (%d skipped: window closed)",
+            runtime.settings.label,
             len(targets),
             skipped,
         )
@@ -204,14 +245,10 @@ async def _async_broadcast(
         failed = _failed_in_broadcast(runtime, outcomes)
         queued = sum(1 for o in outcomes if o.leftover)
         sent = len(outcomes) - len(failed) - queued
-        async_fire_broadcast_finished(
-            runtime.hass,
-            runtime.page.id,
-            sent=sent,
-            skipped=skipped,
-            failed=len(failed),
-            queued=queued,
-        )
+        counts = {"sent": sent, "skipped": skipped, "failed": len(failed), "queued": queued}
+        if runtime.utility is not None:
+            counts["utility"] = sum(1 for o in outcomes if o.via == "utility" and o.sent)
+        async_fire_broadcast_finished(runtime.hass, runtime.page.id, counts)
     if not targets:
         raise _nobody(runtime, skipped)
     if failed and not sent and not queued:
@@ -219,7 +256,7 @@ async def _async_broadcast(
             translation_domain=DOMAIN,
             translation_key="broadcast_failed",
             translation_placeholders={
-                "service": runtime.settings.service_name,
+                "service": runtime.settings.label,
                 "failed": str(len(failed)),
                 "error": str(failed[0].error),
             },
@@ -233,8 +270,8 @@ def _failed_in_broadcast(
     failed = [o for o in outcomes if o.error is not None]
     for outcome in failed:
         LOGGER.warning(
-            "notify.%s: BROADCAST to %s failed: %s",
-            runtime.settings.service_name,
+            "%s: BROADCAST to %s failed: %s",
+            runtime.settings.label,
             outcome.target.describe(),
             outcome.error,
         )
@@ -243,7 +280,7 @@ def _failed_in_broadcast(
 
 def _nobody(runtime: FacebookRuntime, skipped: int) -> HomeAssistantError:
     """A BROADCAST with nobody to send to is an error, never a silent success."""
-    placeholders = {"service": runtime.settings.service_name}
+    placeholders = {"service": runtime.settings.label}
     if skipped:
         return HomeAssistantError(
             translation_domain=DOMAIN,

@@ -74,6 +74,7 @@ class FacebookWebhookView(HomeAssistantView):
         if parsed.skipped:
             LOGGER.debug("Webhook body: %d malformed or unknown items skipped", parsed.skipped)
         self.router.async_dispatch(parsed.events, signed_by)
+        self.router.async_template_changes(parsed.template_changes, signed_by)
         return web.Response(text="EVENT_RECEIVED")
 
     def _note_bad_signature(self, remote: str | None) -> None:

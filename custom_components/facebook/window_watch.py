@@ -7,6 +7,7 @@ and after an action; a timer that finds the window moved on sets itself again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -30,7 +31,7 @@ class StoredAudience:
     """A page's audience, saved with Home Assistant's storage helper."""
 
     def __init__(self, hass: HomeAssistant, key: str) -> None:
-        """The audience of the page behind `notify.<key>`."""
+        """The audience of a page, kept on disk as `facebook.audience.<key>`."""
         self.audience = Audience()
         self._store = page_store(hass, "audience", key)
         self._save_pending = False
@@ -46,10 +47,15 @@ class StoredAudience:
         self._schedule_save()
         return True
 
-    def mark_warned(self, psid: str) -> None:
-        """The closing warning of the current window of `psid` was given."""
+    def mark_warned(self, psid: str, *, now: bool = False) -> None:
+        """The closing warning of the current window of `psid` was given; with `now`, it is
+        written at once (a message goes out with it: a restart must not send it again)."""
         self.audience.mark_warned(psid)
-        self._schedule_save()
+        if now:
+            self._save_pending = False
+            self._store.async_delay_save(self._data, 0)
+        else:
+            self._schedule_save()
 
     def _schedule_save(self) -> None:
         """One delayed write for a burst of changes (re-arming a timer per message is costly)."""
@@ -72,13 +78,16 @@ class WindowWatch:
         book: AddressBook,
         warning: timedelta,
         page: PageRef,
+        on_warning: Callable[[str], None] | None = None,
     ) -> None:
-        """Warn `warning` before the windows of `book`'s people close."""
+        """Warn `warning` before the windows of `book`'s people close (and tell `on_warning`:
+        the keep-alive message goes out then)."""
         self._hass = hass
         self._stored = stored
         self._book = book
         self._warning = warning
         self._page = page
+        self._on_warning = on_warning
         self._timers: dict[str, CALLBACK_TYPE] = {}
 
     @callback
@@ -122,6 +131,8 @@ class WindowWatch:
 
     @callback
     def _fire(self, psid: str, closes_at: datetime) -> None:
-        self._stored.mark_warned(psid)
+        self._stored.mark_warned(psid, now=self._on_warning is not None)
         name = self._book.name_of(psid)
         async_fire_window_closing(self._hass, self._page.id, psid, name, closes_at)
+        if self._on_warning is not None:
+            self._on_warning(psid)

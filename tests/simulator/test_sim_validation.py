@@ -205,13 +205,6 @@ REJECTED: list[tuple[str, dict[str, Any], int, int | None, str]] = [
         "(#100) Payload is required for this quick reply content type",
     ),
     (
-        "quick reply title over 20",
-        msg({"text": "hi", "quick_replies": [qr(title="x" * 21)]}),
-        100,
-        None,
-        "(#100) param message[quick_replies][0][title] must be at most 20 characters long.",
-    ),
-    (
         "quick reply payload over 1000",
         msg({"text": "hi", "quick_replies": [qr(payload="p" * 1001)]}),
         100,
@@ -518,3 +511,16 @@ async def test_numeric_recipient_id(graph: Graph, sim: Simulator) -> None:
     reply = await graph.send(text_message(recipient={"id": int(ALICE)}))
     assert reply.body["recipient_id"] == ALICE
     assert sim.sent[0].recipient_id == ALICE
+
+
+async def test_a_long_quick_reply_title_is_accepted_and_shown_cut(
+    sim: Simulator, graph: Graph
+) -> None:
+    """Meta truncates quick-reply titles past 20 characters (reference §1.4): no error."""
+    title = "Keep notifications on"  # 21 characters
+    reply = {"content_type": "text", "title": title, "payload": "KEEP"}
+    reply_ = await graph.send(msg({"text": "hi", "quick_replies": [reply]}))
+    assert reply_.status == 200
+    assert sim.sent[-1].message["quick_replies"][0]["title"] == title  # as sent
+    shown = sim.chat.conversation(ALICE)["quick_replies"]
+    assert [r["title"] for r in shown] == ["Keep notifications o"]  # as Messenger shows it

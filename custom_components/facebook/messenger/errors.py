@@ -25,6 +25,12 @@ class MessageError(MessengerError, ValueError):
     key = "invalid_message"
 
 
+class TextOnlyError(MessengerError):
+    """After the 24-hour window only a utility message gets through, and it carries only text."""
+
+    key = "outside_window_text_only"
+
+
 class TargetError(MessengerError, ValueError):
     """A target that is not a PSID, a known name, a phone number or BROADCAST."""
 

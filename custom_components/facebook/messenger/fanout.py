@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .client import GraphClient
-from .errors import GraphError, GraphTransientError
+from .errors import GraphError, GraphTransientError, TextOnlyError
 from .models import DeliveryOutcome, JSONDict, OutgoingMessage, SendOptions, SendResult, Target
+from .templates import MESSAGING_TYPE_UTILITY, TemplateState, fit_parameter, utility_message
 
 
 def request_body(target: Target, outgoing: OutgoingMessage, options: SendOptions) -> JSONDict:
@@ -51,6 +52,40 @@ async def deliver_one(
             break
         if outgoing.message is not None:
             outcome.sent.append(result)
+    return outcome
+
+
+def text_of(messages: Sequence[OutgoingMessage]) -> str | None:
+    """The whole text of a call that is only text (split parts joined again), else None."""
+    if not messages or any(m.message is None or set(m.message) != {"text"} for m in messages):
+        return None
+    return " ".join(str(m.message["text"]) for m in messages if m.message is not None)
+
+
+async def deliver_utility(
+    client: GraphClient,
+    target: Target,
+    messages: Sequence[OutgoingMessage],
+    template: TemplateState,
+) -> DeliveryOutcome:
+    """The call as one utility message (the window is closed): text only, as the parameter."""
+    outcome = DeliveryOutcome(target, via="utility")
+    text = text_of(messages)
+    if text is None:
+        outcome.error = TextOnlyError(
+            "the person's 24-hour window is closed, and a utility message carries only text"
+        )
+        return outcome
+    parameter, outcome.truncated = fit_parameter(text)
+    body = {
+        "recipient": target.recipient,
+        "messaging_type": MESSAGING_TYPE_UTILITY,
+        "message": utility_message(template, parameter),
+    }
+    try:
+        outcome.sent.append(await client.send(body))
+    except GraphError as err:
+        outcome.error = err
     return outcome
 
 

@@ -132,6 +132,8 @@ class DeliveryOutcome:
     # After a transient failure: the messages not sent yet (for the outbox), and why.
     leftover: list[OutgoingMessage] = field(default_factory=list)
     reason: str | None = None
+    via: str | None = None  # "utility": sent as a utility message (the window was closed)
+    truncated: bool = False  # the text was longer than the template's parameter
 
 
 type EventKind = Literal[
@@ -183,9 +185,21 @@ class MessagingEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateStatusChange:
+    """Meta reviewed a utility template again (`entry[].changes[]`, messenger-2026-extra §1.6)."""
+
+    page_id: str
+    name: str
+    language: str | None
+    status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedBody:
     """The events of one webhook body, plus how much was skipped."""
 
     object_type: str | None
     events: list[MessagingEvent]
     skipped: int
+    template_changes: list[TemplateStatusChange] = field(default_factory=list)

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from .bounded import BoundedMap
 from .coerce import as_id, as_int, as_text
-from .models import MessagingEvent, ParsedBody, WebhookAttachment
+from .models import MessagingEvent, ParsedBody, TemplateStatusChange, WebhookAttachment
 
 SIGNATURE_HEADER: Final = "X-Hub-Signature-256"
 SIGNATURE_PREFIX: Final = "sha256="
@@ -23,6 +23,11 @@ CHALLENGE_MAX: Final = 256
 MAX_TEXT: Final = 20_000
 MAX_ATTACHMENTS: Final = 50
 DIGEST_HEX_LENGTH: Final = 32
+# The page field of template reviews, in both spellings Meta's documents use (§1.2).
+TEMPLATE_STATUS_FIELDS: Final = (
+    "messenger_template_status_update",
+    "message_template_status_update",
+)
 
 
 def verify_handshake(query: Mapping[str, str], verify_tokens: Iterable[bytes]) -> str | None:
@@ -67,12 +72,41 @@ def parse_body(body: object) -> ParsedBody:
     if not isinstance(entries, list):
         return ParsedBody(object_type, [], 1)
     events: list[MessagingEvent] = []
+    changes: list[TemplateStatusChange] = []
     skipped = 0
     for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("changes"), list):
+            changes.extend(_template_changes(entry))
+            continue
         found, bad = _parse_entry(entry)
         events.extend(found)
         skipped += bad
-    return ParsedBody(object_type, events, skipped)
+    return ParsedBody(object_type, events, skipped, changes)
+
+
+def _template_changes(entry: dict[str, Any]) -> list[TemplateStatusChange]:
+    """The template reviews of one entry (other `changes` fields are not ours: ignored)."""
+    page_id = as_id(entry.get("id"))
+    found = []
+    for change in entry["changes"]:
+        if not isinstance(change, dict) or change.get("field") not in TEMPLATE_STATUS_FIELDS:
+            continue
+        value = change.get("value")
+        if not isinstance(value, dict) or page_id is None:
+            continue
+        name = as_text(value.get("message_template_name"), 512)
+        status = as_text(value.get("event") or value.get("message_template_status"), 32)
+        if name and status:
+            found.append(
+                TemplateStatusChange(
+                    page_id,
+                    name,
+                    as_text(value.get("message_template_language"), 16),
+                    status.upper(),
+                    as_text(value.get("reason"), 200),
+                )
+            )
+    return found
 
 
 def _parse_entry(entry: object) -> tuple[list[MessagingEvent], int]:

@@ -1,0 +1,82 @@
+"""Each person's **Messaging window**: on while the page may message them.
+
+It turns off at the closing time by a timer set for that moment (no polling), set again each
+time the person writes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_PSID, SUBENTRY_TYPE_PERSON
+from .entity import FacebookEntity
+from .events import window_signal
+from .runtime import FacebookRuntime
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """One window binary sensor per person."""
+    runtime: FacebookRuntime = entry.runtime_data
+    for subentry_id, sub in entry.subentries.items():
+        if sub.subentry_type == SUBENTRY_TYPE_PERSON:
+            entity = WindowOpenSensor(runtime, str(sub.data[CONF_PSID]), sub.title)
+            async_add_entities([entity], config_subentry_id=subentry_id)
+
+
+class WindowOpenSensor(FacebookEntity, BinarySensorEntity):
+    """Whether the person's 24-hour window is open."""
+
+    def __init__(self, runtime: FacebookRuntime, psid: str, name: str) -> None:
+        """The window of the person `psid`."""
+        super().__init__(runtime, "window", psid, name)
+        self._closing: CALLBACK_TYPE | None = None
+
+    @property
+    def is_on(self) -> bool:
+        """Open: the person acted within the window."""
+        closes_at = self.runtime.audience.audience.closes_at(str(self.psid))
+        return closes_at is not None and closes_at > dt_util.utcnow()
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the person's window: a new closing time when they act, off when it passes."""
+        await super().async_added_to_hass()
+        signal = window_signal(self.runtime.page.id, str(self.psid))
+        self.async_on_remove(async_dispatcher_connect(self.hass, signal, self._async_moved))
+        self.async_on_remove(self._async_cancel)
+        self._async_arm()
+
+    @callback
+    def _async_moved(self) -> None:
+        self._async_arm()
+        self.async_write_ha_state()
+
+    @callback
+    def _async_arm(self) -> None:
+        """A timer for the closing time of the current window (one at a time)."""
+        self._async_cancel()
+        closes_at = self.runtime.audience.audience.closes_at(str(self.psid))
+        if closes_at is not None and closes_at > dt_util.utcnow():
+            self._closing = async_track_point_in_utc_time(self.hass, self._async_closed, closes_at)
+
+    @callback
+    def _async_closed(self, _now: datetime) -> None:
+        self._closing = None
+        self.async_write_ha_state()
+
+    @callback
+    def _async_cancel(self) -> None:
+        if self._closing is not None:
+            self._closing()
+            self._closing = None

@@ -1,0 +1,177 @@
+"""What setting a page up needs from Meta: whose token it is, how long it lasts, a token that
+never expires, the pages of a user, the people who wrote, and the webhook subscription.
+
+This is the Graph API Explorer work a household would otherwise do by hand (reference §7, §5.3,
+§6.2). Every call goes through a `GraphClient`, so tokens travel in the `Authorization` header;
+the two exceptions are Meta's: `debug_token` takes the token it inspects as a query parameter,
+and the exchange sends the app secret, in a form body (never in a URL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import re
+from typing import Final
+
+import aiohttp
+
+from .client import GraphClient
+from .coerce import as_id, as_int, as_text
+from .errors import GraphError, GraphInvalidRequestError
+from .models import JSONDict
+
+# The webhook fields a page is subscribed to (reference §6.2).
+SUBSCRIBED_FIELDS: Final = (
+    "messages",
+    "messaging_postbacks",
+    "message_deliveries",
+    "message_reads",
+    "message_reactions",
+)
+PAGE_SIZE: Final = 100
+MAX_PAGES_OF_RESULTS: Final = 100  # 10,000 conversations: a household's page never gets near
+_PERMISSION = re.compile(r"\b(pages_[a-z_]+)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """What Meta says of a token (`debug_token`)."""
+
+    type: str  # PAGE | USER | APP
+    is_valid: bool
+    app_id: str | None
+    expires_at: datetime | None  # None: never
+    scopes: tuple[str, ...] = ()
+    page_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageAccount:
+    """A page a user administers, with the page token made from the user token."""
+
+    id: str
+    name: str
+    token: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone who has a conversation with the page."""
+
+    psid: str
+    name: str
+
+
+def app_token(app_id: str, app_secret: str) -> str:
+    """The app access token Meta accepts: `APP_ID|APP_SECRET` (reference §7)."""
+    return f"{app_id}|{app_secret}"
+
+
+def missing_permission(error: GraphError) -> str | None:
+    """The permission Meta's refusal names (e.g. `pages_read_engagement`), if it names one."""
+    found = _PERMISSION.search(error.graph_message)
+    return found.group(1) if found else None
+
+
+async def inspect_token(app: GraphClient, token: str) -> TokenInfo:
+    """`GET /debug_token` with the app token: the type, validity and expiry of `token`."""
+    data = (await app.get("/debug_token", {"input_token": token})).get("data")
+    if not isinstance(data, dict):
+        raise GraphInvalidRequestError("debug_token answered without data")
+    expires = as_int(data.get("expires_at")) or 0
+    scopes = data.get("scopes")
+    return TokenInfo(
+        type=str(as_text(data.get("type"), 16) or "").upper(),
+        is_valid=data.get("is_valid") is True,
+        app_id=as_id(data.get("app_id")),
+        expires_at=datetime.fromtimestamp(expires, UTC) if expires > 0 else None,
+        scopes=tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else (),
+        page_id=as_id(data.get("profile_id")),
+    )
+
+
+async def is_user_token(client: GraphClient) -> bool:
+    """Whether the client's token is a user's (it has `me/accounts`) rather than a page's."""
+    try:
+        await client.get("/me/accounts", {"fields": "id", "limit": "1"})
+    except GraphInvalidRequestError as err:
+        if err.code == 100 and "accounts" in err.graph_message:
+            return (
+                False  # "(#100) Tried accessing nonexisting field (accounts) on node type (Page)"
+            )
+        raise
+    return True
+
+
+async def long_lived_user_token(
+    session: aiohttp.ClientSession, base_url: str, app_id: str, app_secret: str, token: str
+) -> str:
+    """Exchange a short-lived user token for a long-lived one (about 60 days, reference §7).
+
+    The app secret goes in a form body to the token endpoint, so it is never part of a URL.
+    """
+    exchange = GraphClient(session, token, base_url=base_url, app_secret=app_secret)
+    form = {
+        "grant_type": "fb_exchange_token",
+        "client_id": app_id,
+        "client_secret": app_secret,
+        "fb_exchange_token": token,
+    }
+    answer = await exchange.post_form("/oauth/access_token", form)
+    long_lived = answer.get("access_token")
+    if not isinstance(long_lived, str) or not long_lived:
+        raise GraphInvalidRequestError("the token exchange answered without a token")
+    return long_lived
+
+
+async def _pages_of(
+    client: GraphClient, path: str, params: dict[str, str]
+) -> AsyncIterator[JSONDict]:
+    """Every item of a cursor-paged list (reference §5.3: follow the cursors until no `next`)."""
+    params = {**params, "limit": str(PAGE_SIZE)}
+    for _ in range(MAX_PAGES_OF_RESULTS):
+        answer = await client.get(path, params)
+        items = answer.get("data")
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                yield item
+        paging = answer.get("paging")
+        cursors = paging.get("cursors") if isinstance(paging, dict) else None
+        after = cursors.get("after") if isinstance(cursors, dict) else None
+        if not isinstance(paging, dict) or "next" not in paging or not isinstance(after, str):
+            return
+        params = {**params, "after": after}
+
+
+async def user_pages(user: GraphClient) -> list[PageAccount]:
+    """The pages a user administers, each with its page token (`GET /me/accounts`)."""
+    pages = []
+    async for item in _pages_of(user, "/me/accounts", {"fields": "id,name,access_token"}):
+        page_id, token = as_id(item.get("id")), item.get("access_token")
+        if page_id and isinstance(token, str) and token:
+            pages.append(
+                PageAccount(page_id, str(as_text(item.get("name"), 200) or page_id), token)
+            )
+    return pages
+
+
+async def people_of(page: GraphClient, page_id: str) -> list[Person]:
+    """Everyone with a Messenger conversation with the page, by name (the page left out)."""
+    found: dict[str, Person] = {}
+    params = {"platform": "messenger", "fields": "participants"}
+    async for conversation in _pages_of(page, f"/{page_id}/conversations", params):
+        participants = conversation.get("participants")
+        data = participants.get("data") if isinstance(participants, dict) else None
+        for participant in data if isinstance(data, list) else []:
+            psid = as_id(participant.get("id")) if isinstance(participant, dict) else None
+            if psid and psid != page_id and psid not in found:
+                name = as_text(participant.get("name"), 200) or psid
+                found[psid] = Person(psid, name)
+    return list(found.values())
+
+
+async def subscribe(page: GraphClient, page_id: str, fields: tuple[str, ...]) -> None:
+    """Subscribe the app to the page's webhook fields (`POST /{page_id}/subscribed_apps`)."""
+    await page.write("POST", f"/{page_id}/subscribed_apps", {"subscribed_fields": ",".join(fields)})

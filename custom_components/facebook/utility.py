@@ -1,0 +1,141 @@
+"""The page's utility template: found or made at start, its review followed, used after 24 h.
+
+`utility_template` (off by default). Meta reviews Page-owned templates (automatically, in
+seconds); only an APPROVED one may be sent after a person's window closed. Its status comes from
+`GET /{page_id}/message_templates` at start and from the template-status webhook after; a
+rejected or paused template is a repair issue with Meta's reason, gone once it is approved again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN, ISSUE_TEMPLATE_REFUSED, LOGGER
+from .events import PageRef
+from .messenger.accounts import SUBSCRIBED_FIELDS, subscribe
+from .messenger.client import GraphClient
+from .messenger.errors import GraphError
+from .messenger.models import TemplateStatusChange
+from .messenger.templates import (
+    APPROVED,
+    PENDING_STATUSES,
+    TEMPLATE_NAME,
+    TemplateState,
+    create_template,
+    find_template,
+)
+from .messenger.webhook import TEMPLATE_STATUS_FIELDS
+
+TEMPLATE_DOCS = (
+    "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
+    "send-messages/utility-messages"
+)
+
+
+class UtilityTemplate:
+    """The template of one page, as far as Meta has told us."""
+
+    def __init__(
+        self, hass: HomeAssistant, client: GraphClient, page: PageRef, language: str, key: str
+    ) -> None:
+        """The page's template in `language` (its repair issue named after `key`)."""
+        self._hass = hass
+        self._client = client
+        self._page = page
+        self.language = language
+        self._issue_id = f"{ISSUE_TEMPLATE_REFUSED}_{key}"
+        self.state: TemplateState | None = None
+        self._task: asyncio.Task[None] | None = None
+        # A config entry manages the page's webhook fields: it adds the template reviews.
+        self.subscribe = False
+
+    @property
+    def usable(self) -> bool:
+        """Approved: a closed window can still be reached."""
+        return self.state is not None and self.state.usable
+
+    @callback
+    def async_start(self) -> None:
+        """Find or create the template in the background (the page works meanwhile)."""
+        self._task = self._hass.async_create_background_task(
+            self.async_prepare(), f"{DOMAIN} {self._page.label} utility template"
+        )
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop preparing the template."""
+        if self._task is not None:
+            self._task.cancel()
+
+    async def async_prepare(self) -> None:
+        """The page's own template: found by name, or created (then reviewed by Meta)."""
+        page_id = self._page.id
+        if page_id is None:
+            return
+        try:
+            if self.subscribe:
+                fields = (*SUBSCRIBED_FIELDS, TEMPLATE_STATUS_FIELDS[0])
+                await subscribe(self._client, page_id, fields)
+            state = await find_template(self._client, page_id, self.language)
+            if state is None:
+                state = await create_template(self._client, page_id, self.language)
+                if not state.usable and state.status not in PENDING_STATUSES:
+                    # The create answer says the status only: the reason comes with a read.
+                    state = await find_template(self._client, page_id, self.language) or state
+                LOGGER.info(
+                    "%s: created the utility template %s (%s): %s",
+                    self._page.label,
+                    TEMPLATE_NAME,
+                    self.language,
+                    state.status,
+                )
+        except GraphError as err:
+            LOGGER.warning(
+                "%s: could not find or create the utility template (%s); notifications after "
+                "the 24-hour window fail until it exists",
+                self._page.label,
+                err,
+            )
+            return
+        self._async_set(state)
+
+    @callback
+    def async_on_status(self, change: TemplateStatusChange) -> None:
+        """Meta's template-status webhook: the review changed."""
+        if change.name != TEMPLATE_NAME or (change.language and change.language != self.language):
+            return
+        state = TemplateState(change.name, change.language or self.language, change.status)
+        state.reason = change.reason
+        self._async_set(state)
+
+    @callback
+    def _async_set(self, state: TemplateState) -> None:
+        self.state = state
+        if state.status == APPROVED or state.status in PENDING_STATUSES:
+            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+            return
+        LOGGER.error(
+            "%s: Meta set the utility template %s to %s (%s)",
+            self._page.label,
+            state.name,
+            state.status,
+            state.reason or "no reason given",
+        )
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_TEMPLATE_REFUSED,
+            translation_placeholders={
+                "page": self._page.label,
+                "template": state.name,
+                "status": state.status,
+                "reason": state.reason or "no reason given",
+            },
+            learn_more_url=TEMPLATE_DOCS,
+        )
