@@ -30,6 +30,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    ConversationAgentSelector,
+    ConversationAgentSelectorConfig,
     DurationSelector,
     SelectOptionDict,
     SelectSelector,
@@ -44,9 +46,14 @@ import voluptuous as vol
 from .const import (
     CONF_APP_ID,
     CONF_APP_SECRET,
+    CONF_COMMANDS,
+    CONF_CONVERSATION_AGENT,
+    CONF_GET_STARTED,
     CONF_GRAPH_URL,
+    CONF_ICE_BREAKERS,
     CONF_KEEP_ALIVE,
     CONF_KEEP_ALIVE_MESSAGE,
+    CONF_MENU,
     CONF_MESSAGING_TYPE,
     CONF_OUTBOX_TTL,
     CONF_PAGE_ACCESS_TOKEN,
@@ -55,6 +62,7 @@ from .const import (
     CONF_PSID,
     CONF_SUBSCRIBE,
     CONF_TAG,
+    CONF_USER_ID,
     CONF_UTILITY_TEMPLATE,
     CONF_VERIFY_TOKEN,
     CONF_WINDOW_WARNING,
@@ -92,9 +100,11 @@ from .messenger.errors import (
 from .messenger.models import PageInfo
 from .messenger.recipients import coerce_psid
 from .router import DATA_ROUTER
+from .runtime import profile_of
 
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
+LINES = TextSelector(TextSelectorConfig(multiline=True))
 NO_TAG = "none"
 
 
@@ -490,22 +500,71 @@ class FacebookOptionsFlow(OptionsFlow):
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The options (a change reloads the page)."""
         errors: dict[str, str] = {}
+        placeholders = {"error": ""}
         if user_input is not None:
             tag = user_input.get(CONF_TAG)
             options = {**user_input, CONF_TAG: None if tag in (None, NO_TAG) else tag}
+            options.update(_profile_lists(user_input))
             try:
                 check_messaging(options.get(CONF_MESSAGING_TYPE), options[CONF_TAG])
             except MessageError:
                 errors["base"] = "tag_mismatch"
             else:
-                return self.async_create_entry(data=options)
-        current = {**self.config_entry.options}
+                try:
+                    profile_of(options)
+                except MessageError as err:
+                    errors["base"], placeholders["error"] = "invalid_profile", str(err)
+                else:
+                    return self.async_create_entry(data=options)
+        current = {**self.config_entry.options, **_profile_texts(self.config_entry.options)}
         current[CONF_TAG] = current.get(CONF_TAG) or NO_TAG
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(_options_schema(), current),
             errors=errors,
+            description_placeholders=placeholders,
         )
+
+
+# The profile's lists in the options form: one item a line, its parts split by " | ".
+PROFILE_LISTS = {
+    CONF_MENU: ("title", "payload"),
+    CONF_ICE_BREAKERS: ("question", "payload"),
+    CONF_COMMANDS: ("name", "description"),
+}
+
+
+def _profile_lists(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The menu, ice breakers and commands typed as lines, as the lists YAML would give."""
+    lists: dict[str, Any] = {}
+    for key, (first, second) in PROFILE_LISTS.items():
+        items = []
+        for line in str(user_input.get(key) or "").splitlines():
+            if not line.strip():
+                continue
+            head, _, tail = (part.strip() for part in line.partition("|"))
+            kind = (
+                "url"
+                if key == CONF_MENU and tail.lower().startswith(("http://", "https://"))
+                else second
+            )
+            items.append({first: head, kind: tail} if tail else {first: head})
+        lists[key] = items or None
+    lists[CONF_GET_STARTED] = str(user_input.get(CONF_GET_STARTED) or "").strip() or None
+    return lists
+
+
+def _profile_texts(options: Mapping[str, Any]) -> dict[str, str]:
+    """The stored lists as the lines the options form shows."""
+    texts = {}
+    for key, (first, second) in PROFILE_LISTS.items():
+        lines = []
+        for item in options.get(key) or []:
+            tail = item.get("url") or item.get(second)
+            lines.append(f"{item.get(first)} | {tail}" if tail else str(item.get(first)))
+        texts[key] = "\n".join(lines)
+    texts[CONF_GET_STARTED] = str(options.get(CONF_GET_STARTED) or "")
+    return texts
 
 
 def _options_schema() -> vol.Schema:
@@ -531,6 +590,13 @@ def _options_schema() -> vol.Schema:
             vol.Optional(CONF_KEEP_ALIVE, default=False): BooleanSelector(),
             vol.Optional(CONF_KEEP_ALIVE_MESSAGE, default=DEFAULT_KEEP_ALIVE_MESSAGE): TEXT,
             vol.Optional(CONF_UTILITY_TEMPLATE, default=False): BooleanSelector(),
+            vol.Optional(CONF_CONVERSATION_AGENT): ConversationAgentSelector(
+                ConversationAgentSelectorConfig()
+            ),
+            vol.Optional(CONF_MENU): LINES,
+            vol.Optional(CONF_ICE_BREAKERS): LINES,
+            vol.Optional(CONF_COMMANDS): LINES,
+            vol.Optional(CONF_GET_STARTED): TEXT,
         }
     )
 
@@ -557,9 +623,10 @@ class PersonSubentryFlow(ConfigSubentryFlow):
             else:
                 if psid in taken:
                     return self.async_abort(reason="already_configured")
-                return self.async_create_entry(
-                    title=name, data={CONF_PSID: psid, CONF_NAME: name}, unique_id=psid
-                )
+                data = {CONF_PSID: psid, CONF_NAME: name}
+                if user_input.get(CONF_USER_ID):
+                    data[CONF_USER_ID] = user_input[CONF_USER_ID]
+                return self.async_create_entry(title=name, data=data, unique_id=psid)
         schema: dict[Any, Any] = {}
         if candidates:
             picker = SelectSelector(
@@ -571,6 +638,8 @@ class PersonSubentryFlow(ConfigSubentryFlow):
             schema[vol.Optional("person")] = picker
         schema[vol.Optional(CONF_PSID)] = TEXT
         schema[vol.Optional(CONF_NAME)] = TEXT
+        if users := await self._async_user_options():
+            schema[vol.Optional(CONF_USER_ID)] = users
         return self.async_show_form(step_id="user", data_schema=vol.Schema(schema), errors=errors)
 
     async def async_step_reconfigure(
@@ -580,17 +649,34 @@ class PersonSubentryFlow(ConfigSubentryFlow):
         entry, subentry = self._get_entry(), self._get_reconfigure_subentry()
         if user_input is not None:
             name = str(user_input.get(CONF_NAME) or "").strip() or subentry.title
-            data = {**subentry.data, CONF_NAME: name, CONF_KEEP_ALIVE: user_input[CONF_KEEP_ALIVE]}
-            return self.async_update_and_abort(entry, subentry, title=name, data=data)
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_NAME, default=subentry.title): TEXT,
-                vol.Required(
-                    CONF_KEEP_ALIVE, default=subentry.data.get(CONF_KEEP_ALIVE, True)
-                ): BooleanSelector(),
+            data = {
+                **subentry.data,
+                CONF_NAME: name,
+                CONF_KEEP_ALIVE: user_input[CONF_KEEP_ALIVE],
+                CONF_USER_ID: user_input.get(CONF_USER_ID) or None,
             }
+            return self.async_update_and_abort(entry, subentry, title=name, data=data)
+        schema: dict[Any, Any] = {
+            vol.Required(CONF_NAME, default=subentry.title): TEXT,
+            vol.Required(
+                CONF_KEEP_ALIVE, default=subentry.data.get(CONF_KEEP_ALIVE, True)
+            ): BooleanSelector(),
+        }
+        if users := await self._async_user_options():
+            user = subentry.data.get(CONF_USER_ID)
+            schema[vol.Optional(CONF_USER_ID, description={"suggested_value": user})] = users
+        return self.async_show_form(step_id="reconfigure", data_schema=vol.Schema(schema))
+
+    async def _async_user_options(self) -> SelectSelector | None:
+        """Home Assistant's people who can log in: one may be linked to this person (Assist
+        then runs in their context)."""
+        users = [u for u in await self.hass.auth.async_get_users() if not u.system_generated]
+        if not users:
+            return None
+        options = [SelectOptionDict(value=u.id, label=u.name or u.id) for u in users]
+        return SelectSelector(
+            SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
         )
-        return self.async_show_form(step_id="reconfigure", data_schema=schema)
 
     @staticmethod
     def _person(user_input: dict[str, Any], candidates: list[Person]) -> tuple[str, str]:

@@ -27,6 +27,12 @@ CONF_OUTBOX_TTL: Final = "outbox_ttl"
 CONF_KEEP_ALIVE: Final = "keep_alive"
 CONF_KEEP_ALIVE_MESSAGE: Final = "keep_alive_message"
 CONF_UTILITY_TEMPLATE: Final = "utility_template"
+CONF_CONVERSATION_AGENT: Final = "conversation_agent"
+CONF_USER_ID: Final = "user_id"
+CONF_MENU: Final = "menu"
+CONF_ICE_BREAKERS: Final = "ice_breakers"
+CONF_COMMANDS: Final = "commands"
+CONF_GET_STARTED: Final = "get_started"
 # UI setup (config entries).
 CONF_PAGE_ID: Final = "page_id"
 CONF_APP_ID: Final = "app_id"
@@ -61,6 +67,7 @@ ISSUE_INVALID_TOKEN: Final = "invalid_token"
 ISSUE_UNAUTHENTICATED_WEBHOOK: Final = "unauthenticated_webhook"
 ISSUE_TOKEN_EXPIRES: Final = "token_expires"
 ISSUE_TEMPLATE_REFUSED: Final = "template_refused"
+ISSUE_PROFILE_REFUSED: Final = "profile_refused"
 
 # People sent to at once: a notify call's targets, and a BROADCAST (96 fills 300 calls/s at up to
 # ~0.3 s per call, and stays under the shared session's 100 connections per host: a call must not

@@ -45,7 +45,9 @@ async def async_fetch_media(
     if request.source == "url":
         payload = {"url": request.value, "is_reusable": True}
         return OutgoingMessage(
-            message=media_message(request.kind, payload, fields), media_kind=request.kind
+            message=media_message(request.kind, payload, fields),
+            media_kind=request.kind,
+            reply_to=placeholder.reply_to,
         )
     if request.source == "path":
         upload = await _read_file(hass, request)
@@ -57,6 +59,7 @@ async def async_fetch_media(
         message=media_message(request.kind, {"is_reusable": True}, fields),
         upload=upload,
         media_kind=request.kind,
+        reply_to=placeholder.reply_to,
     )
 
 

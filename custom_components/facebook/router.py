@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
+from .assist import Assist, asks_assist
 from .const import DOMAIN, GET_MY_ID, GET_MY_ID_INTERVAL, GET_MY_ID_MEMORY, LOGGER, SEEN_EVENTS_MAX
 from .events import async_fire_inbound
 from .issues import async_signed_webhook, async_unsigned_webhook
@@ -48,6 +49,7 @@ class WebhookRouter:
         self.bad_signatures = 0
         # People who wrote to a page that is not set up yet (the setup offers them by PSID).
         self._strangers: BoundedMap[tuple[str, str], float] = BoundedMap(STRANGERS_MEMORY)
+        self._assists: dict[int, Assist] = {}  # by id(runtime): pages that answer with Assist
 
     async def async_load(self) -> None:
         """Read the redelivery memory saved before the last stop (a redelivery after a
@@ -60,12 +62,16 @@ class WebhookRouter:
         self.runtimes.append(runtime)
         if runtime.app_secret:
             async_signed_webhook(self.hass)
+        if runtime.settings.conversation_agent:
+            self._assists[id(runtime)] = Assist(runtime, runtime.settings.conversation_agent)
 
     @callback
     def async_remove(self, runtime: FacebookRuntime) -> None:
         """Stop serving a page (its entry was unloaded)."""
         if runtime in self.runtimes:
             self.runtimes.remove(runtime)
+        if (assist := self._assists.pop(id(runtime), None)) is not None:
+            assist.async_stop()
 
     def runtime_for_page(
         self, page_id: str | None, *, besides: FacebookRuntime | None = None
@@ -208,6 +214,8 @@ class WebhookRouter:
             )
             return 0
         async_fire_inbound(self.hass, event, runtime.book.name_of(event.sender_id))
+        if (assist := self._assists.get(id(runtime))) is not None and asks_assist(event):
+            assist.async_ask(event)
         return 1
 
     @callback

@@ -25,16 +25,22 @@ from .const import (
     CONF_ALLOWED_CHAT_IDS,
     CONF_APP_ID,
     CONF_APP_SECRET,
+    CONF_COMMANDS,
+    CONF_CONVERSATION_AGENT,
+    CONF_GET_STARTED,
     CONF_GRAPH_API_VERSION,
     CONF_GRAPH_URL,
+    CONF_ICE_BREAKERS,
     CONF_KEEP_ALIVE,
     CONF_KEEP_ALIVE_MESSAGE,
+    CONF_MENU,
     CONF_MESSAGING_TYPE,
     CONF_OUTBOX_TTL,
     CONF_PAGE_ACCESS_TOKEN,
     CONF_PAGE_ID,
     CONF_PSID,
     CONF_TAG,
+    CONF_USER_ID,
     CONF_UTILITY_TEMPLATE,
     CONF_VERIFY_TOKEN,
     CONF_WINDOW_WARNING,
@@ -58,12 +64,14 @@ from .messenger.const import (
     SEND_RATE_PER_SECOND,
 )
 from .messenger.errors import GraphAuthError, GraphError
-from .messenger.models import SendOptions, Target
+from .messenger.models import JSONDict, SendOptions, Target
 from .messenger.outbox import OutboxQueue
 from .messenger.pacing import PageRateLimiter
+from .messenger.profile import build_profile
 from .messenger.recipients import AddressBook
 from .messenger.templates import TemplateState, meta_language
 from .outbox_runner import OutboxRunner
+from .profile_sync import ProfileSync
 from .utility import UtilityTemplate
 from .window_watch import StoredAudience, WindowWatch
 
@@ -105,6 +113,9 @@ class PageSettings:
     keep_alive_message: str = DEFAULT_KEEP_ALIVE_MESSAGE
     keep_alive_off: frozenset[str] = frozenset()  # people who turned it off
     utility_template: bool = False
+    conversation_agent: str | None = None  # Assist answers allowed people (None: off)
+    profile: JSONDict = field(default_factory=dict)  # the Messenger Profile properties
+    users: Mapping[str, str] = field(default_factory=dict)  # PSID -> linked Home Assistant user
 
     @classmethod
     def from_yaml(cls, config: Mapping[str, Any]) -> PageSettings:
@@ -128,6 +139,8 @@ class PageSettings:
             graph_api_version=config.get(CONF_GRAPH_API_VERSION, DEFAULT_GRAPH_API_VERSION),
             graph_url=config.get(CONF_GRAPH_URL, DEFAULT_GRAPH_URL),
             keep_alive=config.get(CONF_KEEP_ALIVE, False),
+            conversation_agent=config.get(CONF_CONVERSATION_AGENT),
+            profile=profile_of(config),
             keep_alive_message=config.get(CONF_KEEP_ALIVE_MESSAGE, DEFAULT_KEEP_ALIVE_MESSAGE),
             utility_template=config.get(CONF_UTILITY_TEMPLATE, False),
         )
@@ -141,6 +154,11 @@ class PageSettings:
         people = {str(s.data[CONF_PSID]): str(s.data.get(CONF_NAME) or s.title) for s in persons}
         no_keep_alive = {
             str(s.data[CONF_PSID]) for s in persons if not s.data.get(CONF_KEEP_ALIVE, True)
+        }
+        users = {
+            str(s.data[CONF_PSID]): str(s.data[CONF_USER_ID])
+            for s in persons
+            if s.data.get(CONF_USER_ID)
         }
         return cls(
             service_name=slugify(entry.title) or "facebook",
@@ -163,12 +181,25 @@ class PageSettings:
             keep_alive_message=options.get(CONF_KEEP_ALIVE_MESSAGE) or DEFAULT_KEEP_ALIVE_MESSAGE,
             keep_alive_off=frozenset(no_keep_alive),
             utility_template=bool(options.get(CONF_UTILITY_TEMPLATE, False)),
+            conversation_agent=options.get(CONF_CONVERSATION_AGENT) or None,
+            users=users,
+            profile=profile_of(options),
         )
 
     @property
     def secrets(self) -> tuple[str | None, ...]:
         """What must never reach a log line."""
         return (self.token, self.verify_token, self.app_secret)
+
+
+def profile_of(config: Mapping[str, Any]) -> JSONDict:
+    """The Messenger Profile a YAML entry or a config entry's options ask for (validated)."""
+    return build_profile(
+        config.get(CONF_MENU),
+        config.get(CONF_ICE_BREAKERS),
+        config.get(CONF_COMMANDS),
+        config.get(CONF_GET_STARTED) or None,
+    )
 
 
 def _period(value: object, default: timedelta) -> timedelta:
@@ -196,6 +227,7 @@ class FacebookRuntime:
     windows: WindowWatch
     outbox: OutboxRunner
     utility: UtilityTemplate | None = None
+    profile: ProfileSync | None = None
     broadcast_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Told once a YAML page knows its id (the router checks no entry serves the same page).
     on_identified: Callable[[FacebookRuntime], None] | None = None
@@ -309,6 +341,8 @@ class FacebookRuntime:
         self.outbox.async_stop()
         if self.utility is not None:
             self.utility.async_stop()
+        if self.profile is not None:
+            self.profile.async_stop()
         if self._lookup is not None:
             self._lookup.cancel()
         log_filter.stop_redacting(*self.settings.secrets)
@@ -374,9 +408,11 @@ async def async_build_runtime(
     if settings.utility_template:
         language = meta_language(hass.config.language)
         runtime.utility = UtilityTemplate(hass, client, page, language, settings.storage_key)
+    runtime.profile = ProfileSync(hass, client, page, settings.profile, settings.storage_key)
     await audience.async_load()
     await outbox.async_load()
     windows.async_start()
+    runtime.profile.async_start()
     return runtime
 
 

@@ -11,10 +11,15 @@ import voluptuous as vol
 from .const import (
     CONF_ALLOWED_CHAT_IDS,
     CONF_APP_SECRET,
+    CONF_COMMANDS,
+    CONF_CONVERSATION_AGENT,
+    CONF_GET_STARTED,
     CONF_GRAPH_API_VERSION,
     CONF_GRAPH_URL,
+    CONF_ICE_BREAKERS,
     CONF_KEEP_ALIVE,
     CONF_KEEP_ALIVE_MESSAGE,
+    CONF_MENU,
     CONF_MESSAGING_TYPE,
     CONF_OUTBOX_TTL,
     CONF_PAGE_ACCESS_TOKEN,
@@ -35,6 +40,7 @@ from .messenger.const import (
 )
 from .messenger.errors import MessageError
 from .messenger.recipients import parse_allowed_chat_ids
+from .runtime import profile_of
 
 
 def _tag(value: object) -> str:
@@ -56,6 +62,15 @@ def secret(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise vol.Invalid("must be a non-empty string (quote it in YAML)")
     return value.strip()
+
+
+def _profile(config: dict[str, Any]) -> dict[str, Any]:
+    """The menu, ice breakers, commands and Get Started fit Meta's limits (refused at start)."""
+    try:
+        profile_of(config)
+    except MessageError as err:
+        raise vol.Invalid(str(err)) from err
+    return config
 
 
 def _consistent(config: dict[str, Any]) -> dict[str, Any]:
@@ -92,8 +107,14 @@ PLATFORM_SCHEMA = vol.All(
                 cv.string, vol.Length(min=1, max=TEXT_LIMIT, msg="must be 1 to 1999 characters")
             ),
             vol.Optional(CONF_UTILITY_TEMPLATE, default=False): cv.boolean,
+            vol.Optional(CONF_CONVERSATION_AGENT): vol.All(cv.string, vol.Length(min=1)),
+            vol.Optional(CONF_MENU): list,
+            vol.Optional(CONF_ICE_BREAKERS): list,
+            vol.Optional(CONF_COMMANDS): list,
+            vol.Optional(CONF_GET_STARTED): vol.All(cv.string, vol.Length(min=1)),
         },
         extra=vol.PREVENT_EXTRA,
     ),
     _consistent,
+    _profile,
 )

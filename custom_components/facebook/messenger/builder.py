@@ -18,9 +18,12 @@ from .const import (
     BUTTONS_MAX,
     KEY_BUTTONS,
     KEY_CAMERA,
+    KEY_MESSAGE_ID,
     KEY_MESSAGING_TYPE,
     KEY_NOTIFICATION_TYPE,
     KEY_QUICK_REPLIES,
+    KEY_REACTION,
+    KEY_REPLY_TO,
     KEY_SENDER_ACTION,
     KEY_TAG,
     KEY_UPLOAD,
@@ -33,6 +36,7 @@ from .const import (
     PAYLOAD_MAX,
     QUICK_REPLIES_MAX,
     QUICK_REPLY_TITLE_MAX,
+    REACTION_MAX,
     RETIRED_TAGS,
     SENDER_ACTIONS,
     TEXT_LIMIT,
@@ -51,6 +55,9 @@ KNOWN_DATA_KEYS = (
     KEY_TAG,
     KEY_NOTIFICATION_TYPE,
     KEY_SENDER_ACTION,
+    KEY_REPLY_TO,
+    KEY_REACTION,
+    KEY_MESSAGE_ID,
 )
 QUICK_REPLY_CONTENT_TYPES = ("text", "user_phone_number", "user_email")
 NOTHING_TO_SEND = "nothing to send: the message is empty and data holds no media"
@@ -82,6 +89,11 @@ def build_call(
     media = _media_requests(data)
     extra = _passthrough(data)
     call.messages.extend(_sender_action(data))
+    reaction = _reaction(data)
+    if reaction is not None:
+        call.messages.append(reaction)
+        if not text.strip() and not media and not extra:
+            return call  # a reaction alone: no text needed
     call.messages.extend(_body_messages(text, extra, buttons, has_media=bool(media)))
     for request in media:
         call.media_slots.append(len(call.messages))
@@ -90,7 +102,40 @@ def build_call(
     if not any(m.message is not None or m.media_kind for m in call.messages):
         raise MessageError(NOTHING_TO_SEND)
     _decorate(call, quick_replies, extra.get("metadata"))
+    _quote(call, data.get(KEY_REPLY_TO))
     return call
+
+
+def _reaction(data: dict[str, Any]) -> OutgoingMessage | None:
+    """`reaction` with `message_id`: react to a person's message (None or "unreact": remove
+    the page's reaction), one sender action with no message (extra §4.1)."""
+    if KEY_REACTION not in data and KEY_MESSAGE_ID not in data:
+        return None
+    message_id = data.get(KEY_MESSAGE_ID)
+    if not isinstance(message_id, str) or not message_id.strip():
+        raise MessageError("reaction needs message_id: the mid of the message to react to")
+    if KEY_REACTION not in data:
+        raise MessageError("message_id goes with reaction (an emoji, or null to remove it)")
+    reaction = data[KEY_REACTION]
+    if reaction is None or reaction == "unreact":
+        return OutgoingMessage(sender_action="unreact", action_payload={"message_id": message_id})
+    if not isinstance(reaction, str) or not reaction.strip() or len(reaction) > REACTION_MAX:
+        raise MessageError(f"reaction must be an emoji (or null to remove it), not {reaction!r}")
+    return OutgoingMessage(
+        sender_action="react", action_payload={"message_id": message_id, "reaction": reaction}
+    )
+
+
+def _quote(call: PreparedCall, reply_to: object) -> None:
+    """`reply_to`: the first message quotes the person's message with this mid (extra §4.3)."""
+    if reply_to is None:
+        return
+    if not isinstance(reply_to, str) or not reply_to.strip():
+        raise MessageError("reply_to must be the mid of a message in the conversation")
+    first = next((m for m in call.messages if m.sender_action is None), None)
+    if first is None:
+        raise MessageError("reply_to needs a message to quote it with")
+    first.reply_to = reply_to.strip()
 
 
 def _check_known_keys(data: dict[str, Any]) -> None:

@@ -28,6 +28,10 @@ KEY_UPLOAD: Final = "upload"
 KEY_CAMERA: Final = "camera"
 KEY_NOTIFICATION_TYPE: Final = "notification_type"
 KEY_SENDER_ACTION: Final = "sender_action"
+KEY_REPLY_TO: Final = "reply_to"
+KEY_REACTION: Final = "reaction"
+KEY_MESSAGE_ID: Final = "message_id"
+REACTION_MAX: Final = 32  # "any emoji … or a valid UTF-8 representation of an emoji" (extra §4.1)
 MEDIA_TYPES: Final = ("image", "video", "audio", "file")
 PASSTHROUGH_MESSAGE_FIELDS: Final = ("attachment", "quick_replies", "metadata", "sticker_id")
 

@@ -20,8 +20,14 @@ from .templates import MESSAGING_TYPE_UTILITY, TemplateState, fit_parameter, uti
 def request_body(target: Target, outgoing: OutgoingMessage, options: SendOptions) -> JSONDict:
     """The Send API request of one message (or sender action) for one person."""
     if outgoing.sender_action is not None:
-        return {"recipient": target.recipient, "sender_action": outgoing.sender_action}
-    return {"recipient": target.recipient, **options.fields(), "message": outgoing.message}
+        body: JSONDict = {"recipient": target.recipient, "sender_action": outgoing.sender_action}
+        if outgoing.action_payload is not None:
+            body["payload"] = outgoing.action_payload
+        return body
+    body = {"recipient": target.recipient, **options.fields(), "message": outgoing.message}
+    if outgoing.reply_to is not None:
+        body["reply_to"] = {"mid": outgoing.reply_to}
+    return body
 
 
 async def send_one(

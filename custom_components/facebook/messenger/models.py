@@ -104,6 +104,8 @@ class OutgoingMessage:
     media_kind: str | None = None  # attachment type when it carries media
     # Message fields (quick replies, metadata) a media placeholder keeps until its media is in.
     pending_fields: JSONDict = field(default_factory=dict)
+    action_payload: JSONDict | None = None  # a reaction's {message_id, reaction}
+    reply_to: str | None = None  # the mid this message quotes (extra §4.3)
 
     @property
     def paced_as_media(self) -> bool:
@@ -166,6 +168,8 @@ class MessagingEvent:
     reaction: str | None = None
     emoji: str | None = None
     action: str | None = None  # react | unreact
+    reply_to: str | None = None  # the mid a message quotes (extra §4.3)
+    commands: tuple[str, ...] = ()  # the commands a message used (extra §3.6)
 
     @property
     def is_user_action(self) -> bool:

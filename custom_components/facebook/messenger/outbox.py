@@ -115,6 +115,8 @@ def _message_to_json(outgoing: OutgoingMessage) -> JSONDict:
         "sender_action": outgoing.sender_action,
         "media_kind": outgoing.media_kind,
         "upload": upload,
+        "action_payload": outgoing.action_payload,
+        "reply_to": outgoing.reply_to,
     }
 
 
@@ -124,6 +126,8 @@ def _message_from_json(data: JSONDict) -> OutgoingMessage:
         message=data.get("message"),
         sender_action=data.get("sender_action"),
         media_kind=data.get("media_kind"),
+        action_payload=data.get("action_payload"),
+        reply_to=data.get("reply_to"),
         upload=Upload(
             data=base64.b64decode(upload["data"]),
             filename=str(upload["filename"]),

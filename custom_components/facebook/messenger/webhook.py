@@ -153,6 +153,13 @@ def _message(base: MessagingEvent, message: dict[str, Any]) -> MessagingEvent:
         base.payload = as_text(quick_reply.get("payload"), MAX_TEXT)
     base.kind = "quick_reply" if base.payload is not None else "message"
     base.attachments = _attachments(message.get("attachments"))
+    reply_to = message.get("reply_to")
+    if isinstance(reply_to, dict):
+        base.reply_to = as_id(reply_to.get("mid"))
+    commands = message.get("commands")
+    if isinstance(commands, list):
+        names = (c.get("name") for c in commands[:MAX_ATTACHMENTS] if isinstance(c, dict))
+        base.commands = tuple(n for n in (as_text(name, 64) for name in names) if n)
     return base
 
 
@@ -226,7 +233,7 @@ def event_payload(event: MessagingEvent, sender_name: str | None) -> dict[str, A
         "timestamp": event.timestamp,
     }
     if event.kind in ("message", "quick_reply", "postback"):
-        return {
+        data = {
             **common,
             "message": event.text or "",
             "payload": event.payload,
@@ -234,6 +241,11 @@ def event_payload(event: MessagingEvent, sender_name: str | None) -> dict[str, A
             "type": event.kind,
             "attachments": [{"type": a.type, "url": a.url} for a in event.attachments],
         }
+        if event.reply_to is not None:
+            data["reply_to"] = event.reply_to
+        if event.commands:
+            data["commands"] = list(event.commands)
+        return data
     if event.kind == "delivery":
         return {**common, "mids": list(event.mids), "watermark": event.watermark}
     if event.kind == "read":

@@ -1,0 +1,117 @@
+"""Talk to your home from Messenger: an allowed person's plain text goes to Assist.
+
+`conversation_agent` (unset: off). A plain text message (not a quick reply, not a postback, not
+"get my id", not attachments alone) goes to that agent in Home Assistant's language, while a
+typing indicator shows; the answer's plain speech goes back as a reply to the question (quoting
+it), with `messaging_type: RESPONSE`, split like any long text. Each person keeps one
+conversation (follow-ups work) in the context of the Home Assistant user their person is linked
+to (YAML people: none). The webhook never waits: each person's questions are answered in the
+background, in order. An agent that fails or takes longer than `AGENT_TIMEOUT` gets the person a
+short answer saying so, and an error in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from homeassistant.components import conversation
+from homeassistant.core import Context, callback
+
+from .const import DOMAIN, LOGGER
+from .messenger.const import MESSAGING_TYPE_RESPONSE
+from .messenger.fanout import deliver_one
+from .messenger.models import MessagingEvent, OutgoingMessage, SendOptions
+from .runtime import FacebookRuntime
+from .sending import async_send
+
+# How long an agent may think before the person is told it could not answer (a local intent
+# takes milliseconds; a cloud LLM a few seconds; past this, the person would have given up).
+AGENT_TIMEOUT = 30.0
+SORRY_FAILED = "Sorry, Home Assistant could not answer that (its assistant failed)."
+SORRY_SLOW = "Sorry, Home Assistant took too long to answer that."
+TYPING = OutgoingMessage(sender_action="typing_on")
+
+
+@dataclass(slots=True)
+class _Person:
+    """One person's questions waiting for answers, and the task answering them."""
+
+    queue: asyncio.Queue[MessagingEvent] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+
+
+def asks_assist(event: MessagingEvent) -> bool:
+    """A plain text message: what goes to the agent (quick replies and postbacks do not)."""
+    return event.kind == "message" and bool(event.text and event.text.strip())
+
+
+class Assist:
+    """One page's bridge to a conversation agent."""
+
+    def __init__(self, runtime: FacebookRuntime, agent_id: str) -> None:
+        """Ask `agent_id` for the page of `runtime` (its people ask as their linked users)."""
+        self._runtime = runtime
+        self._hass = runtime.hass
+        self._agent_id = agent_id
+        self._people: dict[str, _Person] = {}
+
+    @callback
+    def async_ask(self, event: MessagingEvent) -> None:
+        """Queue a person's question (answered in order, never holding the webhook)."""
+        person = self._people.setdefault(event.sender_id, _Person())
+        person.queue.put_nowait(event)
+        if person.task is None or person.task.done():
+            person.task = self._hass.async_create_background_task(
+                self._async_answer_all(event.sender_id, person),
+                f"{DOMAIN} assist for {event.sender_id}",
+            )
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop answering (the page is going away)."""
+        for person in self._people.values():
+            if person.task is not None:
+                person.task.cancel()
+
+    async def _async_answer_all(self, psid: str, person: _Person) -> None:
+        while not person.queue.empty():
+            event = person.queue.get_nowait()
+            try:
+                await self._async_answer(psid, event)
+            except Exception:
+                LOGGER.exception("Could not answer %s through Assist", psid)
+
+    async def _async_answer(self, psid: str, event: MessagingEvent) -> None:
+        """Typing, thinking, answering (a reply quoting the question)."""
+        runtime = self._runtime
+        target = runtime.book.person(psid)
+        await deliver_one(runtime.client, target, [TYPING], SendOptions(MESSAGING_TYPE_RESPONSE))
+        answer = await self._async_think(psid, str(event.text).strip())
+        data: dict[str, str] = {"messaging_type": MESSAGING_TYPE_RESPONSE}
+        if event.mid:
+            data["reply_to"] = event.mid
+        await async_send(runtime, answer, title=None, targets=[psid], data=data)
+
+    async def _async_think(self, psid: str, text: str) -> str:
+        """The agent's plain speech, or the short answer that says why there is none."""
+        runtime = self._runtime
+        context = Context(user_id=runtime.settings.users.get(psid))
+        try:
+            async with asyncio.timeout(AGENT_TIMEOUT):
+                result = await conversation.async_converse(
+                    hass=self._hass,
+                    text=text,
+                    conversation_id=f"{DOMAIN}_{runtime.page.id}_{psid}",
+                    context=context,
+                    language=self._hass.config.language,
+                    agent_id=self._agent_id,
+                )
+        except TimeoutError:
+            LOGGER.error("The agent %s took over %.0f s to answer", self._agent_id, AGENT_TIMEOUT)
+            return SORRY_SLOW
+        except Exception:  # an agent's failure, whatever it is, must not end the conversation
+            LOGGER.exception("The agent %s failed to answer", self._agent_id)
+            return SORRY_FAILED
+        speech = result.response.speech.get("plain", {}).get("speech", "")
+        return str(speech).strip() or SORRY_FAILED
