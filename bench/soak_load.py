@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict, deque
 from collections.abc import Coroutine
+import contextlib
 from dataclasses import dataclass, field
 import json
 import random
@@ -25,7 +26,7 @@ import aiohttp
 
 from bench import common
 from bench.common import APP_SECRET, PAGE_ID, SimProcess
-from bench.soak_stack import SERVICE, Hass, People, Plan
+from bench.soak_stack import SERVICE, Hass, People, Plan, outbox_waiting
 from simulator import webhook
 
 CALL_TIMEOUT = 120.0  # a notify call that takes longer than this counts as not answered
@@ -319,13 +320,24 @@ class WebhookTraffic:
 # ------------------------------------------------------------------------------ observers
 
 
+SUBSCRIBED = (
+    "facebook_message",
+    "facebook_read",
+    "facebook_broadcast_finished",
+    "facebook_send_failed",
+)
+
+
 class Observer:
-    """What fired, through the websocket API: ``facebook_message`` and ``facebook_read``."""
+    """What fired, through the websocket API: messages and reads from the webhook, and what the
+    integration reports about its sending (BROADCAST results, outbox give-ups)."""
 
     def __init__(self, hass: Hass) -> None:
         """Observe ``hass`` (connect after every start)."""
         self.hass = hass
         self.fired: defaultdict[str, list[float]] = defaultdict(list)
+        self.broadcasts: list[tuple[float, dict[str, Any]]] = []  # facebook_broadcast_finished
+        self.send_failed: list[tuple[float, dict[str, Any]]] = []  # facebook_send_failed
         self.connections = 0
         self._reader: asyncio.Task[None] | None = None
 
@@ -339,10 +351,10 @@ class Observer:
             raise RuntimeError(f"websocket login refused: {answer}")
         features = {"coalesce_messages": 1}
         await ws.send_json({"id": 1, "type": "supported_features", "features": features})
-        for number, event_type in ((2, "facebook_message"), (3, "facebook_read")):
+        for number, event_type in enumerate(SUBSCRIBED, start=2):
             await ws.send_json({"id": number, "type": "subscribe_events", "event_type": event_type})
         results = 0
-        while results < 3:
+        while results < 1 + len(SUBSCRIBED):
             for item in self._items(await ws.receive()):
                 if item.get("type") == "result":
                     if not item.get("success"):
@@ -369,12 +381,17 @@ class Observer:
                         self._note(item["event"], now)
 
     def _note(self, event: dict[str, Any], now: float) -> None:
-        """Count a firing under the key its webhook event was posted with."""
+        """Count a firing under the key its webhook event was posted with (or keep a report)."""
         data = event.get("data", {})
-        if event.get("event_type") == "facebook_message":
+        kind = event.get("event_type")
+        if kind == "facebook_message":
             self.fired[str(data.get("mid"))].append(now)
-        else:
+        elif kind == "facebook_read":
             self.fired[f"{data.get('sender_id')}|{data.get('watermark')}"].append(now)
+        elif kind == "facebook_broadcast_finished":
+            self.broadcasts.append((now, data))
+        else:
+            self.send_failed.append((now, data))
 
     async def close(self) -> None:
         """Stop reading."""
@@ -383,13 +400,15 @@ class Observer:
 
 
 class Samplers:
-    """Home Assistant's event-loop lag (the probe) and resident memory, every 2 s."""
+    """Home Assistant's event-loop lag (the probe), resident memory and the outbox's size (its
+    file, which the integration rewrites on every change), every 2 s."""
 
     def __init__(self, hass: Hass) -> None:
         """Sample ``hass``."""
         self.hass = hass
         self.lag: list[tuple[int, float, float]] = []  # (pid, monotonic time, ms late)
         self.rss: list[tuple[int, float, float]] = []  # (pid, monotonic time, MiB)
+        self.outbox: list[tuple[float, int]] = []  # (monotonic time, messages waiting)
         self._next: dict[int, int] = {}
 
     async def run(self, done: asyncio.Event) -> None:
@@ -400,7 +419,9 @@ class Samplers:
         await self.sample()
 
     async def sample(self) -> None:
-        """One memory reading and the probe's new lag samples (while Home Assistant is up)."""
+        """One memory and outbox reading, the probe's new lag samples (while it is up)."""
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            self.outbox.append((time.monotonic(), outbox_waiting(self.hass.process.config_dir)))
         process = self.hass.process.process
         if process is None or process.poll() is not None:
             return

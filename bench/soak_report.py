@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+import itertools
 from typing import Any
 
 from bench import common
@@ -27,6 +28,7 @@ from bench.soak_load import (
 )
 from bench.soak_stack import People, Plan
 from custom_components.facebook.hub import SEEN_SAVE_DELAY
+from custom_components.facebook.outbox import MAX_MESSAGES
 from custom_components.facebook.page import GRAPH_TIMEOUT
 
 KILL_WINDOW = 1.0  # s: accepted this close before the kill, its removal may not be on disk
@@ -56,6 +58,7 @@ class Records:
     collector: Collector
     drain_seconds: float | None
     peak_in_flight: int
+    hass_log: str  # both runs' output: the reasons of refused calls are only there
 
 
 def copies_by_key(collector: Collector) -> dict[CopyKey, list[float]]:
@@ -117,6 +120,31 @@ def duplicates(
     return found
 
 
+def refusal_reasons(log: str) -> Counter[str]:
+    """Why notify calls failed, from the errors Home Assistant logged for them."""
+    reasons: Counter[str] = Counter()
+    for line in log.splitlines():
+        if line.startswith("homeassistant.exceptions.HomeAssistantError: notify."):
+            reasons[_reason(line)] += 1
+    return reasons
+
+
+def broadcast_failures(log: str) -> Counter[str]:
+    """Why BROADCAST copies failed, from the warnings the integration logged for them."""
+    marker = ": BROADCAST to "
+    return Counter(
+        _reason(line) for line in log.splitlines() if marker in line and " failed: " in line
+    )
+
+
+def _reason(line: str) -> str:
+    """The gist of one failure line: what kept the message (digits kept, target dropped)."""
+    if "not kept for later: " in line:
+        return "not kept for later: " + line.split("not kept for later: ", 1)[1].split(" (")[0]
+    tail = line.split("): ", 1)[-1] if "): " in line else line
+    return tail.split("; ")[0][:90]
+
+
 def in_flight_at_kill(call: Call, kill: Kill | None) -> bool:
     """A call without an answer that was running when Home Assistant was killed."""
     return kill is not None and call.status is None and call.started <= kill.killed <= call.ended
@@ -130,6 +158,7 @@ def notification_figures(run: Records, copies: dict[CopyKey, list[float]]) -> di
     lost = [c.text for c in asked if not copies.get((c.text, c.psid or ""))]
     killed = [c for c in run.calls if in_flight_at_kill(c, kill)]
     refused = Counter(c.reason for c in run.calls if not c.asked and c not in killed)
+    logged = refusal_reasons(run.hass_log)
     dups = duplicates(keys, copies, run)
     expected = set(keys)
     stray = [k for k in copies if k[0].startswith(NOTIFY_PREFIX) and k not in expected]
@@ -142,6 +171,7 @@ def notification_figures(run: Records, copies: dict[CopyKey, list[float]]) -> di
         "duplicates": dict(dups),
         "unexplained": dups.get("unexplained", 0),
         "refused": dict(refused),
+        "refused_logged": dict(logged),
         "in_flight_at_kill": len(killed),
         "in_flight_delivered": sum(1 for c in killed if copies.get((c.text, c.psid or ""))),
         "stray_copies": len(stray),
@@ -150,13 +180,29 @@ def notification_figures(run: Records, copies: dict[CopyKey, list[float]]) -> di
     }
 
 
+def report_of(call: Call, observer: Observer) -> dict[str, Any]:
+    """The ``facebook_broadcast_finished`` a BROADCAST call fired (sent/failed/queued)."""
+    for at, data in observer.broadcasts:
+        if call.started <= at <= call.ended + 2.0:
+            return data
+    return {}
+
+
 def broadcast_figures(run: Records, copies: dict[CopyKey, list[float]]) -> dict[str, Any]:
-    """Each asked BROADCAST must reach everyone once."""
+    """Each asked BROADCAST must reach everyone once, but those the integration reported
+    failed (``facebook_broadcast_finished``: ``failed``, with the reasons in its log)."""
     asked = [b for b in run.broadcasts if b.asked]
     keys = [(b.text, psid) for b in asked for psid in run.people.everyone]
     missing = [k for k in keys if not copies.get(k)]
     dups = duplicates(keys, copies, run)
+    reports = [report_of(b, run.observer) for b in asked]
+    failed = sum(int(r.get("failed", 0)) for r in reports)
     return {
+        "reported_sent": sum(int(r.get("sent", 0)) for r in reports),
+        "reported_queued": sum(int(r.get("queued", 0)) for r in reports),
+        "reported_failed": failed,
+        "unreported_missing": max(0, len(missing) - failed),
+        "failed_reasons": dict(broadcast_failures(run.hass_log)),
         "calls": len(run.broadcasts),
         "asked": len(asked),
         "refused": [b.reason for b in run.broadcasts if not b.asked],
@@ -250,13 +296,41 @@ def memory_figures(run: Records) -> dict[str, Any]:
 def lag_figures(run: Records) -> dict[str, Any]:
     """How late the probe's 50 ms timer fired, from each process's ready moment on."""
     readies = run.scenario.readies
-    kept = [ms for pid, t, ms in run.samplers.lag if pid in readies and t >= readies[pid]]
+    kept = [(ms, t) for pid, t, ms in run.samplers.lag if pid in readies and t >= readies[pid]]
+    worst = max(kept, default=(float("nan"), run.t0))
+    over = sum(1 for ms, _ in kept if ms >= LAG_TARGET_MS)
     return {
         "samples": len(kept),
         "excluded": len(run.samplers.lag) - len(kept),
-        "p50_ms": common.percentile(kept, 0.5),
-        "p99_ms": common.percentile(kept, 0.99),
-        "max_ms": max(kept, default=float("nan")),
+        "p50_ms": common.percentile([ms for ms, _ in kept], 0.5),
+        "p99_ms": common.percentile([ms for ms, _ in kept], 0.99),
+        "max_ms": worst[0],
+        "max_at": _moment(run, worst[1]),
+        "over_target": over,
+    }
+
+
+def outbox_figures(run: Records) -> dict[str, Any]:
+    """The outbox file's size over the run: its peak, time spent at the cap, the drain."""
+    samples = run.samplers.outbox
+    peak = max(samples, key=lambda s: s[1], default=(run.t0, 0))
+    at_cap = sum(
+        later[0] - sample[0]
+        for sample, later in itertools.pairwise(samples)
+        if sample[1] >= MAX_MESSAGES
+    )
+    after = [s for s in samples if s[0] >= run.load_end]
+    empty = next((t for t, waiting in after if waiting == 0), None)
+    drain_rate = float("nan")
+    if after and empty is not None and empty > after[0][0]:
+        drain_rate = after[0][1] / (empty - after[0][0])
+    return {
+        "peak": peak[1],
+        "peak_at": _moment(run, peak[0]),
+        "cap": MAX_MESSAGES,
+        "seconds_at_cap": at_cap,
+        "waiting_at_load_end": after[0][1] if after else 0,
+        "drain_per_second": drain_rate,
     }
 
 
@@ -330,6 +404,8 @@ def figures(run: Records) -> dict[str, Any]:
         "webhook": webhook_figures(run),
         "memory": memory_figures(run),
         "lag": lag_figures(run),
+        "outbox": outbox_figures(run),
+        "send_failed_events": len(run.observer.send_failed),
         "throttle": throttle_figures(run),
         "faults": fault_rows(run),
         "kill": None

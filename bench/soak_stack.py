@@ -79,7 +79,7 @@ class Plan:
             faults=max(6, int(duration // 30) - 2),
             warmup=60,
             tail=30,
-            drain_timeout=300,
+            drain_timeout=600,
             settle=15,
         )
 
