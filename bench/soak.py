@@ -267,11 +267,21 @@ def dup_text(block: dict[str, Any]) -> str:
 
 def soak_rows(n: dict[str, Any]) -> list[list[Any]]:
     """The main table (what the README shows)."""
-    notes, casts, hooks = n["notifications"], n["broadcasts"], n["webhook"]
+    return [
+        *notification_rows(n["notifications"]),
+        *broadcast_rows(n["broadcasts"]),
+        *webhook_rows(n["webhook"]),
+        *outbox_rows(n),
+        *memory_rows(n["memory"]),
+        *pace_rows(n),
+        *kill_rows(n),
+    ]
+
+
+def notification_rows(notes: dict[str, Any]) -> list[list[Any]]:
+    """Asked, delivered, lost, duplicated, refused (and why), in flight at the kill."""
     refused = ", ".join(f"{why}: {k}" for why, k in notes["refused"].items()) or "none"
     logged = ", ".join(f"{why}: {k}" for why, k in notes["refused_logged"].items()) or "-"
-    box = n["outbox"]
-    kinds = ", ".join(f"{kind} {k:,}" for kind, k in sorted(hooks["by_kind"].items()))
     return [
         ["notifications asked (the call returned 200)",
          f"{notes['asked']:,} of {notes['calls']:,} calls"],
@@ -282,16 +292,30 @@ def soak_rows(n: dict[str, Any]) -> list[list[Any]]:
         ["  in flight at the kill (no answer)",
          f"{notes['in_flight_at_kill']} ({notes['in_flight_delivered']} delivered anyway)"],
         ["  call time p50 / p99", f"{notes['call_p50_s']:.2f} s / {notes['call_p99_s']:.2f} s"],
+    ]  # fmt: skip
+
+
+def broadcast_rows(casts: dict[str, Any]) -> list[list[Any]]:
+    """BROADCAST copies: delivered, missing, what the integration reported, duplicated."""
+    rows = [
         ["BROADCASTs asked",
          f"{casts['asked']} of {casts['calls']}, {casts['audience']} people each"],
         ["  copies delivered / missing", f"{casts['delivered']:,} / {casts['missing']}"],
         ["  reported by facebook_broadcast_finished",
          f"sent {casts['reported_sent']:,}, queued {casts['reported_queued']:,}, failed "
          f"{casts['reported_failed']:,}; missing and not reported: {casts['unreported_missing']}"],
-        *([["  why the failed ones failed (hass log)",
-            ", ".join(f"{w}: {k}" for w, k in casts["failed_reasons"].items())]]
-          if casts["failed_reasons"] else []),
-        ["  duplicated", dup_text(casts)],
+    ]  # fmt: skip
+    if casts["failed_reasons"]:
+        reasons = ", ".join(f"{why}: {k}" for why, k in casts["failed_reasons"].items())
+        rows.append(["  why the failed ones failed (hass log)", reasons])
+    rows.append(["  duplicated", dup_text(casts)])
+    return rows
+
+
+def webhook_rows(hooks: dict[str, Any]) -> list[list[Any]]:
+    """Webhook events: posted, fired once, twice, never; strangers."""
+    kinds = ", ".join(f"{kind} {k:,}" for kind, k in sorted(hooks["by_kind"].items()))
+    return [
         ["webhook events (new ones)", f"{hooks['events']:,}: {kinds}"],
         ["  posts", f"{hooks['posts']:,} ({hooks['deliberate_duplicates']:,} deliberate "
          f"duplicates, {hooks['redeliveries']:,} redeliveries of {hooks['failed_posts']:,} "
@@ -300,25 +324,36 @@ def soak_rows(n: dict[str, Any]) -> list[list[Any]]:
         ["  fired twice (unexplained)", f"{hooks['fired_twice']} ({hooks['twice_unexplained']})"],
         ["  never fired (unexplained)", f"{hooks['never_fired']} ({hooks['never_unexplained']})"],
         ["  strangers' events that fired", hooks["strangers_fired"]],
+    ]  # fmt: skip
+
+
+def outbox_rows(n: dict[str, Any]) -> list[list[Any]]:
+    """The outbox file's size over the run, and the give-ups."""
+    box = n["outbox"]
+    return [
         ["outbox file: most messages waiting",
          f"{box['peak']:,} (cap {box['cap']:,}) at {box['peak_at']}; {box['seconds_at_cap']:.0f} s "
          f"at the cap; {drained_text(box)}"],
         ["outbox give-ups (facebook_send_failed)", n["send_failed_events"]],
-        *memory_rows(n["memory"]),
-        ["event-loop lag p50 / p99 / max",
-         f"{n['lag']['p50_ms']:.2f} / {n['lag']['p99_ms']:.2f} / {n['lag']['max_ms']:.1f} ms "
-         f"({n['lag']['samples']:,} samples; {n['lag']['excluded']:,} from start-ups left out); "
-         f"worst at {n['lag']['max_at']}; {n['lag']['over_target']} samples over "
-         f"{LAG_TARGET_MS:g} ms"],
-        ["613 from the cap (injected: 613 / 80006)", f"{n['throttle']['cap_613']} "
-         f"({n['throttle']['injected_613']} / {n['throttle']['injected_80006']})"],
-        ["peak Send API calls in any 1 s",
-         f"{n['throttle']['peak_per_second']} (cap {CAP}), the second ending at "
-         f"{n['throttle']['peak_at']}"],
-        *([["  the cap's 613s came at", "; ".join(n["throttle"]["cap_613_at"])]]
-          if n["throttle"]["cap_613"] else []),
-        *kill_rows(n),
     ]  # fmt: skip
+
+
+def pace_rows(n: dict[str, Any]) -> list[list[Any]]:
+    """The loop lag, the cap's 613s and the peak rate."""
+    lag, pace = n["lag"], n["throttle"]
+    rows = [
+        ["event-loop lag p50 / p99 / max",
+         f"{lag['p50_ms']:.2f} / {lag['p99_ms']:.2f} / {lag['max_ms']:.1f} ms "
+         f"({lag['samples']:,} samples; {lag['excluded']:,} from start-ups left out); "
+         f"worst at {lag['max_at']}; {lag['over_target']} samples over {LAG_TARGET_MS:g} ms"],
+        ["613 from the cap (injected: 613 / 80006)",
+         f"{pace['cap_613']} ({pace['injected_613']} / {pace['injected_80006']})"],
+        ["peak Send API calls in any 1 s",
+         f"{pace['peak_per_second']} (cap {CAP}), the second ending at {pace['peak_at']}"],
+    ]  # fmt: skip
+    if pace["cap_613"]:
+        rows.append(["  the cap's 613s came at", "; ".join(pace["cap_613_at"])])
+    return rows
 
 
 def drained_text(box: dict[str, Any]) -> str:
