@@ -31,6 +31,7 @@ from collections import Counter
 import contextlib
 import dataclasses
 from dataclasses import asdict
+import os
 from pathlib import Path
 import sys
 import tempfile
@@ -74,10 +75,11 @@ async def main(argv: list[str] | None = None) -> int:
     plan = Plan.quick() if args.quick else Plan.full(args.minutes)
     plan = dataclasses.replace(plan, latency=args.latency)
     people = People.make(plan)
+    loads = os.getloadavg()
     if args.profile:
         print("(--profile: Home Assistant runs in another process here; not profiled)")
     print(f"Soak benchmark; {common.machine_line()}", flush=True)
-    print(f"  plan: {describe(plan)}", flush=True)
+    print(f"  plan: {describe(plan)}; load average {load_text()}", flush=True)
     workdirs = contextlib.nullcontext(Path(tempfile.mkdtemp(prefix="fb-bench-soak-")))
     with (
         SimProcess(people.everyone, latency=plan.latency, rate_cap=CAP) as sim,
@@ -90,14 +92,25 @@ async def main(argv: list[str] | None = None) -> int:
         finally:
             await sim.close()
     numbers = soak_report.figures(run)
+    numbers["load_average"] = {"start": loads, "end": os.getloadavg()}
     verdicts = targets(numbers)
     print_tables(plan, numbers, verdicts)
     if not args.no_save:
-        saved = {"plan": asdict(plan), "figures": numbers, "targets": verdicts}
+        saved = {
+            "plan": asdict(plan),
+            "figures": numbers,
+            "targets": verdicts,
+            "series": soak_report.series(run),
+        }
         path = common.save_results("soak", saved)
         print(f"(results: {path.relative_to(common.ROOT)})")
     common.summary("soak", summary_text(numbers))
     return 0 if all(ok for _, ok, must in verdicts if must) else 1
+
+
+def load_text() -> str:
+    """The machine's load average (1, 5, 15 minutes): the soak shares the CPU with it."""
+    return "/".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def describe(plan: Plan) -> str:
@@ -394,6 +407,9 @@ def kill_rows(n: dict[str, Any]) -> list[list[Any]]:
 def print_tables(plan: Plan, n: dict[str, Any], verdicts: list[tuple[str, bool, bool]]) -> None:
     """The soak table, the faults, the targets."""
     print()
+    start, end = n["load_average"]["start"], n["load_average"]["end"]
+    print(f"Load average (1/5/15 min) at the start {start[0]:.2f}/{start[1]:.2f}/{start[2]:.2f}, "
+          f"at the end {end[0]:.2f}/{end[1]:.2f}/{end[2]:.2f}")  # fmt: skip
     title = f"Soak, {n['load_s']:.0f} s of load ({describe(plan)})"
     print(common.table(title, ["what", "figure"], soak_rows(n)))
     print()
@@ -422,7 +438,7 @@ def summary_text(n: dict[str, Any]) -> str:
         f"{hooks['events']:,} webhook events, {hooks['twice_unexplained']} fired twice "
         f"unexplained; RSS {n['memory']['max_growth_mb']:+.1f} MB after warm-up; loop lag p99 "
         f"{n['lag']['p99_ms']:.1f} ms; {n['throttle']['cap_613']} x 613; {faults} faults, "
-        f"{1 if n['kill'] else 0} kill"
+        f"{1 if n['kill'] else 0} kill; {sum(notes['refused'].values()):,} calls refused"
     )
 
 

@@ -419,3 +419,20 @@ def figures(run: Records) -> dict[str, Any]:
         "drain_s": run.drain_seconds,
         "peak_in_flight": run.peak_in_flight,
     }
+
+
+def series(run: Records, step: float = 10.0) -> dict[str, list[list[float]]]:
+    """RSS, outbox size and worst lag every ``step`` seconds (for the JSON results)."""
+    out: dict[str, list[list[float]]] = {"rss_mb": [], "outbox": [], "lag_max_ms": []}
+    for pid, t, mib in run.samplers.rss:
+        if not out["rss_mb"] or t - run.t0 >= out["rss_mb"][-1][0] + step:
+            out["rss_mb"].append([round(t - run.t0, 1), round(mib / MB, 1), pid])
+    for t, waiting in run.samplers.outbox:
+        if not out["outbox"] or t - run.t0 >= out["outbox"][-1][0] + step:
+            out["outbox"].append([round(t - run.t0, 1), waiting])
+    worst: defaultdict[int, float] = defaultdict(float)
+    for _, t, ms in run.samplers.lag:
+        bucket = int((t - run.t0) // step)
+        worst[bucket] = max(worst[bucket], ms)
+    out["lag_max_ms"] = [[bucket * step, round(ms, 1)] for bucket, ms in sorted(worst.items())]
+    return out
