@@ -71,9 +71,14 @@ async def main(argv: list[str] | None = None) -> int:
     parse.add_argument(
         "--latency", type=float, default=0.1, help="simulator seconds per send (0.1, like Meta)"
     )
+    parse.add_argument(
+        "--stall-stacks",
+        action="store_true",
+        help="record where Home Assistant's loop was stuck (a diagnosis: costs a thread)",
+    )
     args = parse.parse_args(argv)
     plan = Plan.quick() if args.quick else Plan.full(args.minutes)
-    plan = dataclasses.replace(plan, latency=args.latency)
+    plan = dataclasses.replace(plan, latency=args.latency, stall_stacks=args.stall_stacks)
     people = People.make(plan)
     loads = os.getloadavg()
     if args.profile:
@@ -128,10 +133,11 @@ async def soak(plan: Plan, people: People, sim: SimProcess, workdir: Path) -> Re
     """Set up Home Assistant on a fresh config dir, run the load, stop it whatever happens."""
     port = common.free_port()
     config_dir = workdir / "config"
-    prepare_config(config_dir, port, sim, people)
+    prepare_config(config_dir, port, sim, people, stall_stacks=plan.stall_stacks)
     connector = aiohttp.TCPConnector(limit=0)  # our own semaphores bound the load
     async with aiohttp.ClientSession(connector=connector) as session:
         hass = Hass(HassProcess(config_dir, port, workdir / "hass.log"), session)
+        hass.stall_stacks = plan.stall_stacks
         try:
             return await run_load(plan, people, sim, hass)
         except BaseException:
@@ -421,6 +427,14 @@ def print_tables(plan: Plan, n: dict[str, Any], verdicts: list[tuple[str, bool, 
         )
     )
     print()
+    if n["stalls"]["count"]:
+        title = (
+            f"Where the loop was stuck ({n['stalls']['count']} stalls over 100 ms): the innermost "
+            "frames of this integration (< its callers) and of Home Assistant in the loop "
+            "thread's stack"
+        )
+        print(common.table(title, ["frame", "stalls"], n["stalls"]["top"]))
+        print()
     rows = [[text, common.verdict(ok)] for text, ok, _ in verdicts]
     print(common.table("Targets", ["target", "result"], rows))
     print()

@@ -409,7 +409,9 @@ class Samplers:
         self.lag: list[tuple[int, float, float]] = []  # (pid, monotonic time, ms late)
         self.rss: list[tuple[int, float, float]] = []  # (pid, monotonic time, MiB)
         self.outbox: list[tuple[float, int]] = []  # (monotonic time, messages waiting)
+        self.stalls: list[dict[str, Any]] = []  # where the loop was stuck (--stall-stacks)
         self._next: dict[int, int] = {}
+        self._stalls_after = 0.0
 
     async def run(self, done: asyncio.Event) -> None:
         """Until ``done``."""
@@ -438,6 +440,18 @@ class Samplers:
             return
         self._next[data["pid"]] = data["next"]
         self.lag += [(data["pid"], t, ms) for t, ms in data["samples"]]
+        if self.hass.stall_stacks:
+            await self._sample_stalls()
+
+    async def _sample_stalls(self) -> None:
+        """The probe's stall stacks recorded since the last read."""
+        try:
+            data = await self.hass.get_json(f"/api/soak_probe/stalls?after={self._stalls_after}")
+        except (aiohttp.ClientError, RuntimeError, TimeoutError):
+            return
+        self.stalls += data["stalls"]
+        if data["stalls"]:
+            self._stalls_after = max(stall["at"] for stall in data["stalls"])
 
 
 @dataclass

@@ -406,6 +406,7 @@ def figures(run: Records) -> dict[str, Any]:
         "lag": lag_figures(run),
         "outbox": outbox_figures(run),
         "send_failed_events": len(run.observer.send_failed),
+        "stalls": stall_figures(run.samplers.stalls),
         "throttle": throttle_figures(run),
         "faults": fault_rows(run),
         "kill": None
@@ -436,3 +437,27 @@ def series(run: Records, step: float = 10.0) -> dict[str, list[list[float]]]:
         worst[bucket] = max(worst[bucket], ms)
     out["lag_max_ms"] = [[bucket * step, round(ms, 1)] for bucket, ms in sorted(worst.items())]
     return out
+
+
+def stall_figures(stalls: list[dict[str, Any]], top: int = 12) -> dict[str, Any]:
+    """Where the loop was stuck: each stall counted under the innermost three frames of this
+    integration (innermost first, then its callers), and apart under the innermost frame of
+    Home Assistant's own code."""
+    ours: Counter[str] = Counter()
+    core: Counter[str] = Counter()
+    for stall in stalls:
+        stack = stall["stack"]
+        mine = [f for f in stack if "/custom_components/facebook/" in f]
+        theirs = [f for f in stack if "/homeassistant/" in f and "/custom_components/" not in f]
+        chain = " < ".join(_short(f) for f in reversed(mine[-3:]))  # innermost first
+        ours[chain or "(no frame of the integration)"] += 1
+        core[_short(theirs[-1]) if theirs else "(no frame of Home Assistant)"] += 1
+    rows = [[f"integration: {frame}", n] for frame, n in ours.most_common(top)]
+    rows += [[f"Home Assistant: {frame}", n] for frame, n in core.most_common(top // 2)]
+    return {"count": len(stalls), "top": rows}
+
+
+def _short(frame: str) -> str:
+    """``/long/path/pkg/module.py:12 func`` as ``pkg/module.py:12 func``."""
+    path, _, rest = frame.partition(":")
+    return "/".join(path.split("/")[-2:]) + ":" + rest

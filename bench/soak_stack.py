@@ -59,6 +59,7 @@ class Plan:
     # The kill comes this long into its HTTP 500 fault: past the in-call retries (about 3.5 s),
     # so the calls made in the fault's first seconds already wait in the outbox, on disk.
     kill_after: float = 6.0
+    stall_stacks: bool = False  # the probe also records where the loop was stuck
     allowed: int = 50
     strangers: int = 450
     latency: float = 0.1
@@ -123,10 +124,13 @@ class People:
         return [*self.allowed.values(), *self.strangers]
 
 
-def prepare_config(config_dir: Path, port: int, sim: SimProcess, people: People) -> None:
+def prepare_config(
+    config_dir: Path, port: int, sim: SimProcess, people: People, *, stall_stacks: bool = False
+) -> None:
     """The YAML (one page, the allowed people, the probe) and the custom_components layout."""
     notify = common.notify_entry(sim, SERVICE, allowed_chat_ids=dict(people.allowed))
-    write_hass_config(config_dir, port, {"notify": [notify], "soak_probe": {}})
+    probe = {"stall_stacks": True} if stall_stacks else {}
+    write_hass_config(config_dir, port, {"notify": [notify], "soak_probe": probe})
     install_custom_components(config_dir)
 
 
@@ -152,6 +156,7 @@ class Hass:
     user: HassUser | None = None
     up: asyncio.Event = field(default_factory=asyncio.Event)
     dead: bool = False  # killed and not started again yet: nothing listens on its port
+    stall_stacks: bool = False  # the probe records where the loop was stuck
     token_at: float = 0.0
 
     @property
