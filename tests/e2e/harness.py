@@ -5,6 +5,11 @@
 until the webhook handshake succeeded and Home Assistant's start-up automation has spoken, and
 always stops both, killing them if they do not stop in time. Everything here is synchronous
 (subprocess and urllib), so the browser tests can use Playwright's sync API alongside.
+
+For tests that kill and restart Home Assistant, `HassProcess` is one `hass` on a config dir of its
+own that can be started again on the same dir, `write_hass_config` writes that dir's YAML, and
+`onboard` creates the first user of a fresh instance through the REST API and returns a
+`HassUser` (an access token and authenticated REST calls: services, config flows, ...).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import sys
 import time
 from typing import Any
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import yaml
@@ -251,3 +257,223 @@ def _wait_ready(stack: Stack) -> None:
                 return
         time.sleep(0.2)
     raise AssertionError(f"the sandbox did not come up in {START_TIMEOUT} s\n{stack.log_tails()}")
+
+
+# ------------------------------------------------------------------------------ hass on its own
+
+
+def hass_env(**extra: str) -> dict[str, str]:
+    """The environment `hass` runs in: this repository on PYTHONPATH, unbuffered output."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **extra}
+
+
+def write_hass_config(config_dir: Path, port: int, sections: dict[str, Any]) -> Path:
+    """A `configuration.yaml` with `http` on 127.0.0.1:`port`, quiet logs, plus `sections`."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    document: dict[str, Any] = {
+        "homeassistant": {
+            "name": "Test",
+            "latitude": 52.3731,
+            "longitude": 4.8922,
+            "elevation": 0,
+            "unit_system": "metric",
+            "time_zone": "UTC",
+            "country": "NL",
+            "currency": "EUR",
+        },
+        "http": {"server_host": "127.0.0.1", "server_port": port},
+        "logger": {"default": "warning", "logs": {"aiohttp_fast_zlib": "error"}},
+        **sections,
+    }
+    path = config_dir / "configuration.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@dataclass
+class HassProcess:
+    """`python -m homeassistant` on one config dir: started, killed and started again on it."""
+
+    config_dir: Path
+    port: int
+    log: Path
+    env: dict[str, str] = field(default_factory=hass_env)
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        """Where its HTTP server listens."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        """The running process's id."""
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self) -> None:
+        """Start `hass` (its output appended to `log`, so a restart keeps the first run's)."""
+        ensure_requirements()
+        assert self.process is None or self.process.poll() is not None, "already running"
+        command = [sys.executable, "-m", "homeassistant", "-c", str(self.config_dir), "--skip-pip"]
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own command
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.starts += 1
+
+    def wait_http(self, timeout: float = START_TIMEOUT) -> None:
+        """Wait until the HTTP server answers (`/api/onboarding` needs no login)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_alive()
+            with contextlib.suppress(OSError):
+                if http("GET", self.url + "/api/onboarding")[0] == 200:
+                    return
+            time.sleep(0.1)
+        raise AssertionError(f"hass did not answer in {timeout} s\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no final writes (what a power cut or the OOM killer does)."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(10)
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+        """A graceful stop (SIGTERM, SIGKILL after `timeout`); the exit code of a clean one."""
+        return None if self.process is None else stop(self.process, timeout)
+
+    def check_alive(self) -> None:
+        """Fail with the log if `hass` exited."""
+        if self.process is None or self.process.poll() is not None:
+            code = None if self.process is None else self.process.returncode
+            raise AssertionError(f"hass is not running (exit {code})\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of its output."""
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def __enter__(self) -> HassProcess:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class HassUser:
+    """A logged-in Home Assistant user: an access token and REST calls made with it."""
+
+    url: str
+    client_id: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The `Authorization` header of every authenticated call."""
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """An authenticated call to `path` (e.g. `/api/config/config_entries/flow`)."""
+        return http(method, self.url + path, body, self.headers)
+
+    def refresh(self) -> None:
+        """A new access token from the refresh token (access tokens live 30 minutes)."""
+        answer = _token_request(
+            self.url,
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": self.refresh_token,
+                "client_id": self.client_id,
+            },
+        )
+        self.access_token = answer["access_token"]
+
+    def wait_running(self, timeout: float = START_TIMEOUT) -> None:
+        """Wait until Home Assistant has started (`/api/config` says RUNNING)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                status, config = self.call("GET", "/api/config")
+                if status == 200 and config.get("state") == "RUNNING":
+                    return
+            time.sleep(0.2)
+        raise AssertionError(f"{self.url} did not reach RUNNING in {timeout} s")
+
+
+def onboard(
+    url: str,
+    *,
+    username: str = "tester",
+    password: str = "tester-password-0123",
+    name: str = "Tester",
+) -> HassUser:
+    """Create the first user of a fresh Home Assistant (its onboarding) and log them in.
+
+    `POST /api/onboarding/users` answers an `auth_code` for `client_id`; `POST /auth/token` with
+    `grant_type=authorization_code` and the same `client_id` turns it into tokens. The other
+    onboarding steps are not needed for the REST or websocket API.
+    """
+    client_id = url + "/"
+    status, answer = http(
+        "POST",
+        url + "/api/onboarding/users",
+        {
+            "client_id": client_id,
+            "name": name,
+            "username": username,
+            "password": password,
+            "language": "en",
+        },
+    )
+    assert status == 200, (status, answer)
+    tokens = _token_request(
+        url,
+        {"grant_type": "authorization_code", "code": answer["auth_code"], "client_id": client_id},
+    )
+    return HassUser(url, client_id, tokens["access_token"], tokens["refresh_token"])
+
+
+def _token_request(url: str, form: dict[str, str]) -> dict[str, Any]:
+    """`POST /auth/token` (a form, as OAuth2 wants it); the answer must be tokens."""
+    body = urllib.parse.urlencode(form).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    status, answer = http("POST", url + "/auth/token", body, headers)
+    assert status == 200 and isinstance(answer, dict), (status, answer)
+    return answer
+
+
+def spawn(
+    command: list[str], log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start one of our processes in its own session, its output going to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(  # noqa: S603 - our own commands
+            command,
+            cwd=ROOT,
+            env=env or hass_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 20.0) -> float:
+    """Poll `check` (a connection error counts as not yet) until it holds; returns its seconds."""
+    started = time.monotonic()
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if check():
+                return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
