@@ -353,3 +353,24 @@ async def test_a_delivered_message_leaves_the_disk_at_once(
     # When Meta accepted "second", "first" (accepted before it) was already gone from the disk.
     assert on_disk_when_accepted == {"first": ["first", "second"], "second": ["second"]}
     assert hass_storage["facebook.outbox.facebook"]["data"]["entries"] == []
+
+
+async def test_people_s_kept_messages_are_retried_at_once_not_one_after_another(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    """Under a steady load the outbox must drain faster than it fills: people are retried
+    together (each person's messages still in order), not the whole page one at a time."""
+    people = [str(7_000_000_000_000_000 + i) for i in range(10)]
+    for psid in people:
+        simulator.add_user(psid, name=f"P{psid[-1]}")
+    page = await setup_facebook(allowed_chat_ids={f"p{i}": p for i, p in enumerate(people)})
+    simulator.inject_http_status(503, count=None)
+    for i in range(len(people)):
+        await notify(hass, f"kept {i}", f"p{i}")
+    assert len(page.outbox) == 10
+    simulator.latency = 1.0  # each answer takes a second: one after another would take ten
+    simulator.faults.clear()
+    await wait_until(lambda: len(page.outbox) == 0, seconds=20)
+    arrivals = sorted(m.received_at for m in simulator.sent)
+    assert len(arrivals) == 10
+    assert arrivals[-1] - arrivals[0] < 0.9  # all were on their way before the first answer

@@ -6,8 +6,8 @@ typing indicator shows; the answer's plain speech goes back as a reply to the qu
 it), with `messaging_type: RESPONSE`, split like any long text. Each person keeps one
 conversation (follow-ups work) in the context of the Home Assistant user their person is linked
 to (YAML people: none). The webhook never waits: each person's questions are answered in the
-background, in order. An agent that fails or takes longer than `AGENT_TIMEOUT` gets the person a
-short answer saying so, and an error in the log.
+background, in order. An agent that fails or takes longer than `Timing.agent_timeout` (30 s) gets
+the person a short answer saying so, and an error in the log.
 """
 
 from __future__ import annotations
@@ -25,9 +25,6 @@ from .messenger.models import MessagingEvent, OutgoingMessage, SendOptions
 from .runtime import FacebookRuntime
 from .sending import async_send
 
-# How long an agent may think before the person is told it could not answer (a local intent
-# takes milliseconds; a cloud LLM a few seconds; past this, the person would have given up).
-AGENT_TIMEOUT = 30.0
 SORRY_FAILED = "Sorry, Home Assistant could not answer that (its assistant failed)."
 SORRY_SLOW = "Sorry, Home Assistant took too long to answer that."
 TYPING = OutgoingMessage(sender_action="typing_on")
@@ -98,7 +95,7 @@ class Assist:
         runtime = self._runtime
         context = Context(user_id=runtime.settings.users.get(psid))
         try:
-            async with asyncio.timeout(AGENT_TIMEOUT):
+            async with asyncio.timeout(runtime.timing.agent_timeout):
                 result = await conversation.async_converse(
                     hass=self._hass,
                     text=text,
@@ -108,7 +105,8 @@ class Assist:
                     agent_id=self._agent_id,
                 )
         except TimeoutError:
-            LOGGER.error("The agent %s took over %.0f s to answer", self._agent_id, AGENT_TIMEOUT)
+            limit = runtime.timing.agent_timeout
+            LOGGER.error("The agent %s took over %.1f s to answer", self._agent_id, limit)
             return SORRY_SLOW
         except Exception:  # an agent's failure, whatever it is, must not end the conversation
             LOGGER.exception("The agent %s failed to answer", self._agent_id)

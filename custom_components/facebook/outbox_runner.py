@@ -25,10 +25,12 @@ from .messenger.client import GraphClient
 from .messenger.errors import GraphAuthError, GraphError, GraphTransientError
 from .messenger.fanout import send_one
 from .messenger.models import OutgoingMessage, SendOptions, Target
-from .messenger.outbox import OutboxEntry, OutboxQueue, WindowClosed
+from .messenger.outbox import OutboxEntry, OutboxQueue, PersonKey, WindowClosed, person_key
 from .store import async_load_field, page_store
 
 DEFAULT_BACKOFF = Backoff(5.0, 300.0)
+# People whose waiting messages are retried at once (the page's pacer keeps Meta's cap).
+OUTBOX_CONCURRENCY = 32
 
 
 class OutboxRunner:
@@ -55,7 +57,8 @@ class OutboxRunner:
         self._window_closed = window_closed
         self._backoff = backoff
         self._store = page_store(hass, "outbox", storage_key, atomic=True)
-        self._task: asyncio.Task[None] | None = None
+        self._workers: dict[PersonKey, asyncio.Task[None]] = {}  # one per person with waiting
+        self._turns = asyncio.Semaphore(OUTBOX_CONCURRENCY)
         self._wake = asyncio.Event()
 
     def __len__(self) -> int:
@@ -97,48 +100,66 @@ class OutboxRunner:
     @callback
     def async_stop(self) -> None:
         """Stop retrying (what waits stays on disk for the next start)."""
-        if self._task is not None:
-            self._task.cancel()
+        for worker in self._workers.values():
+            worker.cancel()
+        self._workers.clear()
 
     @callback
     def _async_kick(self) -> None:
+        """Wake the waiting workers, and start one for each person who has none."""
         self._wake.set()
-        if self._task is None or self._task.done():
-            self._task = self._hass.async_create_background_task(
-                self._async_run(), f"{DOMAIN} {self._page.label} outbox"
-            )
+        self._wake = asyncio.Event()
+        for entry in self.queue.heads():
+            key = person_key(entry.target)
+            worker = self._workers.get(key)
+            if worker is None or worker.done():
+                self._workers[key] = self._hass.async_create_background_task(
+                    self._async_deliver_person(key), f"{DOMAIN} {self._page.label} outbox"
+                )
 
     async def _async_save(self) -> None:
         await self._store.async_save(self.queue.to_json())
 
-    async def _async_run(self) -> None:
-        """Deliver the head of the outbox until it is empty (order kept)."""
+    async def _async_deliver_person(self, key: PersonKey) -> None:
+        """One person's waiting messages, oldest first, until none is left.
+
+        People are delivered at the same time (each by their own worker, a bounded number
+        sending at once), so one person's outage or slow answer holds nobody else up.
+        """
         failures = 0
-        while (entry := self.queue.head()) is not None:
-            now = dt_util.utcnow()
-            reason = self.queue.give_up_reason(entry, now, self._window_closed)
-            if reason is not None:
-                await self._async_give_up(entry, reason)
+        while (entry := self.queue.head_of(key)) is not None:
+            wake = self._wake
+            async with self._turns:
+                error = await self._async_try(entry)
+            if error is None:
+                failures = 0
                 continue
-            try:
-                await self._async_send_entry(entry)
-            except GraphTransientError as err:
-                await self._async_wait_after(entry, err, failures)
-                failures += 1
-                continue
-            except GraphError as err:
-                if isinstance(err, GraphAuthError):
-                    self._token.async_rejected(err)
-                await self._async_give_up(entry, str(err))
-                continue
-            failures = 0
-            self.queue.remove(entry)
+            await self._async_wait(wake, error, failures)
+            failures += 1
+
+    async def _async_try(self, entry: OutboxEntry) -> GraphTransientError | None:
+        """One person's oldest entry: delivered, given up on, or (transient) kept for later."""
+        reason = self.queue.give_up_reason(entry, dt_util.utcnow(), self._window_closed)
+        if reason is not None:
+            await self._async_give_up(entry, reason)
+            return None
+        try:
+            await self._async_send_entry(entry)
+        except GraphTransientError as err:
+            entry.note_failure(str(err))
             await self._async_save()
-            LOGGER.info(
-                "%s: delivered the kept message(s) to %s",
-                self._page.label,
-                entry.target.describe(),
-            )
+            return err
+        except GraphError as err:
+            if isinstance(err, GraphAuthError):
+                self._token.async_rejected(err)
+            await self._async_give_up(entry, str(err))
+            return None
+        self.queue.remove(entry)
+        await self._async_save()
+        LOGGER.info(
+            "%s: delivered the kept message(s) to %s", self._page.label, entry.target.describe()
+        )
+        return None
 
     async def _async_send_entry(self, entry: OutboxEntry) -> None:
         """Send an entry's messages in order; each leaves the disk once Meta accepted it."""
@@ -148,23 +169,19 @@ class OutboxRunner:
             self._token.async_accepted()
             if outgoing.message is not None:
                 async_fire_sent(self._hass, self._page.id, entry.target, result)
-            entry.messages.pop(0)
+            entry.pop_sent()
             if entry.messages:  # the last one: the caller drops the whole entry and writes
                 await self._async_save()
 
-    async def _async_wait_after(
-        self, entry: OutboxEntry, err: GraphTransientError, failures: int
+    async def _async_wait(
+        self, wake: asyncio.Event, error: GraphTransientError, failures: int
     ) -> None:
-        """Note the failure and wait (a new message wakes the runner early)."""
-        entry.attempts += 1
-        entry.last_error = str(err)
-        await self._async_save()
-        delay = max(self._backoff.delay(failures), err.retry_after or 0.0)
-        LOGGER.debug("Outbox retry in %.1f s after: %s", delay, err)
-        self._wake.clear()
+        """Wait before trying again (a new message wakes the worker early)."""
+        delay = max(self._backoff.delay(failures), error.retry_after or 0.0)
+        LOGGER.debug("Outbox retry in %.1f s after: %s", delay, error)
         try:
             async with asyncio.timeout(delay):
-                await self._wake.wait()
+                await wake.wait()
         except TimeoutError:
             pass
 

@@ -84,6 +84,9 @@ class Timing:
     request_timeout: float = REQUEST_TIMEOUT
     outbox_backoff: Backoff = field(default_factory=lambda: Backoff(5.0, 300.0))
     lookup_backoff: Backoff = field(default_factory=lambda: Backoff(10.0, 300.0, factor=3.0))
+    # How long a conversation agent may think before the person hears it could not answer (a
+    # local intent takes milliseconds, a cloud LLM a few seconds: past this they gave up).
+    agent_timeout: float = 30.0
 
 
 DEFAULT_TIMING = Timing()

@@ -64,13 +64,18 @@ def secret(value: object) -> str:
     return value.strip()
 
 
-def _profile(config: dict[str, Any]) -> dict[str, Any]:
-    """The menu, ice breakers, commands and Get Started fit Meta's limits (refused at start)."""
-    try:
-        profile_of(config)
-    except MessageError as err:
-        raise vol.Invalid(str(err)) from err
-    return config
+def _profile_part(key: str) -> Any:
+    """A validator of one profile key against Meta's limits (refused at start, naming the item;
+    the error points at the key, so the log quotes that key's value and no secret)."""
+
+    def check(value: Any) -> Any:
+        try:
+            profile_of({key: value})
+        except MessageError as err:
+            raise vol.Invalid(str(err)) from err
+        return value
+
+    return check
 
 
 def _consistent(config: dict[str, Any]) -> dict[str, Any]:
@@ -108,13 +113,12 @@ PLATFORM_SCHEMA = vol.All(
             ),
             vol.Optional(CONF_UTILITY_TEMPLATE, default=False): cv.boolean,
             vol.Optional(CONF_CONVERSATION_AGENT): vol.All(cv.string, vol.Length(min=1)),
-            vol.Optional(CONF_MENU): list,
-            vol.Optional(CONF_ICE_BREAKERS): list,
-            vol.Optional(CONF_COMMANDS): list,
-            vol.Optional(CONF_GET_STARTED): vol.All(cv.string, vol.Length(min=1)),
+            vol.Optional(CONF_MENU): _profile_part(CONF_MENU),
+            vol.Optional(CONF_ICE_BREAKERS): _profile_part(CONF_ICE_BREAKERS),
+            vol.Optional(CONF_COMMANDS): _profile_part(CONF_COMMANDS),
+            vol.Optional(CONF_GET_STARTED): _profile_part(CONF_GET_STARTED),
         },
         extra=vol.PREVENT_EXTRA,
     ),
     _consistent,
-    _profile,
 )

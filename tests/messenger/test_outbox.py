@@ -18,6 +18,7 @@ from custom_components.facebook.messenger.outbox import (
     OutboxEntry,
     OutboxFull,
     OutboxQueue,
+    person_key,
 )
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -40,11 +41,16 @@ def test_entries_keep_their_order_and_their_person() -> None:
     first = queue.add(ALICE, [text("1"), text("2")], UPDATE, "HTTP 503", NOW)
     queue.add(BOB, [text("3")], UPDATE, "HTTP 503", NOW)
     assert len(queue) == 3
-    assert queue.head() is first
+    second = queue.add(ALICE, [text("4")], UPDATE, "HTTP 503", NOW)
+    assert queue.heads()[0] is first  # one head per person, oldest first
+    assert [e.target.label for e in queue.heads()] == ["alice", "bob"]
     assert queue.has_pending(ALICE) and not queue.has_pending(PHONE)
     queue.remove(first)
-    assert queue.head() is not None and queue.head().target is BOB
+    assert queue.heads()[1] is second  # Alice's next entry waits behind Bob's older one
+    assert [e.target.label for e in queue.heads()] == ["bob", "alice"]
+    queue.remove(second)
     assert not queue.has_pending(ALICE)
+    assert queue.head_of(person_key(BOB)) is not None
 
 
 def test_the_caps_are_the_queue_s_own() -> None:

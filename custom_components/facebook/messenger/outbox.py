@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import itertools
 import logging
@@ -30,6 +30,13 @@ REASON_WINDOW: Final = "window_closed"
 
 # (psid, tag) -> whether that person's window for such a message is known to be closed.
 type WindowClosed = Callable[[str, str | None], bool]
+# Who an entry is for, as a key (the Send API recipient object, sorted).
+type PersonKey = tuple[tuple[str, str], ...]
+
+
+def person_key(target: Target) -> PersonKey:
+    """The key of a target's waiting messages (one queue per person inside the outbox)."""
+    return tuple(sorted(target.recipient.items()))
 
 
 class OutboxFull(MessengerError):
@@ -49,6 +56,20 @@ class OutboxEntry:
     created: datetime
     attempts: int = 0
     last_error: str | None = None
+    # The stored form, made once and again only after a change: the whole queue is written on
+    # every change, and must not cost every entry's encoding each time.
+    _stored: JSONDict | None = field(default=None, repr=False, compare=False)
+
+    def pop_sent(self) -> None:
+        """Meta accepted the first message: it waits no more."""
+        self.messages.pop(0)
+        self._stored = None
+
+    def note_failure(self, error: str) -> None:
+        """One more try failed."""
+        self.attempts += 1
+        self.last_error = error
+        self._stored = None
 
     @property
     def file_bytes(self) -> int:
@@ -57,6 +78,11 @@ class OutboxEntry:
 
     def to_json(self) -> JSONDict:
         """The stored form (files as base64)."""
+        if self._stored is None:
+            self._stored = self._encode()
+        return self._stored
+
+    def _encode(self) -> JSONDict:
         target = self.target
         return {
             "id": self.id,
@@ -161,7 +187,7 @@ class OutboxQueue:
 
     def has_pending(self, target: Target) -> bool:
         """Whether messages to this person wait (new ones must queue behind them)."""
-        return any(entry.target.recipient == target.recipient for entry in self.entries)
+        return self.head_of(person_key(target)) is not None
 
     def add(
         self,
@@ -183,9 +209,16 @@ class OutboxQueue:
         self.entries.append(entry)
         return entry
 
-    def head(self) -> OutboxEntry | None:
-        """The oldest waiting entry."""
-        return self.entries[0] if self.entries else None
+    def heads(self) -> list[OutboxEntry]:
+        """The oldest entry of every person, oldest first (each person's order kept)."""
+        firsts: dict[PersonKey, OutboxEntry] = {}
+        for entry in self.entries:
+            firsts.setdefault(person_key(entry.target), entry)
+        return list(firsts.values())
+
+    def head_of(self, key: PersonKey) -> OutboxEntry | None:
+        """The oldest entry of one person."""
+        return next((e for e in self.entries if person_key(e.target) == key), None)
 
     def remove(self, entry: OutboxEntry) -> None:
         """Forget an entry (delivered, or given up on)."""
