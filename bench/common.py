@@ -45,6 +45,10 @@ TOKEN = "EAAB-bench-page-token-0123456789abcdef"
 APP_SECRET = "bench-app-secret-fedcba9876543210"
 VERIFY_TOKEN = "bench-verify-token-5a5a5a"
 GRAPH_VERSION = "v25.0"
+# A second page, for the benchmarks that set a page up as a config entry (one page is either
+# YAML or an entry, never both).
+ENTRY_PAGE_ID = "2000000000000002"
+ENTRY_TOKEN = "EAAB-bench-entry-page-token-fedcba987654"
 CAP = 300  # Meta's Send API calls per second per page, and the simulator's cap in the benchmarks
 RESULTS = ROOT / "bench" / "results"
 
@@ -257,6 +261,7 @@ class SimProcess:
 
     users: Sequence[str]
     latency: float = 0.0
+    entry_users: Sequence[str] = ()  # people of the second page (ENTRY_PAGE_ID)
     rate_cap: int | None = None
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="fb-bench-sim-")))
     port: int = 0
@@ -276,12 +281,22 @@ class SimProcess:
 
     def config(self) -> dict[str, Any]:
         """The page and the people, as ``python -m simulator --config`` reads them."""
-        return {
-            "pages": [
-                {"page_id": PAGE_ID, "name": PAGE_NAME, "token": TOKEN, "app_secret": APP_SECRET}
-            ],
-            "users": [{"psid": psid, "name": f"Person {psid[-5:]}"} for psid in self.users],
-        }
+        pages = [{"page_id": PAGE_ID, "name": PAGE_NAME, "token": TOKEN, "app_secret": APP_SECRET}]
+        users = [{"psid": psid, "name": f"Person {psid[-5:]}"} for psid in self.users]
+        if self.entry_users:
+            pages.append(
+                {
+                    "page_id": ENTRY_PAGE_ID,
+                    "name": "Bench entry",
+                    "token": ENTRY_TOKEN,
+                    "app_secret": APP_SECRET,
+                }
+            )
+            users += [
+                {"psid": p, "name": f"Person {p[-5:]}", "page": ENTRY_PAGE_ID}
+                for p in self.entry_users
+            ]
+        return {"pages": pages, "users": users}
 
     def start(self) -> None:
         """Start it and wait until its control API answers."""
@@ -479,6 +494,40 @@ async def home_assistant(
             yield RunningHass(hass, f"http://127.0.0.1:{port}", list(router.runtimes))
         finally:
             await hass.async_stop(force=True)
+
+
+async def add_entry_page(hass: Any, sim: SimProcess, people: dict[str, str]) -> Any:
+    """The simulator's second page set up as a config entry (what the UI flow stores), with
+    ``people`` (name: PSID) as person subentries; returns the entry once it is loaded."""
+    from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    subentries = [
+        ConfigSubentryData(
+            data={"psid": psid, "name": name}, subentry_type="person", title=name, unique_id=psid
+        )
+        for name, psid in people.items()
+    ]
+    entry = MockConfigEntry(
+        domain="facebook",
+        title="Bench entry",
+        unique_id=ENTRY_PAGE_ID,
+        data={
+            "page_id": ENTRY_PAGE_ID,
+            "page_access_token": ENTRY_TOKEN,
+            "app_secret": APP_SECRET,
+            "app_id": "1517776481860111",  # the simulator's pages' app
+            "verify_token": VERIFY_TOKEN,
+            "graph_url": sim.url,
+        },
+        subentries_data=subentries,
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    if entry.state is not ConfigEntryState.LOADED:
+        raise RuntimeError(f"the config entry did not load: {entry.state} {entry.reason}")
+    return entry
 
 
 @contextlib.contextmanager

@@ -109,5 +109,6 @@ def webhook_json(index: int, post: WebhookPost) -> dict[str, Any]:
         "status": post.status,
         "text": post.text,
         "posted_at": post.posted_at,
+        "started_at": post.started_at,
         "skipped": post.skipped,
     }

@@ -15,6 +15,7 @@ import hmac
 import json
 import random
 import secrets
+import time
 from typing import Any
 
 import aiohttp
@@ -575,11 +576,13 @@ class WebhookSender:
         recorder = self.world.recorder
         body, headers = self.build(batch, **build_kwargs)
         recorder.emit("posting", body)
+        started_at = time.monotonic()
         status, text = await post(
             self._client(), target, body, headers, self.config.webhook_timeout
         )
+        now = self.world.now()
         recorder.add_webhook_post(
-            WebhookPost(target, body, headers, len(batch), status, text, self.world.now())
+            WebhookPost(target, body, headers, len(batch), status, text, now, started_at=started_at)
         )
         return status, text
 

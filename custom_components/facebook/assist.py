@@ -80,11 +80,22 @@ class Assist:
                 LOGGER.exception("Could not answer %s through Assist", psid)
 
     async def _async_answer(self, psid: str, event: MessagingEvent) -> None:
-        """Typing, thinking, answering (a reply quoting the question)."""
+        """Typing, thinking, answering (a reply quoting the question).
+
+        The typing indicator goes out while the agent thinks (its round trip costs the answer
+        nothing) and has reached Meta before the answer is sent, so it always comes first.
+        """
         runtime = self._runtime
         target = runtime.book.person(psid)
-        await deliver_one(runtime.client, target, [TYPING], SendOptions(MESSAGING_TYPE_RESPONSE))
-        answer = await self._async_think(psid, str(event.text).strip())
+        typing = self._hass.async_create_task(
+            deliver_one(runtime.client, target, [TYPING], SendOptions(MESSAGING_TYPE_RESPONSE)),
+            f"{DOMAIN} typing for {psid}",
+            eager_start=True,
+        )
+        try:
+            answer = await self._async_think(psid, str(event.text).strip())
+        finally:
+            await typing
         data: dict[str, str] = {"messaging_type": MESSAGING_TYPE_RESPONSE}
         if event.mid:
             data["reply_to"] = event.mid

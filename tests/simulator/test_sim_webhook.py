@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 
 import pytest
 
@@ -207,7 +208,9 @@ def test_duplicate_and_shuffle() -> None:
 
 async def test_post_webhook(sim: Simulator, receiver: Receiver) -> None:
     events = [sim.message_event(ALICE, "ping")]
+    before = time.monotonic()
     results = await sim.post_webhook(events, url=receiver.url)
+    after = time.monotonic()
     assert results == [(200, "EVENT_RECEIVED")]
     headers, raw = receiver.posts[0]
     assert verify_sha256(raw, headers["X-Hub-Signature-256"])
@@ -216,6 +219,7 @@ async def test_post_webhook(sim: Simulator, receiver: Receiver) -> None:
     assert receiver.events() == events
     (post,) = sim.webhook_posts
     assert (post.url, post.body, post.events, post.status) == (receiver.url, raw, 1, 200)
+    assert before <= post.started_at <= after  # the monotonic instant the POST began
 
 
 async def test_batches_of_at_most_1000(sim: Simulator, receiver: Receiver) -> None:
