@@ -9,6 +9,8 @@ packages. Run it as ``python scripts/sandbox.py COMMAND``.
     so the entry is written into ``.storage/core.config_entries`` when that file does not exist
     yet, in the oldest storage format (1.1), which every Home Assistant migrates on load. If the
     file exists, only the picture's path is brought up to date (the sandbox moved).
+    It also exposes ``input_boolean.hall_light`` to Assist (see :func:`expose`), so that
+    "turn on the hall light" works over Messenger.
 ``python scripts/sandbox.py requirements [--install]``
     Print the packages the sandbox needs that the installed Home Assistant's manifests ask for
     and that are missing (one a line); with ``--install``, install them (uv, else pip). They are
@@ -86,7 +88,74 @@ def seed(config_dir: Path) -> str:
     return "missing"
 
 
-NEEDED_INTEGRATIONS = ("frontend", "camera")
+EXPOSED = "input_boolean.hall_light"
+REGISTRY = Path(".storage") / "core.entity_registry"
+
+
+def exposed_entity() -> dict[str, Any]:
+    """The hall light's entity registry entry, exposed to Assist, in storage format 1.5.
+
+    Assist's built-in agent acts only on exposed entities and does not expose input_boolean by
+    default. An entity with a unique id (every YAML input_boolean has one) keeps that setting
+    in its registry entry's options, not in ``homeassistant.exposed_entities`` (which is for
+    entities without one). 1.5 is the oldest format with ``options``: Home Assistant adds the
+    later keys when it migrates the file on load.
+    """
+    return {
+        "entity_id": EXPOSED,
+        "id": "6a11f1a5e0004a5c9a1d5a4db0c5e3f5",
+        "platform": "input_boolean",
+        "unique_id": EXPOSED.partition(".")[2],
+        "options": {"conversation": {"should_expose": True}},
+        "area_id": None,
+        "capabilities": {},
+        "config_entry_id": None,
+        "device_class": None,
+        "original_device_class": None,
+        "device_id": None,
+        "disabled_by": None,
+        "entity_category": None,
+        "icon": None,
+        "name": None,
+        "original_icon": None,
+        "original_name": None,
+        "supported_features": 0,
+        "unit_of_measurement": None,
+    }
+
+
+def expose(config_dir: Path) -> str:
+    """Expose the hall light to Assist; returns created, updated, unchanged or missing.
+
+    Without an entity registry yet, one is written with the hall light's entry. In an existing
+    one the entry gets ``should_expose`` unless Assist's setting for it was already made (in
+    Settings > Voice assistants > Expose, which is where to change it); a registry without the
+    entry is left alone (missing).
+    """
+    storage = config_dir.resolve() / REGISTRY
+    if not storage.exists():
+        storage.parent.mkdir(parents=True, exist_ok=True)
+        document = {
+            "version": 1,
+            "minor_version": 5,
+            "key": "core.entity_registry",
+            "data": {"entities": [exposed_entity()]},
+        }
+        storage.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        return "created"
+    document = json.loads(storage.read_text(encoding="utf-8"))
+    for entity in document.get("data", {}).get("entities", []):
+        if entity.get("entity_id") == EXPOSED:
+            options = entity.setdefault("options", {})
+            if "should_expose" in options.get("conversation", {}):
+                return "unchanged"
+            options["conversation"] = {**options.get("conversation", {}), "should_expose": True}
+            storage.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+            return "updated"
+    return "missing"
+
+
+NEEDED_INTEGRATIONS = ("frontend", "camera", "conversation")
 
 
 def missing_requirements(integrations: tuple[str, ...] = NEEDED_INTEGRATIONS) -> list[str]:
@@ -170,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python scripts/sandbox.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    seed_parser = commands.add_parser("seed", help="write the front door camera's config entry")
+    seed_parser = commands.add_parser(
+        "seed", help="write the front door camera's config entry, expose the hall light"
+    )
     seed_parser.add_argument("config_dir", type=Path)
     requirements_parser = commands.add_parser(
         "requirements", help="print (or --install) the missing packages the sandbox needs"
@@ -182,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     wait_parser.add_argument("--pid", type=int, action="append", default=[])
     args = parser.parse_args(argv)
     if args.command == "seed":
+        if expose(args.config_dir) == "missing":
+            print(
+                f"{args.config_dir / REGISTRY} has no {EXPOSED}; to switch it through Assist, "
+                "expose Hall light in Settings > Voice assistants > Expose",
+                file=sys.stderr,
+            )
         result = seed(args.config_dir)
         if result == "missing":
             print(

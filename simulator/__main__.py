@@ -1,7 +1,8 @@
 """Run the simulator as a process: ``python -m simulator --port 8765``.
 
-Without ``--config`` it plays one demo page ("Home") with two people (Alice and Bob) whose
-24-hour windows are open, and Dana, the page's admin, whose user token (printed at start, and in
+Without ``--config`` it plays two demo pages of one app: "Home" (Alice, Bob and Charlie), which
+``config/`` sets up in YAML, and "Garden club" (Grace and Henry), left for the UI setup; everyone's
+24-hour window is open. Dana administers both pages: her user token (printed at start, and in
 ``/_sim/state``) is what a UI setup asks for, with the app id and secret. A JSON config lists
 pages, users and admins with the same fields as ``Simulator.add_page`` / ``add_user`` /
 ``add_admin``, and optionally ``ui_user_token`` (the value of the admin's printed token).
@@ -32,11 +33,31 @@ DEMO_PAGE = {
     "token": "sim-page-token",
     "app_secret": "sim-app-secret",
 }
+# The page for trying the UI setup in scripts/develop (the YAML sandbox has "Home" already):
+# the same app, so its webhook events are signed with the same app secret.
+GARDEN_PAGE = {
+    "page_id": "2000000000000002",
+    "name": "Garden club",
+    "token": "sim-garden-page-token",
+    "app_secret": "sim-app-secret",
+}
+DEMO_PAGES = [DEMO_PAGE, GARDEN_PAGE]
 DEMO_USERS = [
     {"psid": "6543210987654321", "name": "Alice"},
     {"psid": "1234567890123456", "name": "Bob"},
+    # In the sandbox's allowed_chat_ids but not greeted at start: his conversation is empty, so
+    # the chat page shows him the page's Get Started button and ice breakers.
+    {"psid": "7777000011112222", "name": "Charlie"},
+    {"psid": "3141592653589793", "name": "Grace", "page_id": "2000000000000002"},
+    {"psid": "2718281828459045", "name": "Henry", "page_id": "2000000000000002"},
 ]
-DEMO_ADMINS = [{"user_id": "100000000000001", "name": "Dana", "pages": ["1000000000000001"]}]
+DEMO_ADMINS = [
+    {
+        "user_id": "100000000000001",
+        "name": "Dana",
+        "pages": ["1000000000000001", "2000000000000002"],
+    }
+]
 # Dana's user token: a fixed value so documentation can name it, valid for a century of
 # simulated time (a made-up value, not a secret).
 DEMO_USER_TOKEN = "EAASimulatorDemoUserTokenForTheUiSetupDanaAdministersTheHomePage"
@@ -108,7 +129,7 @@ def populate(sim: Simulator, config: dict[str, Any]) -> None:
 
 def build(args: argparse.Namespace) -> Simulator:
     """A simulator configured from the config file (or the demo) and the options."""
-    config: dict[str, Any] = {"pages": [DEMO_PAGE], "users": DEMO_USERS, "admins": DEMO_ADMINS}
+    config: dict[str, Any] = {"pages": DEMO_PAGES, "users": DEMO_USERS, "admins": DEMO_ADMINS}
     if args.config is not None:
         config = json.loads(args.config.read_text(encoding="utf-8"))
     sim = Simulator(args.graph_version or config.get("default_version", "v25.0"))
@@ -175,6 +196,10 @@ async def serve(
             f"app secret {setup['app_secret'] or 'none'})",
             flush=True,
         )
+        admin = sim.admins.get(setup["user_id"])
+        if admin is not None:
+            managed = ", ".join(f"{sim.pages[p].name!r} {p}" for p in admin.pages if p in sim.pages)
+            print(f"  {admin.name}'s pages: {managed}", flush=True)
     if sim.webhook_url:
         print(f"  webhook: {sim.webhook_url}", flush=True)
     if not quiet:

@@ -56,7 +56,10 @@ class RecordingAgent(conversation.AbstractConversationAgent):
         if self.behaviour == "slow":
             await asyncio.sleep(60)
         response = intent.IntentResponse(language=user_input.language)
-        response.async_set_speech(f"You said: {user_input.text}")
+        if self.behaviour == "mute":  # an error with nothing to say
+            response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, "")
+        else:
+            response.async_set_speech(f"You said: {user_input.text}")
         return conversation.ConversationResult(
             response=response, conversation_id=user_input.conversation_id
         )
@@ -174,6 +177,7 @@ async def test_only_plain_text_from_allowed_people_goes_to_the_agent(
     [
         ("fail", "could not answer that", "failed to answer"),
         ("slow", "took too long to answer", "took over"),
+        ("mute", "could not answer that", ""),
     ],
 )
 async def test_a_failing_or_slow_agent_gets_a_short_answer_never_a_crash(
@@ -199,6 +203,42 @@ async def test_a_failing_or_slow_agent_gets_a_short_answer_never_a_crash(
     agent.behaviour = "echo"
     await say(client, simulator, simulator.message_event(ALICE, "still there?"))
     await wait_until(lambda: len(answers(simulator, ALICE)) == 2)  # the bridge still works
+
+
+async def test_an_automation_that_answers_itself_silences_the_agent(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_client_no_auth: ClientFactory,
+) -> None:
+    # The built-in agent runs a sentence trigger whose response is set empty: the automation
+    # answered the person itself, so Assist sends nothing (no "Sorry", no "Done").
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "intent", {})
+    assert await async_setup_component(hass, "conversation", {})
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "triggers": {"trigger": "conversation", "command": "colour"},
+                "actions": [
+                    {"action": "notify.facebook", "data": {"message": "Pick", "target": [ALICE]}},
+                    {"set_conversation_response": ""},
+                ],
+            }
+        },
+    )
+    await setup_facebook(conversation_agent="conversation.home_assistant")
+    client = await hass_client_no_auth()
+    await say(client, simulator, simulator.message_event(ALICE, "colour"))
+    await wait_until(lambda: bool(answers(simulator, ALICE)))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await say(client, simulator, simulator.message_event(ALICE, "what is the time?"))
+    await wait_until(lambda: len(answers(simulator, ALICE)) == 2)  # the agent still answers
+    first, second = simulator.messages_to(ALICE)
+    assert (first.message["text"], first.reply_to) == ("Pick", None)  # the automation's only
+    assert second.reply_to is not None  # Assist's answer to the second question
 
 
 async def test_a_linked_user_s_context_and_a_yaml_person_s_empty_one(

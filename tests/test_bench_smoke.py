@@ -24,8 +24,8 @@ SUMMARIES = {
     "webhook_ingest": r"SUMMARY webhook_ingest: 1,000-event batch answered in \d+ ms median / "
     r"\d+ ms p99, [\d,]+ events/s = [\d.]+x the bare handler's time; single event [\d.]+ ms",
     "notify_latency": r"SUMMARY notify_latency: [\d.]+ ms median from the service call to the "
-    r"simulator vs [\d.]+ ms for a raw POST = [\d.]+x .*; entity [\d.]+x, "
-    r"facebook.send_message [\d.]+x",
+    r"simulator vs [\d.]+ ms for a raw POST = [\d.]+x .*; entity [\d.]+x \([\d.]+x a bare "
+    r"notify entity\), facebook.send_message [\d.]+x; worst [\d.]+x",
     "assist": r"SUMMARY assist: [\d.]+ ms median from the webhook POST to the answer at the "
     r"simulator vs [\d.]+ ms for the agent alone = [\d.]+x \([\d.]+ ms added\)",
     "memory": r"SUMMARY memory: [+-][\d.]+ MB after [\d,]+ webhook events .* and [\d,]+ outbox "

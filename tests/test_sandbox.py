@@ -106,10 +106,46 @@ def manifest_requirements(domain: str) -> list[str]:
     return list(json.loads(path.read_text())["requirements"])
 
 
+def registry(config: Path) -> dict[str, object]:
+    return dict(json.loads((config / ".storage" / "core.entity_registry").read_text()))
+
+
+def test_expose_writes_the_hall_light_exposed_to_assist(tmp_path: Path) -> None:
+    assert sandbox.expose(tmp_path) == "created"
+    document = registry(tmp_path)
+    assert (document["version"], document["minor_version"]) == (1, 5)
+    (entity,) = document["data"]["entities"]  # type: ignore[index]
+    assert (entity["entity_id"], entity["platform"]) == (
+        "input_boolean.hall_light",
+        "input_boolean",
+    )
+    assert entity["options"] == {"conversation": {"should_expose": True}}
+    assert sandbox.expose(tmp_path) == "unchanged"
+
+
+def test_expose_keeps_the_users_own_choice(tmp_path: Path) -> None:
+    storage = tmp_path / ".storage" / "core.entity_registry"
+    storage.parent.mkdir()
+    light = {"entity_id": "input_boolean.hall_light", "options": {"cloud": {"x": 1}}}
+    other = {"entity_id": "light.porch", "options": {}}
+    storage.write_text(json.dumps({"data": {"entities": [light, other]}}))
+    assert sandbox.expose(tmp_path) == "updated"
+    light_now, other_now = registry(tmp_path)["data"]["entities"]  # type: ignore[index]
+    assert light_now["options"] == {"cloud": {"x": 1}, "conversation": {"should_expose": True}}
+    assert other_now == other
+    light_now["options"]["conversation"]["should_expose"] = False  # the user turned it off
+    storage.write_text(json.dumps({"data": {"entities": [light_now]}}))
+    assert sandbox.expose(tmp_path) == "unchanged"
+    assert not registry(tmp_path)["data"]["entities"][0]["options"]["conversation"]["should_expose"]  # type: ignore[index]
+    storage.write_text(json.dumps({"data": {"entities": [other]}}))
+    assert sandbox.expose(tmp_path) == "missing"
+
+
 def test_missing_requirements(monkeypatch: pytest.MonkeyPatch) -> None:
     from importlib import metadata
 
-    wanted = manifest_requirements("frontend") + manifest_requirements("camera")
+    wanted = [r for d in sandbox.NEEDED_INTEGRATIONS for r in manifest_requirements(d)]
+    assert sandbox.NEEDED_INTEGRATIONS == ("frontend", "camera", "conversation")
     assert any(r.startswith("home-assistant-frontend==") for r in wanted)
     pinned = dict(r.split("==") for r in wanted)
 

@@ -7,7 +7,9 @@ it), with `messaging_type: RESPONSE`, split like any long text. Each person keep
 conversation (follow-ups work) in the context of the Home Assistant user their person is linked
 to (YAML people: none). The webhook never waits: each person's questions are answered in the
 background, in order. An agent that fails or takes longer than `Timing.agent_timeout` (30 s) gets
-the person a short answer saying so, and an error in the log.
+the person a short answer saying so, and an error in the log. An answer with no speech that is not
+an error (an automation's sentence trigger set it empty: it answered the person itself) sends
+nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 
 from homeassistant.components import conversation
 from homeassistant.core import Context, callback
+from homeassistant.helpers import intent
 
 from .const import DOMAIN, LOGGER
 from .messenger.const import MESSAGING_TYPE_RESPONSE
@@ -96,13 +99,16 @@ class Assist:
             answer = await self._async_think(psid, str(event.text).strip())
         finally:
             await typing
+        if answer is None:
+            return
         data: dict[str, str] = {"messaging_type": MESSAGING_TYPE_RESPONSE}
         if event.mid:
             data["reply_to"] = event.mid
         await async_send(runtime, answer, title=None, targets=[psid], data=data)
 
-    async def _async_think(self, psid: str, text: str) -> str:
-        """The agent's plain speech, or the short answer that says why there is none."""
+    async def _async_think(self, psid: str, text: str) -> str | None:
+        """The agent's plain speech, the short answer that says why there is none, or None when
+        the agent answered with nothing to say (an automation's sentence trigger answering it)."""
         runtime = self._runtime
         context = Context(user_id=runtime.settings.users.get(psid))
         try:
@@ -122,5 +128,7 @@ class Assist:
         except Exception:  # an agent's failure, whatever it is, must not end the conversation
             LOGGER.exception("The agent %s failed to answer", self._agent_id)
             return SORRY_FAILED
-        speech = result.response.speech.get("plain", {}).get("speech", "")
-        return str(speech).strip() or SORRY_FAILED
+        speech = str(result.response.speech.get("plain", {}).get("speech", "")).strip()
+        if speech or result.response.response_type == intent.IntentResponseType.ERROR:
+            return speech or SORRY_FAILED
+        return None  # the agent chose silence (a sentence trigger's empty response)

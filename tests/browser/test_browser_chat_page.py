@@ -164,3 +164,52 @@ def test_chat_page_quick_reply_round_trip(stack: Stack, page: Page) -> None:
     ]
     assert {"read", "delivery"} <= {key for e in receipts for key in e}
     assert all(status == 200 for status, _ in events)
+
+
+CHARLIE = "7777000011112222"  # in allowed_chat_ids, has not written yet
+DOCS_ASSIST = ROOT / "docs" / "chat-assist.png"
+DOCS_WELCOME = ROOT / "docs" / "chat-welcome.png"
+
+
+def test_chat_page_assist_menu_and_ice_breakers(stack: Stack, page: Page) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+
+    # Charlie has not written: the page's ice breakers and Get Started (its Messenger Profile).
+    page.goto(f"{stack.sim_url}/chat/#{CHARLIE}")
+    messages = page.locator("#messages")
+    breakers = page.get_by_test_id("ice-breaker")
+    expect(breakers).to_have_text(["What can you do?", "Is the hall light on?"])
+    expect(page.get_by_test_id("get-started")).to_be_visible()
+    page.mouse.move(700, 20)
+    page.screenshot(path=str(ARTIFACTS / "chat-welcome.png"))
+    breakers.first.click()  # a postback with payload HELP: the help automation answers
+    expect(messages).to_contain_text('Write "turn on the hall light"')
+
+    # Assist: the built-in agent switches the hall light and answers, quoting the question.
+    page.fill("#text", "turn on the hall light")
+    page.press("#text", "Enter")
+    answer = messages.locator(".row.page", has_text="Turned on")
+    expect(answer).to_be_visible()
+    expect(answer).to_contain_text("turn on the hall light")  # the quoted question
+    page.mouse.move(700, 20)
+    page.screenshot(path=str(ARTIFACTS / "chat-assist.png"))
+
+    # The menu beside the composer: Lights shows the light's state (now on) as buttons.
+    page.locator("#menu-button").click()
+    items = page.get_by_test_id("menu-item")
+    expect(items).to_have_text(["Lights", "Cameras", "Help"])
+    items.first.click()
+    expect(messages.locator(".card", has_text="The hall light is on. Switch it?")).to_be_visible()
+    assert errors == []
+
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        shutil.copyfile(ARTIFACTS / "chat-assist.png", DOCS_ASSIST)
+        shutil.copyfile(ARTIFACTS / "chat-welcome.png", DOCS_WELCOME)
+    # What Home Assistant got: a signed message and two postbacks (the ice breaker, the menu).
+    postbacks = [e["postback"]["payload"] for _, e in webhook_events(stack) if "postback" in e]
+    assert postbacks[-2:] == ["HELP", "LIGHTS"]

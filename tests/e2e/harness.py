@@ -60,12 +60,13 @@ def free_port() -> int:
 
 
 def copy_config(dest: Path) -> Path:
-    """A fresh copy of the committed sandbox configuration, with its camera entry seeded."""
+    """A fresh copy of the committed sandbox configuration, seeded as scripts/develop does."""
     for name in CONFIG_FILES:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(CONFIG / name, target)
     assert sandbox.seed(dest) == "created"
+    assert sandbox.expose(dest) == "created"  # the hall light, to Assist
     return dest
 
 

@@ -41,8 +41,20 @@ def stack(socket_enabled: None, tmp_path: Path) -> Iterator[Stack]:
 
 
 def to(psid: str, sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The messages (not sender actions) sent to ``psid``."""
-    return [s for s in sent if s["recipient_id"] == psid and s["message"] is not None]
+    """The messages (not sender actions) the automations sent to ``psid``.
+
+    Assist's answers (replies quoting the question) are left out.
+    """
+    return [
+        s
+        for s in sent
+        if s["recipient_id"] == psid and s["message"] is not None and s["reply_to"] is None
+    ]
+
+
+def assisted(psid: str, sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Assist's answers to ``psid``: replies quoting the question, ``messaging_type: RESPONSE``."""
+    return [s for s in sent if s["recipient_id"] == psid and s["reply_to"] is not None]
 
 
 def test_sandbox_end_to_end(stack: Stack) -> None:
@@ -136,11 +148,50 @@ def test_sandbox_end_to_end(stack: Stack) -> None:
     assert parts[0].startswith("Line 1 of 40")
     assert parts[1].endswith("adding nothing.")
 
-    # Anything else gets the menu; delivery and read receipts are accepted.
+    # "help" gets the list of things to try.
     mark = stack.count_sent()
-    stack.user(BOB, "say", text="hello there")
-    sent = stack.wait_sent(mark, lambda s: bool(to(BOB, s)), "the menu")
-    assert texts(to(BOB, sent))[0].startswith('Hi Bob, you wrote "hello there".')
+    stack.user(BOB, "say", text="help")
+    sent = stack.wait_sent(mark, lambda s: bool(to(BOB, s)), "the help")
+    assert texts(to(BOB, sent))[0].startswith('Hi Bob! Write "turn on the hall light"')
+
+    # Assist: the built-in agent switches the exposed hall light (on since the button) and
+    # answers, quoting the question; a person's typing indicator came first.
+    mark = stack.count_sent()
+    stack.user(BOB, "say", text="turn off the hall light")
+    sent = stack.wait_sent(mark, lambda s: bool(assisted(BOB, s)), "Assist's answer")
+    (answer,) = assisted(BOB, sent)
+    assert answer["messaging_type"] == "RESPONSE"
+    assert answer["message"]["text"].startswith("Turned off"), answer
+    assert to(BOB, sent) == []  # no automation answered it
+    # The menu's Lights item (a postback) shows the light's state: the agent switched it off.
+    mark = stack.count_sent()
+    assert stack.user(BOB, "menu", title="Lights")["status"] == 200
+    sent = stack.wait_sent(mark, lambda s: bool(to(BOB, s)), "the menu's Lights")
+    lights = to(BOB, sent)[0]["message"]["attachment"]["payload"]
+    assert lights["text"] == "The hall light is off. Switch it?"
+    assert assisted(BOB, sent) == []  # a postback never goes to the agent
+
+    # The page's Messenger Profile: the menu, ice breakers and Get Started were applied.
+    profile = stack.sim("GET", f"/_sim/profile?page_id={PAGE_ID}")
+    menu = profile["persistent_menu"][0]["call_to_actions"]
+    assert [(item["title"], item["payload"]) for item in menu] == [
+        ("Lights", "LIGHTS"),
+        ("Cameras", "CAMERAS"),
+        ("Help", "HELP"),
+    ]
+    assert [q["question"] for q in profile["ice_breakers"][0]["call_to_actions"]] == [
+        "What can you do?",
+        "Is the hall light on?",
+    ]
+    assert profile["get_started"] == {"payload": "GET_STARTED"}
+
+    # Assist answered only the one question: the keywords were left to the automations.
+    everything = stack.sent()
+    assert [s["message"]["text"] for s in everything if s["reply_to"]] == [
+        answer["message"]["text"]
+    ]
+
+    # Delivery and read receipts are accepted.
     assert stack.user(BOB, "delivered")["status"] == 200
     assert stack.user(BOB, "read")["status"] == 200
 
@@ -157,7 +208,7 @@ def test_sandbox_end_to_end(stack: Stack) -> None:
         assert status == (200 if key == secret else 403), answer
     sent = stack.wait_sent(mark, lambda s: bool(to(ALICE, s)), "the colour question")
     time.sleep(1.0)  # room for replies to the forged copies, had they been accepted
-    assert texts(stack.sent(mark)) == ["Pick a colour"]
+    assert texts(to(ALICE, stack.sent(mark))) == ["Pick a colour"]
 
     # All along, Home Assistant's log never showed the page token or the app secret.
     log = stack.logs["hass"].read_text(encoding="utf-8", errors="replace")
@@ -175,12 +226,14 @@ def test_sandbox_end_to_end(stack: Stack) -> None:
 
 
 def webhook_body(psid: str, text: str, mid: str) -> bytes:
-    """A Messenger webhook body with one message, as Meta would POST it."""
+    """A Messenger webhook body with one quick-reply tap, as Meta would POST it."""
     event = {
         "sender": {"id": psid},
         "recipient": {"id": PAGE_ID},
         "timestamp": int(time.time() * 1000),
-        "message": {"mid": mid, "text": text},
+        # A quick-reply tap: it fires facebook_message but never goes to Assist, whose answer
+        # would quote a message the simulator has never seen (a forged mid).
+        "message": {"mid": mid, "text": text, "quick_reply": {"payload": text}},
     }
     document = {"object": "page", "entry": [{"id": PAGE_ID, "time": 1, "messaging": [event]}]}
     return json.dumps(document).encode()

@@ -103,7 +103,7 @@ async def test_demo_offers_a_ui_setup(socket_enabled: None) -> None:
 
     async with running() as (process, url), aiohttp.ClientSession() as http:
         assert process.stdout is not None
-        lines = [await asyncio.wait_for(process.stdout.readline(), timeout=10) for _ in range(3)]
+        lines = [await asyncio.wait_for(process.stdout.readline(), timeout=10) for _ in range(5)]
         setup = next(line for line in lines if line.startswith(b"UI setup"))
         assert setup.decode().strip() == (
             f"UI setup: user token {DEMO_USER_TOKEN} "
@@ -112,13 +112,18 @@ async def test_demo_offers_a_ui_setup(socket_enabled: None) -> None:
         async with http.get(url + "/_sim/state") as response:
             state = await response.json()
         assert state["ui_setup"]["user_token"] == DEMO_USER_TOKEN
+        # Dana administers the YAML sandbox's page and the one left for the UI setup.
+        home, garden = "1000000000000001", "2000000000000002"
         assert state["admins"] == [
-            {"user_id": "100000000000001", "name": "Dana", "pages": ["1000000000000001"]}
+            {"user_id": "100000000000001", "name": "Dana", "pages": [home, garden]}
         ]
+        garden_people = {u["name"] for u in state["users"] if u["page_id"] == garden}
+        assert garden_people == {"Grace", "Henry"}
         params = {"access_token": DEMO_USER_TOKEN, "fields": "id,name,access_token"}
         async with http.get(url + "/v25.0/me/accounts", params=params) as response:
-            (page,) = (await response.json())["data"]
-        assert page["id"] == "1000000000000001" and page["access_token"].startswith("EAA")
+            pages = (await response.json())["data"]
+        assert [(p["id"], p["name"]) for p in pages] == [(home, "Home"), (garden, "Garden club")]
+        assert all(p["access_token"].startswith("EAA") for p in pages)
 
 
 async def test_config_lists_admins(socket_enabled: None, tmp_path: Path) -> None:
