@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+import importlib
+from types import ModuleType
 
-from homeassistant.components import conversation
 from homeassistant.core import Context, callback
 from homeassistant.helpers import intent
 
@@ -113,7 +114,7 @@ class Assist:
         context = Context(user_id=runtime.settings.users.get(psid))
         try:
             async with asyncio.timeout(runtime.timing.agent_timeout):
-                result = await conversation.async_converse(
+                result = await _conversation().async_converse(
                     hass=self._hass,
                     text=text,
                     conversation_id=f"{DOMAIN}_{runtime.page.id}_{psid}",
@@ -132,3 +133,10 @@ class Assist:
         if speech or result.response.response_type == intent.IntentResponseType.ERROR:
             return speech or SORRY_FAILED
         return None  # the agent chose silence (a sentence trigger's empty response)
+
+
+def _conversation() -> ModuleType:
+    """Home Assistant's conversation integration, imported only once an agent is asked: its
+    packages (hassil, intents) are installed only where conversation is set up, and a page
+    without `conversation_agent` must load without them."""
+    return importlib.import_module("homeassistant.components.conversation")

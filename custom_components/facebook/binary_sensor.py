@@ -16,8 +16,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_PSID, SUBENTRY_TYPE_PERSON
-from .entity import FacebookEntity
+from .entity import FacebookEntity, async_add_per_person
 from .events import window_signal
 from .runtime import FacebookRuntime
 
@@ -28,11 +27,7 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """One window binary sensor per person."""
-    runtime: FacebookRuntime = entry.runtime_data
-    for subentry_id, sub in entry.subentries.items():
-        if sub.subentry_type == SUBENTRY_TYPE_PERSON:
-            entity = WindowOpenSensor(runtime, str(sub.data[CONF_PSID]), sub.title)
-            async_add_entities([entity], config_subentry_id=subentry_id)
+    async_add_per_person(entry, async_add_entities, WindowOpenSensor)
 
 
 class WindowOpenSensor(FacebookEntity, BinarySensorEntity):

@@ -7,15 +7,32 @@ Entities are unavailable while Meta rejects the page's token, and back once it w
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN
+from .const import CONF_PSID, DOMAIN, SUBENTRY_TYPE_PERSON
 from .events import token_signal
 from .runtime import FacebookRuntime
 
 MANUFACTURER = "Meta"
+
+
+def async_add_per_person(
+    entry: ConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    make: Callable[[FacebookRuntime, str, str], Entity],
+) -> None:
+    """One entity per person subentry, tied to it (removing the person removes the entity)."""
+    runtime: FacebookRuntime = entry.runtime_data
+    for subentry_id, sub in entry.subentries.items():
+        if sub.subentry_type == SUBENTRY_TYPE_PERSON:
+            entity = make(runtime, str(sub.data[CONF_PSID]), sub.title)
+            async_add_entities([entity], config_subentry_id=subentry_id)
 
 
 class FacebookEntity(Entity):

@@ -10,8 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import CONF_PSID, SUBENTRY_TYPE_PERSON
-from .entity import FacebookEntity
+from .entity import FacebookEntity, async_add_per_person
 from .events import ENTITY_EVENT_TYPES, person_event_signal
 from .runtime import FacebookRuntime
 
@@ -22,11 +21,7 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """One Messages entity per person."""
-    runtime: FacebookRuntime = entry.runtime_data
-    for subentry_id, sub in entry.subentries.items():
-        if sub.subentry_type == SUBENTRY_TYPE_PERSON:
-            entity = FacebookMessagesEvent(runtime, str(sub.data[CONF_PSID]), sub.title)
-            async_add_entities([entity], config_subentry_id=subentry_id)
+    async_add_per_person(entry, async_add_entities, FacebookMessagesEvent)
 
 
 class FacebookMessagesEvent(FacebookEntity, EventEntity):

@@ -26,8 +26,7 @@ from homeassistant.helpers.entity_platform import (
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 import voluptuous as vol
 
-from .const import CONF_PSID, SUBENTRY_TYPE_PERSON
-from .entity import FacebookEntity
+from .entity import FacebookEntity, async_add_per_person
 from .messenger.const import TARGET_BROADCAST
 from .router import DATA_ROUTER
 from .runtime import FacebookRuntime, PageSettings, async_build_runtime
@@ -96,10 +95,11 @@ async def async_setup_entry(
     """Everyone on the page's device; one notify entity per person on theirs."""
     runtime: FacebookRuntime = entry.runtime_data
     async_add_entities([FacebookNotifyEntity(runtime, "everyone", None, None)])
-    for subentry_id, sub in entry.subentries.items():
-        if sub.subentry_type == SUBENTRY_TYPE_PERSON:
-            person = FacebookNotifyEntity(runtime, "person", str(sub.data[CONF_PSID]), sub.title)
-            async_add_entities([person], config_subentry_id=subentry_id)
+    async_add_per_person(
+        entry,
+        async_add_entities,
+        lambda runtime, psid, name: FacebookNotifyEntity(runtime, "person", psid, name),
+    )
     async_get_current_platform().async_register_entity_service(
         SERVICE_SEND_MESSAGE, SEND_MESSAGE_SCHEMA, "async_send_with_data"
     )
