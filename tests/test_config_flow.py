@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from homeassistant import data_entry_flow
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -12,6 +13,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 
+from custom_components.facebook.config_flow import ADVANCED_MODE_RETIRED
 from custom_components.facebook.const import DOMAIN
 from custom_components.facebook.messenger.accounts import user_pages
 from custom_components.facebook.messenger.client import GraphClient
@@ -168,9 +170,17 @@ async def test_network_down(hass: HomeAssistant, simulator: Simulator) -> None:
 
 async def test_graph_url_is_an_advanced_field(hass: HomeAssistant) -> None:
     plain = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert "graph_url" not in plain["data_schema"].schema
+    # Home Assistant 2026 retired advanced mode and shows such fields to everyone; so do we.
+    assert ("graph_url" in plain["data_schema"].schema) is ADVANCED_MODE_RETIRED
     advanced = await start(hass)
     assert "graph_url" in advanced["data_schema"].schema
+
+
+def test_advanced_mode_is_detected_as_home_assistant_has_it() -> None:
+    # Without advanced mode in its context, a flow of 2025 is not advanced; 2026's shim says it is.
+    flow = data_entry_flow.FlowHandler()
+    flow.context = {}
+    assert ADVANCED_MODE_RETIRED is flow.show_advanced_options
 
 
 async def test_already_configured_as_an_entry(

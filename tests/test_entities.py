@@ -50,12 +50,19 @@ async def post(client: TestClient, sim: Simulator, event: dict[str, Any]) -> Non
     assert (await client.post(WEBHOOK_PATH, data=body, headers=headers)).status == 200
 
 
+def device_with(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
+    """The device with this identifier (2026 deprecates looking one up by identifiers alone)."""
+    return next(
+        (d for d in dr.async_get(hass).devices.values() if (DOMAIN, identifier) in d.identifiers),
+        None,
+    )
+
+
 async def test_a_device_per_page_and_per_person(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
-    devices = dr.async_get(hass)
-    page = devices.async_get_device(identifiers={(DOMAIN, PAGE_ID)})
-    alice = devices.async_get_device(identifiers={(DOMAIN, f"{PAGE_ID}_{ALICE}")})
+    page = device_with(hass, PAGE_ID)
+    alice = device_with(hass, f"{PAGE_ID}_{ALICE}")
     assert page is not None and alice is not None
     assert (page.name, page.manufacturer, page.entry_type) == (
         "Home",
@@ -315,7 +322,7 @@ async def test_removing_a_person_removes_their_device_and_entities(
     await hass.async_block_till_done()
     entities = er.async_get(hass)
     assert all(entities.async_get(entity_id) is None for entity_id in ALICE_ENTITIES)
-    assert dr.async_get(hass).async_get_device(identifiers={(DOMAIN, f"{PAGE_ID}_{ALICE}")}) is None
+    assert device_with(hass, f"{PAGE_ID}_{ALICE}") is None
     assert entities.async_get("notify.bob") is not None
     assert hass.states.get("notify.bob").state != "unavailable"  # the page was built again
 

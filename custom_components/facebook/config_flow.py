@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import secrets
-from typing import Any
+from typing import Any, Final
 
+from homeassistant import data_entry_flow
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
@@ -264,6 +265,17 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
         """People are subentries of their page."""
         return {SUBENTRY_TYPE_PERSON: PersonSubentryFlow}
 
+    @property
+    def _advanced_mode(self) -> bool:
+        """Whether to offer `graph_url`: the user's advanced mode where Home Assistant has one.
+
+        Home Assistant 2026 retired advanced mode (its `show_advanced_options` is a deprecated
+        shim that answers True and warns): there, like Home Assistant, the field is for everyone.
+        """
+        if ADVANCED_MODE_RETIRED:
+            return True
+        return bool(self.context.get("show_advanced_options", False))
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The token, and the app's id and secret."""
         errors: dict[str, str] = {}
@@ -278,7 +290,7 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
                 if creds.page is None:
                     return await self.async_step_page()
                 return await self._async_claim(creds.page)
-        schema = _credentials_schema(self.show_advanced_options)
+        schema = _credentials_schema(self._advanced_mode)
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
@@ -707,3 +719,10 @@ class PersonSubentryFlow(ConfigSubentryFlow):
         for psid in runtime.audience.audience.people:
             people.setdefault(psid, Person(psid, psid))
         return list(people.values())
+
+
+# Home Assistant 2026 keeps `show_advanced_options` only as a deprecated shim (wrapped by its
+# deprecation decorator); 2025 reads the user's advanced mode from the flow's context.
+ADVANCED_MODE_RETIRED: Final = hasattr(
+    getattr(data_entry_flow.FlowHandler.show_advanced_options, "fget", None), "__wrapped__"
+)
