@@ -52,10 +52,13 @@ async def post(client: TestClient, sim: Simulator, event: dict[str, Any]) -> Non
 
 def device_with(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
     """The device with this identifier (2026 deprecates looking one up by identifiers alone)."""
-    return next(
-        (d for d in dr.async_get(hass).devices.values() if (DOMAIN, identifier) in d.identifiers),
-        None,
+    registry = dr.async_get(hass)
+    devices = (
+        device
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
     )
+    return next((d for d in devices if (DOMAIN, identifier) in d.identifiers), None)
 
 
 async def test_a_device_per_page_and_per_person(
