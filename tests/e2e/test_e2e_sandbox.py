@@ -210,6 +210,20 @@ def test_sandbox_end_to_end(stack: Stack) -> None:
     time.sleep(1.0)  # room for replies to the forged copies, had they been accepted
     assert texts(to(ALICE, stack.sent(mark))) == ["Pick a colour"]
 
+    # Beyond the 24-hour window: Alice last wrote 25 hours ago (the simulator ages her
+    # conversation; Home Assistant does not know). Bob's BROADCAST still reaches her: Meta refuses
+    # the plain message (10/2018278) and it goes again as a utility message, the page's template
+    # with the text as its parameter, which her chat page shows.
+    stack.sim("POST", f"/_sim/users/{ALICE}/age", {"seconds": 25 * 3600})
+    mark = stack.count_sent()
+    stack.user(BOB, "say", text="broadcast")
+    sent = stack.wait_sent(mark, lambda s: bool(to(ALICE, s)), "Alice's utility message")
+    (utility,) = to(ALICE, sent)
+    assert utility["messaging_type"] == "UTILITY", utility
+    assert "dinner is ready" in json.dumps(utility["message"])
+    chat = stack.sim("GET", f"/_sim/conversations/{ALICE}")
+    assert "dinner is ready" in json.dumps(chat["items"][-1])
+
     # All along, Home Assistant's log never showed the page token or the app secret.
     log = stack.logs["hass"].read_text(encoding="utf-8", errors="replace")
     log += (stack.config_dir / "home-assistant.log").read_text(encoding="utf-8", errors="replace")
