@@ -24,6 +24,7 @@ import time
 if __package__ in (None, ""):  # `python bench/notify_latency.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -37,6 +38,10 @@ CALLS, QUICK_CALLS = 500, 20
 WARMUP = 20
 LATENCY = 0.1
 RATIO_TARGET = 1.3
+BARE_ENTITY = "notify.bench_raw_post"
+
+
+Sender = Callable[[str], Awaitable[float]]  # sends one text; returns when the call started
 
 
 async def main(argv: list[str] | None = None) -> int:
@@ -46,11 +51,19 @@ async def main(argv: list[str] | None = None) -> int:
     parse.add_argument("--latency", type=float, help="simulator latency, s (0.1; --quick 0.01)")
     args = parse.parse_args(argv)
     calls = args.calls or (QUICK_CALLS if args.quick else CALLS)
-    warmup = min(WARMUP, max(2, calls // 4))
     latency = args.latency if args.latency is not None else (0.01 if args.quick else LATENCY)
-    from homeassistant.components.notify.const import NOTIFY_SERVICE_SCHEMA
-
     print(f"One-notification latency benchmark; {common.machine_line()}", flush=True)
+    recorded, started, template = await _run(args, calls, latency)
+    stats = _stats(_delays(recorded, started, template, calls))
+    _report(args, calls, stats)
+    return 0
+
+
+async def _run(
+    args: Any, calls: int, latency: float
+) -> tuple[list[dict[str, Any]], dict[str, float], dict[str, Any]]:
+    """Every way of sending, interleaved; the simulator's recordings and each call's start."""
+    warmup = min(WARMUP, max(2, calls // 4))
     with (
         SimProcess([ALICE], latency=latency, entry_users=[CAROL]) as sim,
         common.temporary_dir("fb-bench-ha-") as config_dir,
@@ -59,126 +72,117 @@ async def main(argv: list[str] | None = None) -> int:
         session = aiohttp.ClientSession()
         try:
             async with common.home_assistant(config_dir, [entry]) as running:
-                hass = running.hass
-                await common.add_entry_page(hass, sim, {"Carol": CAROL})
-
-                async def via_home_assistant(text: str) -> float:
-                    started = time.monotonic()
-                    await hass.services.async_call(
-                        "notify", "facebook", {"message": text, "target": ["alice"]}, blocking=True
-                    )
-                    return started
-
-                # The exact body Home Assistant sends, learned from the simulator's recording.
-                await via_home_assistant("learn")
-                recorded = (await sim.requests())[-1]
-                template = recorded["body"]
-                url = f"{sim.url}/{GRAPH_VERSION}/me/messages"
-                headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-
-                async def post(text: str) -> None:
-                    body = {**template, "message": {"text": text}}
-                    data = json.dumps(body, separators=(",", ":")).encode()
-                    async with session.post(url, data=data, headers=headers) as answer:
-                        await answer.read()
-                        if answer.status != 200:
-                            raise RuntimeError(f"raw POST answered {answer.status}")
-
-                async def raw_post(text: str) -> float:
-                    started = time.monotonic()
-                    await post(text)
-                    return started
-
-                # Home Assistant's own share: a bare service with notify's schema that does the
-                # raw POST, called exactly like notify.facebook.
-                async def bare_service(call: Any) -> None:
-                    await post(call.data["message"])
-
-                hass.services.async_register(
-                    "bench", "raw_post", bare_service, schema=NOTIFY_SERVICE_SCHEMA
-                )
-
-                async def via_bare_service(text: str) -> float:
-                    started = time.monotonic()
-                    await hass.services.async_call(
-                        "bench", "raw_post", {"message": text, "target": ["alice"]}, blocking=True
-                    )
-                    return started
-
-                await _add_bare_entity(hass, post)
-
-                async def via_bare_entity(text: str) -> float:
-                    started = time.monotonic()
-                    await hass.services.async_call(
-                        "notify",
-                        "send_message",
-                        {"entity_id": "notify.bench_raw_post", "message": text},
-                        blocking=True,
-                    )
-                    return started
-
-                async def via_entity(text: str) -> float:
-                    started = time.monotonic()
-                    await hass.services.async_call(
-                        "notify",
-                        "send_message",
-                        {"entity_id": "notify.carol", "message": text},
-                        blocking=True,
-                    )
-                    return started
-
-                async def via_action(text: str) -> float:
-                    started = time.monotonic()
-                    await hass.services.async_call(
-                        "facebook",
-                        "send_message",
-                        {"entity_id": "notify.carol", "message": text},
-                        blocking=True,
-                    )
-                    return started
-
-                kinds = {
-                    "ha": via_home_assistant,
-                    "entity": via_entity,
-                    "action": via_action,
-                    "svc": via_bare_service,
-                    "bare": via_bare_entity,
-                    "raw": raw_post,
-                }
-                names = list(kinds)
+                await common.add_entry_page(running.hass, sim, {"Carol": CAROL})
+                kinds, template = await _senders(running.hass, sim, session)
                 for number in range(warmup):
-                    for kind, call in kinds.items():
-                        await call(f"warm-up {kind} {number}")
+                    for kind, send in kinds.items():
+                        await send(f"warm-up {kind} {number}")
                 since = await sim.request_count()
-                started: dict[str, float] = {}
                 with common.profiled(args.profile, "notify"):
-                    for number in range(calls):
-                        shift = number % len(names)  # each kind goes first, second, third in turn
-                        for kind in names[shift:] + names[:shift]:
-                            text = f"{kind} {number}"
-                            started[text] = await kinds[kind](text)
-                recorded_all = await sim.requests(since)
+                    started = await _interleaved(kinds, calls)
+                return await sim.requests(since), started, template
         finally:
             await session.close()
             await sim.close()
+
+
+async def _interleaved(kinds: dict[str, Sender], calls: int) -> dict[str, float]:
+    """`calls` rounds; each kind goes first, second, third... in turn."""
+    names = list(kinds)
+    started: dict[str, float] = {}
+    for number in range(calls):
+        shift = number % len(names)
+        for kind in names[shift:] + names[:shift]:
+            text = f"{kind} {number}"
+            started[text] = await kinds[kind](text)
+    return started
+
+
+def _service_sender(hass: Any, domain: str, service: str, data: dict[str, Any]) -> Sender:
+    """A sender that calls `domain.service` with `data` and the text as `message`."""
+
+    async def send(text: str) -> float:
+        started = time.monotonic()
+        await hass.services.async_call(domain, service, {**data, "message": text}, blocking=True)
+        return started
+
+    return send
+
+
+async def _senders(
+    hass: Any, sim: SimProcess, session: aiohttp.ClientSession
+) -> tuple[dict[str, Sender], dict[str, Any]]:
+    """Every way of sending, and the exact body Home Assistant sends (the raw POST's)."""
+    from homeassistant.components.notify.const import NOTIFY_SERVICE_SCHEMA
+
+    legacy = _service_sender(hass, "notify", "facebook", {"target": ["alice"]})
+    await legacy("learn")  # the body, learned from the simulator's recording
+    template = (await sim.requests())[-1]["body"]
+    url = f"{sim.url}/{GRAPH_VERSION}/me/messages"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+
+    async def post(text: str) -> None:
+        data = json.dumps({**template, "message": {"text": text}}, separators=(",", ":"))
+        async with session.post(url, data=data.encode(), headers=headers) as answer:
+            await answer.read()
+            if answer.status != 200:
+                raise RuntimeError(f"raw POST answered {answer.status}")
+
+    async def raw_post(text: str) -> float:
+        started = time.monotonic()
+        await post(text)
+        return started
+
+    async def bare_service(call: Any) -> None:
+        await post(call.data["message"])
+
+    # Home Assistant's own share: a bare service with notify's schema, and a bare notify
+    # entity, each doing the raw POST, called exactly like ours.
+    hass.services.async_register("bench", "raw_post", bare_service, schema=NOTIFY_SERVICE_SCHEMA)
+    await _add_bare_entity(hass, post)
+    carol = {"entity_id": "notify.carol"}
+    kinds = {
+        "ha": legacy,
+        "entity": _service_sender(hass, "notify", "send_message", carol),
+        "action": _service_sender(hass, "facebook", "send_message", carol),
+        "svc": _service_sender(hass, "bench", "raw_post", {"target": ["alice"]}),
+        "bare": _service_sender(hass, "notify", "send_message", {"entity_id": BARE_ENTITY}),
+        "raw": raw_post,
+    }
+    return kinds, template
+
+
+def _delays(
+    recorded: list[dict[str, Any]], started: dict[str, float], template: dict[str, Any], calls: int
+) -> dict[str, list[float]]:
+    """Each kind's delays, call to the simulator receiving it; checks every call came once."""
     delays: dict[str, list[float]] = {kind: [] for kind in _ROWS}
     same_body = True
     seen: set[str] = set()
-    for request in recorded_all:
+    for request in recorded:
         body = request["body"]
         text = body["message"]["text"]
         if text in seen:  # a retry (there should be none)
             continue
         seen.add(text)
-        delays[text.split()[0]].append(request["received_at"] - started[text])
-        same_body &= list(body) == list(template) or text.split()[0] in ("entity", "action")
+        kind = text.split()[0]
+        delays[kind].append(request["received_at"] - started[text])
+        same_body &= list(body) == list(template) or kind in ("entity", "action")
     if any(len(values) != calls for values in delays.values()) or not same_body:
         raise RuntimeError("the simulator did not receive every call once with the same body")
-    stats = {
+    return delays
+
+
+def _stats(delays: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    return {
         kind: {name: common.percentile(values, q) * 1000 for name, q in _QUANTILES}
         for kind, values in delays.items()
     }
-    raw, ha, svc = stats["raw"], stats["ha"], stats["svc"]
+
+
+def _report(args: Any, calls: int, stats: dict[str, dict[str, float]]) -> None:
+    """The table, the shares, the targets, the saved results and the SUMMARY line."""
+    raw = stats["raw"]
     ratios = {kind: stats[kind]["median"] / raw["median"] for kind in stats}
     ratio = max(ratios[kind] for kind in ("ha", "entity", "action"))
     # The integration's own share on the entity path: measured against HA's bare entity.
@@ -189,63 +193,40 @@ async def main(argv: list[str] | None = None) -> int:
             f"One notification: call to the simulator receiving it, {calls} calls each, "
             "alternating (ms)",
             ["sender", "median", "p10", "p90", "p99", "vs raw POST (median)"],
-            [
-                [label, *stats[kind].values(), f"{ratios[kind]:.2f}x"]
-                for kind, label in _ROWS.items()
-            ],
+            [[label, *stats[k].values(), f"{ratios[k]:.2f}x"] for k, label in _ROWS.items()],
         )
     )
-    overhead_us = (ha["median"] - raw["median"]) * 1000
-    core_us = (svc["median"] - raw["median"]) * 1000
-    entity_us = (stats["entity"]["median"] - raw["median"]) * 1000
-    bare_us = (stats["bare"]["median"] - raw["median"]) * 1000
+    added = {kind: (stats[kind]["median"] - raw["median"]) * 1000 for kind in stats}
     print(
-        f"\nAdded to the raw POST (medians): notify.facebook {overhead_us:.0f} us, of which "
-        f"{core_us:.0f} us is Home Assistant's service call itself and "
-        f"{overhead_us - core_us:.0f} us the integration; notify.send_message {entity_us:.0f} us, "
-        f"of which {bare_us:.0f} us is Home Assistant's entity service and state write and "
-        f"{entity_us - bare_us:.0f} us the integration."
+        f"\nAdded to the raw POST (medians): notify.facebook {added['ha']:.0f} us, of which "
+        f"{added['svc']:.0f} us is Home Assistant's service call itself and "
+        f"{added['ha'] - added['svc']:.0f} us the integration; notify.send_message "
+        f"{added['entity']:.0f} us, of which {added['bare']:.0f} us is Home Assistant's entity "
+        f"service and state write and {added['entity'] - added['bare']:.0f} us the integration."
     )
-    ok = ratio <= RATIO_TARGET
-    print()
-    print(
-        common.table(
-            "Targets",
-            ["target", "result"],
-            [
-                [
-                    f"every way of sending within {RATIO_TARGET}x of the raw POST (median)",
-                    common.verdict(ok),
-                ],
-                [
-                    "notify.send_message on our entity vs on a bare notify entity (median)",
-                    f"{over_bare:.2f}x",
-                ],
-            ],
-        )
-    )
-    print()
+    targets = [
+        [
+            f"every way of sending within {RATIO_TARGET}x of the raw POST (median)",
+            common.verdict(ratio <= RATIO_TARGET),
+        ],
+        [
+            "notify.send_message on our entity vs on a bare notify entity (median)",
+            f"{over_bare:.2f}x",
+        ],
+    ]
+    print("\n" + common.table("Targets", ["target", "result"], targets) + "\n")
     if not args.no_save:
-        path = common.save_results(
-            "notify_latency",
-            {
-                "calls": calls,
-                "ms": stats,
-                "ratios": ratios,
-                "worst_ratio": ratio,
-                "entity_over_bare": over_bare,
-            },
-        )
+        results = {"calls": calls, "ms": stats, "ratios": ratios, "worst_ratio": ratio}
+        path = common.save_results("notify_latency", {**results, "entity_over_bare": over_bare})
         print(f"(results: {path.relative_to(common.ROOT)})")
     common.summary(
         "notify_latency",
-        f"{ha['median']:.2f} ms median from the service call to the simulator vs "
-        f"{raw['median']:.2f} ms for a raw POST = {ratios['ha']:.2f}x ({overhead_us:.0f} us added, "
-        f"{core_us:.0f} us of it Home Assistant's service call); entity "
+        f"{stats['ha']['median']:.2f} ms median from the service call to the simulator vs "
+        f"{raw['median']:.2f} ms for a raw POST = {ratios['ha']:.2f}x ({added['ha']:.0f} us "
+        f"added, {added['svc']:.0f} us of it Home Assistant's service call); entity "
         f"{ratios['entity']:.2f}x ({over_bare:.2f}x a bare notify entity), "
         f"facebook.send_message {ratios['action']:.2f}x; worst {ratio:.2f}x",
     )
-    return 0
 
 
 async def _add_bare_entity(hass: Any, post: Any) -> None:
@@ -260,7 +241,7 @@ async def _add_bare_entity(hass: Any, post: Any) -> None:
             await post(message)
 
     await hass.data[DATA_COMPONENT].async_add_entities([BareEntity()])
-    if hass.states.get("notify.bench_raw_post") is None:
+    if hass.states.get(BARE_ENTITY) is None:
         raise RuntimeError("the bare notify entity was not added")
 
 

@@ -17,7 +17,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, ISSUE_TOKEN_EXPIRES, LOGGER
-from .messenger.accounts import app_token, inspect_token
+from .messenger.accounts import TokenInfo, app_token, inspect_token
 from .messenger.client import GraphClient
 from .messenger.errors import GraphError
 from .runtime import FacebookRuntime
@@ -33,23 +33,12 @@ async def async_watch_token_expiry(
     issue_id = f"{ISSUE_TOKEN_EXPIRES}_{entry.entry_id}"
     if not (settings.app_id and settings.app_secret):
         return _nothing
-    app = GraphClient(
-        async_get_clientsession(hass),
-        app_token(settings.app_id, settings.app_secret),
-        version=settings.graph_api_version,
-        base_url=settings.graph_url,
-        retry=runtime.timing.retry,
-        timeout=runtime.timing.request_timeout,
-    )
-    try:
-        info = await inspect_token(app, settings.token)
-    except GraphError as err:
-        LOGGER.debug("%s: could not ask Meta when the token expires: %s", settings.label, err)
+    info = await _async_inspect(hass, runtime)
+    if info is None:  # Meta could not say: leave things as they are
         return _nothing
-    if info.expires_at is None:
+    if (expires_at := info.expires_at) is None:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return _nothing
-    expires_at = info.expires_at
     LOGGER.warning(
         "%s: the page access token expires at %s; reauthenticate with a user token and the "
         "app's id and secret to get one that never expires",
@@ -81,3 +70,22 @@ async def async_watch_token_expiry(
 @callback
 def _nothing() -> None:
     """Nothing to cancel."""
+
+
+async def _async_inspect(hass: HomeAssistant, runtime: FacebookRuntime) -> TokenInfo | None:
+    """What Meta's `debug_token` says of the page token, asked with the app's token (None: Meta
+    could not be asked)."""
+    settings = runtime.settings
+    app = GraphClient(
+        async_get_clientsession(hass),
+        app_token(str(settings.app_id), str(settings.app_secret)),
+        version=settings.graph_api_version,
+        base_url=settings.graph_url,
+        retry=runtime.timing.retry,
+        timeout=runtime.timing.request_timeout,
+    )
+    try:
+        return await inspect_token(app, settings.token)
+    except GraphError as err:
+        LOGGER.debug("%s: could not ask Meta when the token expires: %s", settings.label, err)
+        return None

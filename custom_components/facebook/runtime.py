@@ -369,17 +369,7 @@ async def async_build_runtime(
     page = PageRef(settings.label, id=settings.page_id)
     book = AddressBook(settings.people)
     limiter = PageRateLimiter(SEND_RATE_PER_SECOND, MEDIA_SEND_RATE_PER_SECOND)
-    client = GraphClient(
-        async_get_clientsession(hass),
-        settings.token,
-        app_secret=settings.app_secret,
-        version=settings.graph_api_version,
-        base_url=settings.graph_url,
-        retry=timing.retry,
-        limiter=limiter,
-        timeout=timing.request_timeout,
-        encode_json=json_bytes,
-    )
+    client = _graph_client(hass, settings, timing, limiter)
     token = TokenHealth(hass, settings.label, settings.service_name, on_rejected, on_token_change)
     audience = StoredAudience(hass, settings.storage_key)
     keep_alive = _keep_alive(hass, settings, client, book, page)
@@ -417,6 +407,23 @@ async def async_build_runtime(
     windows.async_start()
     runtime.profile.async_start()
     return runtime
+
+
+def _graph_client(
+    hass: HomeAssistant, settings: PageSettings, timing: Timing, limiter: PageRateLimiter
+) -> GraphClient:
+    """The page's Graph client on Home Assistant's shared session, paced by `limiter`."""
+    return GraphClient(
+        async_get_clientsession(hass),
+        settings.token,
+        app_secret=settings.app_secret,
+        version=settings.graph_api_version,
+        base_url=settings.graph_url,
+        retry=timing.retry,
+        limiter=limiter,
+        timeout=timing.request_timeout,
+        encode_json=json_bytes,
+    )
 
 
 def _keep_alive(
