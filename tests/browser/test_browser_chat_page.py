@@ -7,72 +7,20 @@ UPDATE_DOCS_SCREENSHOT=1, refreshed at docs/chat-page.png for the README).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import json
 import os
-from pathlib import Path
 import shutil
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
-from tests.e2e.harness import ALICE, BOB, ROOT, Stack, running_stack
+from tests.browser.conftest import ARTIFACTS, BROWSER_MARKS, WAIT_MS
+from tests.e2e.harness import ALICE, BOB, ROOT, Stack
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-# The flags this machine's Chromium needs (no sandbox as root, no calls home on a closed network).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts"
 DOCS_SCREENSHOT = ROOT / "docs" / "chat-page.png"
-WAIT_MS = 20_000
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.timeout(300),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's Chromium is not at /usr/bin/chromium (install: scripts/setup --browser)",
-    ),
-]
-
-
-@pytest.fixture
-def stack(socket_enabled: None, tmp_path: Path) -> Iterator[Stack]:
-    """The simulator and Home Assistant, up and verified; stopped afterwards."""
-    with running_stack(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Page]:
-    """A Chromium tab (a fresh profile; Playwright never downloads a browser here)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1100, "height": 900},
-        )
-        try:
-            tab = context.pages[0] if context.pages else context.new_page()
-            tab.set_default_timeout(WAIT_MS)
-            yield tab
-        finally:
-            context.close()
+pytestmark = BROWSER_MARKS
 
 
 def webhook_events(stack: Stack) -> list[tuple[int, dict[str, Any]]]:

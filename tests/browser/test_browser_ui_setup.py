@@ -12,17 +12,14 @@ UPDATE_DOCS_SCREENSHOT=1, copied to docs/).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import os
 from pathlib import Path
 import re
 import shutil
 from typing import TYPE_CHECKING
 
-import pytest
-
-from tests.browser.test_browser_chat_page import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WAIT_MS
-from tests.e2e.harness import ROOT, Stack, running_stack
+from tests.browser.conftest import ARTIFACTS, BROWSER_MARKS, WAIT_MS
+from tests.e2e.harness import ROOT, Stack
 from tests.e2e.ui_helpers import GARDEN_ID, GARDEN_NAME, sim_page
 
 if TYPE_CHECKING:
@@ -32,42 +29,7 @@ DOCS = ROOT / "docs"
 ICON = ROOT / "custom_components" / "facebook" / "brand" / "icon.png"
 PASSWORD = "dana-password-0123"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.timeout(300),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's Chromium is not at /usr/bin/chromium (install: scripts/setup --browser)",
-    ),
-]
-
-
-@pytest.fixture
-def stack(socket_enabled: None, tmp_path: Path) -> Iterator[Stack]:
-    """The simulator and Home Assistant, up and verified; stopped afterwards."""
-    with running_stack(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Page]:
-    """A Chromium tab (a fresh profile; Playwright never downloads a browser here)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1100, "height": 900},
-        )
-        try:
-            tab = context.pages[0] if context.pages else context.new_page()
-            tab.set_default_timeout(WAIT_MS)
-            yield tab
-        finally:
-            context.close()
+pytestmark = BROWSER_MARKS
 
 
 def brands(route: Route) -> None:
