@@ -143,10 +143,7 @@ async def _answer_delays(sim: SimProcess, since: int) -> list[float]:
 
 
 def _report(args: Any, calls: int, delays: dict[str, list[float]], answers: list[str]) -> int:
-    stats = {
-        kind: {name: common.percentile(values, q) * 1000 for name, q in _QUANTILES}
-        for kind, values in delays.items()
-    }
+    stats = common.quantiles_ms(delays)
     ratio = stats["messenger"]["median"] / stats["direct"]["median"]
     added_ms = stats["messenger"]["median"] - stats["direct"]["median"]
     print()
@@ -186,14 +183,6 @@ def _report(args: Any, calls: int, delays: dict[str, list[float]], answers: list
         f"{ratio:.2f}x ({added_ms:.2f} ms added)",
     )
     return 0
-
-
-_QUANTILES: tuple[tuple[str, float], ...] = (
-    ("median", 0.5),
-    ("p10", 0.1),
-    ("p90", 0.9),
-    ("p99", 0.99),
-)
 
 
 if __name__ == "__main__":

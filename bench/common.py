@@ -84,6 +84,23 @@ def median(values: Sequence[float]) -> float:
     return percentile(values, 0.5)
 
 
+# The columns of a latency table, in order: name and quantile.
+QUANTILES: tuple[tuple[str, float], ...] = (
+    ("median", 0.5),
+    ("p10", 0.1),
+    ("p90", 0.9),
+    ("p99", 0.99),
+)
+
+
+def quantiles_ms(delays: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    """Each kind's delays (seconds) as its QUANTILES in milliseconds."""
+    return {
+        kind: {name: percentile(values, q) * 1000 for name, q in QUANTILES}
+        for kind, values in delays.items()
+    }
+
+
 def rss_mib(pid: int | None = None) -> float:
     """Resident memory (VmRSS) of a process, in MiB (this process by default)."""
     status = Path(f"/proc/{pid or os.getpid()}/status").read_text(encoding="ascii")

@@ -54,7 +54,7 @@ async def main(argv: list[str] | None = None) -> int:
     latency = args.latency if args.latency is not None else (0.01 if args.quick else LATENCY)
     print(f"One-notification latency benchmark; {common.machine_line()}", flush=True)
     recorded, started, template = await _run(args, calls, latency)
-    stats = _stats(_delays(recorded, started, template, calls))
+    stats = common.quantiles_ms(_delays(recorded, started, template, calls))
     _report(args, calls, stats)
     return 0
 
@@ -173,13 +173,6 @@ def _delays(
     return delays
 
 
-def _stats(delays: dict[str, list[float]]) -> dict[str, dict[str, float]]:
-    return {
-        kind: {name: common.percentile(values, q) * 1000 for name, q in _QUANTILES}
-        for kind, values in delays.items()
-    }
-
-
 def _report(args: Any, calls: int, stats: dict[str, dict[str, float]]) -> None:
     """The table, the shares, the targets, the saved results and the SUMMARY line."""
     raw = stats["raw"]
@@ -253,12 +246,6 @@ _ROWS = {
     "bare": "bare notify entity doing the raw POST (notify.send_message)",
     "raw": "raw aiohttp POST, same body",
 }
-_QUANTILES: tuple[tuple[str, float], ...] = (
-    ("median", 0.5),
-    ("p10", 0.1),
-    ("p90", 0.9),
-    ("p99", 0.99),
-)
 
 
 if __name__ == "__main__":

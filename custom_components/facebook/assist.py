@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-import importlib
-from types import ModuleType
 
 from homeassistant.core import Context, callback
 from homeassistant.helpers import intent
@@ -110,11 +108,15 @@ class Assist:
     async def _async_think(self, psid: str, text: str) -> str | None:
         """The agent's plain speech, the short answer that says why there is none, or None when
         the agent answered with nothing to say (an automation's sentence trigger answering it)."""
+        # Imported here, as media.py imports camera: conversation's packages (hassil, intents)
+        # are installed only where it is set up, and a page without an agent loads without them.
+        from homeassistant.components import conversation
+
         runtime = self._runtime
         context = Context(user_id=runtime.settings.users.get(psid))
         try:
             async with asyncio.timeout(runtime.timing.agent_timeout):
-                result = await _conversation().async_converse(
+                result = await conversation.async_converse(
                     hass=self._hass,
                     text=text,
                     conversation_id=f"{DOMAIN}_{runtime.page.id}_{psid}",
@@ -133,10 +135,3 @@ class Assist:
         if speech or result.response.response_type == intent.IntentResponseType.ERROR:
             return speech or SORRY_FAILED
         return None  # the agent chose silence (a sentence trigger's empty response)
-
-
-def _conversation() -> ModuleType:
-    """Home Assistant's conversation integration, imported only once an agent is asked: its
-    packages (hassil, intents) are installed only where conversation is set up, and a page
-    without `conversation_agent` must load without them."""
-    return importlib.import_module("homeassistant.components.conversation")
