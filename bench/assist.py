@@ -9,11 +9,15 @@ at the simulator's ``received_at`` of the answer (the typing indicator before it
 CLOCK_MONOTONIC is one clock for both processes).
 Interleaved with it, taking turns at going first, the same agent is called directly with
 ``conversation.async_converse`` (same text, the same kind of conversation id): what the agent
-costs by itself. The difference is the integration's whole share: the webhook view, signature
-check, parsing and routing, the typing indicator, building and sending the answer, and the
-events.
+costs by itself. A third way is the floor any Home Assistant integration stands on: a bare
+Home Assistant view (its HTTP stack, the HMAC, the JSON) that asks the same agent in the
+background and answers with a raw aiohttp POST of the same body: the two HTTP hops and the agent,
+nothing else. Between the floor and the Messenger way lies the integration's own share: parsing
+and routing, the events, building and sending the answer. The simulator answers every Graph call
+after ``--latency`` (0.1 s, about Meta's): a typing indicator the answer had to wait for would
+show here.
 
-    .venv/bin/python -m bench.assist [--quick] [--calls 200]
+    .venv/bin/python -m bench.assist [--quick] [--calls 200] [--latency 0.1]
 """
 
 from __future__ import annotations
@@ -29,13 +33,18 @@ if __package__ in (None, ""):  # `python bench/assist.py`
 
 from typing import Any
 
+from aiohttp import web
+
 from bench import common
-from bench.common import PAGE_ID, SimProcess
+from bench.common import GRAPH_VERSION, PAGE_ID, TOKEN, SimProcess
+from bench.webhook_ingest import signed
 
 ALICE = common.psids(1, start=6_200_000_000_000_000)[0]
 CALLS, QUICK_CALLS = 200, 10
 WARMUP = 10
 RATIO_TARGET = 1.2
+LATENCY = 0.1
+FLOOR_PATH = "/api/bench_assist_floor"
 AGENT = "conversation.home_assistant"
 LIGHT = "input_boolean.hall_light"
 
@@ -57,11 +66,14 @@ async def main(argv: list[str] | None = None) -> int:
     """Run the benchmark."""
     parse = common.parser(__doc__)
     parse.add_argument("--calls", type=int, help="questions of each kind (default 200)")
+    parse.add_argument("--latency", type=float, help="simulator latency, s (0.1; --quick 0.01)")
     args = parse.parse_args(argv)
     calls = args.calls or (QUICK_CALLS if args.quick else CALLS)
+    latency = args.latency if args.latency is not None else (0.01 if args.quick else LATENCY)
     warmup = min(WARMUP, max(2, calls // 4))
     print(f"Assist benchmark; {common.machine_line()}", flush=True)
-    with SimProcess([ALICE]) as sim, common.temporary_dir("fb-bench-ha-") as config_dir:
+    sim_process = SimProcess([ALICE], latency=latency)
+    with sim_process as sim, common.temporary_dir("fb-bench-ha-") as config_dir:
         entry = common.notify_entry(
             sim, "facebook", allowed_chat_ids={"alice": ALICE}, conversation_agent=AGENT
         )
@@ -70,18 +82,19 @@ async def main(argv: list[str] | None = None) -> int:
                 measured = await _measure(running, sim, calls, warmup, args.profile)
         finally:
             await sim.close()
-    return _report(args, calls, *measured)
+    return _report(args, calls, latency, *measured)
 
 
 async def _measure(
     running: common.RunningHass, sim: SimProcess, calls: int, warmup: int, profile: bool
 ) -> tuple[dict[str, list[float]], list[str]]:
-    """Both ways, taking turns at going first; the delays in seconds, and the answers."""
+    """The three ways, taking turns at going first; the delays in seconds, and the answers."""
     from homeassistant.components import conversation
 
     hass = running.hass
     await _set_up_assist(hass)
-    await sim.control("POST", "config", {"webhook_url": running.url + "/api/facebook_webhooks"})
+    integration_url = running.url + "/api/facebook_webhooks"
+    await sim.control("POST", "config", {"webhook_url": integration_url})
     answered: asyncio.Queue[str] = asyncio.Queue()
     hass.bus.async_listen(
         "facebook_message_sent", lambda event: answered.put_nowait(event.data["message_id"])
@@ -108,79 +121,176 @@ async def _measure(
         return took
 
     kinds = {"messenger": via_messenger, "direct": direct}
-    delays: dict[str, list[float]] = {"messenger": [], "direct": []}
+    for number in range(2):  # the integration's answer: the body the floor sends
+        await via_messenger(f"turn {('on', 'off')[number]} the hall light")
+    floor = _Floor(hass, sim, (await sim.requests())[-1]["body"])
+    hass.http.register_view(floor.view())
+
+    async def via_floor(text: str) -> float:
+        await sim.control("POST", "config", {"webhook_url": running.url + FLOOR_PATH})
+        await sim.control("POST", f"users/{ALICE}/say", {"text": text})
+        await asyncio.wait_for(floor.answered.get(), 60)
+        await sim.control("POST", "config", {"webhook_url": integration_url})
+        return 0.0
+
+    kinds["floor"] = via_floor
+    delays: dict[str, list[float]] = {kind: [] for kind in kinds}
     since = 0
     for number in range(warmup + calls):
         if number == warmup:
             since = len((await sim.control("GET", "webhooks"))["data"])
-        order = list(kinds) if number % 2 == 0 else list(reversed(kinds))
-        for kind in order:
-            # Each way switches the light to the other state in turn: always a real change.
-            state = "on" if (number + (kind == "direct")) % 2 == 0 else "off"
-            with common.profiled(profile and number == warmup, "assist"):
+            floor.mids.clear()
+        names = list(kinds)
+        shift = number % len(names)
+        for position, kind in enumerate(names[shift:] + names[:shift]):
+            # Each question switches the light to the other state: always a real change.
+            state = ("on", "off")[(number * len(names) + position) % 2]
+            with common.profiled(profile and number == warmup, f"assist-{kind}"):
                 took = await kinds[kind](f"turn {state} the hall light")
             if number >= warmup and kind == "direct":
                 delays["direct"].append(took)
-    delays["messenger"] = await _answer_delays(sim, since)
-    if len(delays["messenger"]) != calls:
-        raise RuntimeError(f"{len(delays['messenger'])} of {calls} questions were answered")
+    by_way = await _answer_delays(sim, since, floor.mids)
+    delays.update(by_way)
+    if any(len(delays[kind]) != calls for kind in by_way):
+        raise RuntimeError(
+            f"not every question was answered: { ({k: len(v) for k, v in by_way.items()}) }"
+        )
     return delays, answers
 
 
-async def _answer_delays(sim: SimProcess, since: int) -> list[float]:
-    """From each timed question's webhook POST to its answer's arrival (the answer quotes the
-    question, so its ``reply_to`` names the question's ``mid``)."""
+class _Floor:
+    """A bare Home Assistant view: HMAC, JSON, the same agent, a raw POST of the same body."""
+
+    def __init__(self, hass: Any, sim: SimProcess, template: dict[str, Any]) -> None:
+        self.hass = hass
+        self.template = template
+        self.url = f"{sim.url}/{GRAPH_VERSION}/me/messages"
+        self.headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+        self.answered: asyncio.Queue[str] = asyncio.Queue()
+        self.mids: set[str] = set()
+
+    def view(self) -> Any:
+        """The view, for ``hass.http.register_view``."""
+        from homeassistant.helpers.http import HomeAssistantView
+        from homeassistant.util.json import json_loads
+
+        floor = self
+
+        class FloorView(HomeAssistantView):
+            url = FLOOR_PATH
+            name = "api:bench_assist_floor"
+            requires_auth = False
+
+            async def post(self, request: web.Request) -> web.Response:
+                body = await request.read()
+                if not signed(request, body):
+                    return web.Response(status=403, text="Invalid signature")
+                for entry in json_loads(body)["entry"]:  # type: ignore[index]
+                    for item in entry["messaging"]:
+                        floor.hass.async_create_background_task(
+                            floor.answer(item["sender"]["id"], item["message"]), "bench floor"
+                        )
+                return web.Response(text="EVENT_RECEIVED")
+
+        return FloorView()
+
+    async def answer(self, psid: str, message: dict[str, Any]) -> None:
+        """Ask the agent, POST its speech as a reply quoting the question."""
+        from homeassistant.components import conversation
+        from homeassistant.core import Context
+        from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+        result = await conversation.async_converse(
+            hass=self.hass,
+            text=message["text"],
+            conversation_id=f"bench_floor_{psid}",
+            context=Context(),
+            language=self.hass.config.language,
+            agent_id=AGENT,
+        )
+        speech = result.response.speech["plain"]["speech"]
+        body = {**self.template, "message": {"text": speech}, "reply_to": {"mid": message["mid"]}}
+        self.mids.add(message["mid"])
+        session = async_get_clientsession(self.hass)
+        data = json.dumps(body, separators=(",", ":")).encode()
+        async with session.post(self.url, data=data, headers=self.headers) as response:
+            await response.read()
+        self.answered.put_nowait(message["mid"])
+
+
+async def _answer_delays(
+    sim: SimProcess, since: int, floor_mids: set[str]
+) -> dict[str, list[float]]:
+    """From each timed question's webhook POST to its answer's arrival, by way (the answer
+    quotes the question, so its ``reply_to`` names the question's ``mid``)."""
     began: dict[str, float] = {}
     for post in (await sim.control("GET", f"webhooks?since={since}"))["data"]:
         for entry in json.loads(post["body"])["entry"]:
             for event in entry.get("messaging", []):
                 began[event["message"]["mid"]] = post["started_at"]
-    return [
-        sent["received_at"] - began[sent["reply_to"]]
-        for sent in await sim.sent()
-        if sent["reply_to"] in began
-    ]
+    delays: dict[str, list[float]] = {"messenger": [], "floor": []}
+    for sent in await sim.sent():
+        if (mid := sent["reply_to"]) in began:
+            way = "floor" if mid in floor_mids else "messenger"
+            delays[way].append(sent["received_at"] - began[mid])
+    return delays
 
 
-def _report(args: Any, calls: int, delays: dict[str, list[float]], answers: list[str]) -> int:
+def _report(
+    args: Any, calls: int, latency: float, delays: dict[str, list[float]], answers: list[str]
+) -> int:
     stats = common.quantiles_ms(delays)
-    ratio = stats["messenger"]["median"] / stats["direct"]["median"]
-    added_ms = stats["messenger"]["median"] - stats["direct"]["median"]
+    agent = stats["direct"]["median"]
+    ratios = {kind: stats[kind]["median"] / agent for kind in stats}
+    ratio, floor_ratio = ratios["messenger"], ratios["floor"]
+    over_floor = stats["messenger"]["median"] / stats["floor"]["median"]
+    added = {kind: stats[kind]["median"] - agent for kind in stats}
+    rows = {
+        "messenger": "signed webhook POST → the answer at the simulator",
+        "floor": "floor: bare Home Assistant view, same agent, raw POST",
+        "direct": "conversation.async_converse, same agent",
+    }
     print()
     print(
         common.table(
-            f"A question over Messenger, {calls} of each way, alternating (ms)",
+            f"A question over Messenger, {calls} of each way, alternating, simulator latency "
+            f"{latency * 1000:.0f} ms (ms)",
             ["way", "median", "p10", "p90", "p99", "vs the agent alone (median)"],
-            [
-                [
-                    "signed webhook POST → the answer at the simulator",
-                    *stats["messenger"].values(),
-                    f"{ratio:.2f}x",
-                ],
-                ["conversation.async_converse, same agent", *stats["direct"].values(), "1x"],
-            ],
+            [[label, *stats[k].values(), f"{ratios[k]:.2f}x"] for k, label in rows.items()],
         )
     )
     print(f"\nThe agent's answers: {sorted(set(answers))}")
-    print(f"Added by the integration (medians): {added_ms:.2f} ms")
-    ok = ratio <= RATIO_TARGET
+    print(
+        f"Added to the agent alone (medians): {added['messenger']:.2f} ms, of which "
+        f"{added['floor']:.2f} ms is the floor (two HTTP hops through Home Assistant) and "
+        f"{added['messenger'] - added['floor']:.2f} ms the integration"
+    )
     print()
     print(
         common.table(
             "Targets",
             ["target", "result"],
-            [[f"within {RATIO_TARGET}x of the agent alone (median)", common.verdict(ok)]],
+            [
+                [
+                    f"within {RATIO_TARGET}x of the agent alone (median)",
+                    f"{common.verdict(ratio <= RATIO_TARGET)} ({ratio:.2f}x; the floor is "
+                    f"{floor_ratio:.2f}x)",
+                ],
+                ["the Messenger way vs the floor (median)", f"{over_floor:.2f}x"],
+            ],
         )
     )
     print()
     if not args.no_save:
-        path = common.save_results("assist", {"calls": calls, "ms": stats, "ratio": ratio})
+        results = {"calls": calls, "latency": latency, "ms": stats, "ratios": ratios}
+        path = common.save_results("assist", {**results, "over_floor": over_floor})
         print(f"(results: {path.relative_to(common.ROOT)})")
     common.summary(
         "assist",
         f"{stats['messenger']['median']:.2f} ms median from the webhook POST to the answer at "
-        f"the simulator vs {stats['direct']['median']:.2f} ms for the agent alone = "
-        f"{ratio:.2f}x ({added_ms:.2f} ms added)",
+        f"the simulator vs {agent:.2f} ms for the agent alone = {ratio:.2f}x "
+        f"({added['messenger']:.2f} ms added; the floor of two HTTP hops is {floor_ratio:.2f}x, "
+        f"the integration {over_floor:.2f}x the floor)",
     )
     return 0
 

@@ -56,6 +56,7 @@ FAST_TIMING = Timing(
     outbox_backoff=Backoff(0.05, 0.2),
     lookup_backoff=Backoff(0.05, 0.1),
     agent_timeout=30.0,  # the real limit: a first answer from the built-in agent loads its intents
+    typing_after=0.0,  # typing at once, however quick the agent (test_assist checks the delay)
 )
 
 

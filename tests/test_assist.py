@@ -42,6 +42,7 @@ class RecordingAgent(conversation.AbstractConversationAgent):
     def __init__(self) -> None:
         self.inputs: list[conversation.ConversationInput] = []
         self.behaviour = "echo"
+        self.release = asyncio.Event()  # a "thinking" agent answers once this is set
 
     @property
     def supported_languages(self) -> Any:
@@ -55,6 +56,8 @@ class RecordingAgent(conversation.AbstractConversationAgent):
             raise RuntimeError("the agent broke")
         if self.behaviour == "slow":
             await asyncio.sleep(60)
+        if self.behaviour == "thinking":
+            await self.release.wait()
         response = intent.IntentResponse(language=user_input.language)
         if self.behaviour == "mute":  # an error with nothing to say
             response.async_set_error(intent.IntentResponseErrorCode.UNKNOWN, "")
@@ -170,6 +173,38 @@ async def test_only_plain_text_from_allowed_people_goes_to_the_agent(
     assert answers(simulator, ALICE) == [f"Your ID is {ALICE}", "You said: last one"]
     typing = [s for s in simulator.sent if s.sender_action == "typing_on"]
     assert len(typing) == 1  # only for the agent's answer
+
+
+async def test_a_quick_answer_comes_alone_a_slow_one_after_a_typing_indicator(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_client_no_auth: ClientFactory,
+    agent: RecordingAgent,
+    set_timing: SetTiming,
+) -> None:
+    set_timing(typing_after=0.05)
+    await setup_facebook(conversation_agent=agent_id(hass))
+    client = await hass_client_no_auth()
+
+    def actions() -> list[str | None]:
+        return [s.sender_action for s in simulator.sent if s.recipient_id == ALICE]
+
+    # Answered before typing_after: no indicator, nothing holds the answer back.
+    await say(client, simulator, simulator.message_event(ALICE, "quick"))
+    await wait_until(lambda: bool(answers(simulator, ALICE)))
+    await asyncio.sleep(0.1)  # past typing_after: the cancelled indicator never goes out
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert actions() == [None]
+
+    # Still thinking after typing_after: the indicator reaches Meta first, then the answer.
+    agent.behaviour = "thinking"
+    await say(client, simulator, simulator.message_event(ALICE, "slow"))
+    await wait_until(lambda: actions() == [None, "typing_on"])
+    agent.release.set()
+    await wait_until(lambda: len(answers(simulator, ALICE)) == 2)
+    assert actions() == [None, "typing_on", None]
+    assert answers(simulator, ALICE) == ["You said: quick", "You said: slow"]
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,8 @@ SUMMARIES = {
     r"simulator vs [\d.]+ ms for a raw POST = [\d.]+x .*; entity [\d.]+x \([\d.]+x a bare "
     r"notify entity\), facebook.send_message [\d.]+x; worst [\d.]+x",
     "assist": r"SUMMARY assist: [\d.]+ ms median from the webhook POST to the answer at the "
-    r"simulator vs [\d.]+ ms for the agent alone = [\d.]+x \([\d.]+ ms added\)",
+    r"simulator vs [\d.]+ ms for the agent alone = [\d.]+x \([\d.]+ ms added; the floor of two "
+    r"HTTP hops is [\d.]+x, the integration [\d.]+x the floor\)",
     "memory": r"SUMMARY memory: [+-][\d.]+ MB after [\d,]+ webhook events .* and [\d,]+ outbox "
     r"round trips",
     "soak": r"SUMMARY soak: [\d,]+ notifications asked, [\d,]+ delivered, \d+ lost, \d+ duplicated "

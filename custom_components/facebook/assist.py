@@ -1,21 +1,22 @@
 """Talk to your home from Messenger: an allowed person's plain text goes to Assist.
 
 `conversation_agent` (unset: off). A plain text message (not a quick reply, not a postback, not
-"get my id", not attachments alone) goes to that agent in Home Assistant's language, while a
-typing indicator shows; the answer's plain speech goes back as a reply to the question (quoting
-it), with `messaging_type: RESPONSE`, split like any long text. Each person keeps one
-conversation (follow-ups work) in the context of the Home Assistant user their person is linked
-to (YAML people: none). The webhook never waits: each person's questions are answered in the
-background, in order. An agent that fails or takes longer than `Timing.agent_timeout` (30 s) gets
-the person a short answer saying so, and an error in the log. An answer with no speech that is not
-an error (an automation's sentence trigger set it empty: it answered the person itself) sends
-nothing.
+"get my id", not attachments alone) goes to that agent in Home Assistant's language (a typing
+indicator shows once it has thought for half a second); the answer's plain speech goes back as a
+reply to the question (quoting it), with `messaging_type: RESPONSE`, split like any long text.
+Each person keeps one conversation (follow-ups work) in the context of the Home Assistant user
+their person is linked to (YAML people: none). The webhook never waits: each person's questions
+are answered in the background, in order. An agent that fails or takes longer than
+`Timing.agent_timeout` (30 s) gets the person a short answer saying so, and an error in the log.
+An answer with no speech that is not an error (an automation's sentence trigger set it empty: it
+answered the person itself) sends nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from functools import partial
 
 from homeassistant.core import Context, callback
 from homeassistant.helpers import intent
@@ -23,7 +24,7 @@ from homeassistant.helpers import intent
 from .const import DOMAIN, LOGGER
 from .messenger.const import MESSAGING_TYPE_RESPONSE
 from .messenger.fanout import deliver_one
-from .messenger.models import MessagingEvent, OutgoingMessage, SendOptions
+from .messenger.models import DeliveryOutcome, MessagingEvent, OutgoingMessage, SendOptions
 from .runtime import FacebookRuntime
 from .sending import async_send
 
@@ -82,28 +83,44 @@ class Assist:
                 LOGGER.exception("Could not answer %s through Assist", psid)
 
     async def _async_answer(self, psid: str, event: MessagingEvent) -> None:
-        """Typing, thinking, answering (a reply quoting the question).
+        """Thinking, typing if it takes a while, answering (a reply quoting the question).
 
-        The typing indicator goes out while the agent thinks (its round trip costs the answer
-        nothing) and has reached Meta before the answer is sent, so it always comes first.
+        The typing indicator goes out once the agent has thought for `Timing.typing_after` (a
+        quicker answer comes alone, not held back by the indicator's round trip), and has
+        reached Meta before the answer is sent, so it always comes first.
         """
-        runtime = self._runtime
-        target = runtime.book.person(psid)
-        typing = self._hass.async_create_task(
-            deliver_one(runtime.client, target, [TYPING], SendOptions(MESSAGING_TYPE_RESPONSE)),
-            f"{DOMAIN} typing for {psid}",
-            eager_start=True,
-        )
+        typing: list[asyncio.Task[DeliveryOutcome]] = []
+        start_typing = partial(self._start_typing, psid, typing)
+        delay = self._runtime.timing.typing_after
+        timer = self._hass.loop.call_later(delay, start_typing) if delay > 0 else None
+        if timer is None:
+            start_typing()
         try:
             answer = await self._async_think(psid, str(event.text).strip())
         finally:
-            await typing
+            if timer is not None:
+                timer.cancel()
+            for task in typing:
+                await task
         if answer is None:
             return
         data: dict[str, str] = {"messaging_type": MESSAGING_TYPE_RESPONSE}
         if event.mid:
             data["reply_to"] = event.mid
-        await async_send(runtime, answer, title=None, targets=[psid], data=data)
+        await async_send(self._runtime, answer, title=None, targets=[psid], data=data)
+
+    @callback
+    def _start_typing(self, psid: str, started: list[asyncio.Task[DeliveryOutcome]]) -> None:
+        """Send the typing indicator to `psid`; its task joins `started`."""
+        target = self._runtime.book.person(psid)
+        options = SendOptions(MESSAGING_TYPE_RESPONSE)
+        started.append(
+            self._hass.async_create_task(
+                deliver_one(self._runtime.client, target, [TYPING], options),
+                f"{DOMAIN} typing for {psid}",
+                eager_start=True,
+            )
+        )
 
     async def _async_think(self, psid: str, text: str) -> str | None:
         """The agent's plain speech, the short answer that says why there is none, or None when

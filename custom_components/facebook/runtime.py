@@ -87,6 +87,9 @@ class Timing:
     # How long a conversation agent may think before the person hears it could not answer (a
     # local intent takes milliseconds, a cloud LLM a few seconds: past this they gave up).
     agent_timeout: float = 30.0
+    # How long an agent may think before the person sees it typing (0: at once). A quicker
+    # answer comes alone: a typing indicator first would only hold it back by its round trip.
+    typing_after: float = 0.5
 
 
 DEFAULT_TIMING = Timing()
