@@ -155,7 +155,7 @@ def test_sandbox_end_to_end(stack: Stack) -> None:
     assert texts(to(BOB, sent))[0].startswith('Hi Bob! Write "turn on the hall light"')
 
     # Assist: the built-in agent switches the exposed hall light (on since the button) and
-    # answers, quoting the question (quicker than half a second: no typing indicator first).
+    # answers, quoting the question (a typing indicator first only after half a second).
     mark = stack.count_sent()
     stack.user(BOB, "say", text="turn off the hall light")
     sent = stack.wait_sent(mark, lambda s: bool(assisted(BOB, s)), "Assist's answer")
