@@ -33,11 +33,9 @@ if __package__ in (None, ""):  # `python bench/assist.py`
 
 from typing import Any
 
-from aiohttp import web
-
 from bench import common
 from bench.common import GRAPH_VERSION, PAGE_ID, TOKEN, SimProcess
-from bench.webhook_ingest import signed
+from bench.webhook_ingest import register_signed_view
 
 ALICE = common.psids(1, start=6_200_000_000_000_000)[0]
 CALLS, QUICK_CALLS = 200, 10
@@ -124,7 +122,7 @@ async def _measure(
     for number in range(2):  # the integration's answer: the body the floor sends
         await via_messenger(f"turn {('on', 'off')[number]} the hall light")
     floor = _Floor(hass, sim, (await sim.requests())[-1]["body"])
-    hass.http.register_view(floor.view())
+    floor.register()
 
     async def via_floor(text: str) -> float:
         await sim.control("POST", "config", {"webhook_url": running.url + FLOOR_PATH})
@@ -169,30 +167,15 @@ class _Floor:
         self.answered: asyncio.Queue[str] = asyncio.Queue()
         self.mids: set[str] = set()
 
-    def view(self) -> Any:
-        """The view, for ``hass.http.register_view``."""
-        from homeassistant.helpers.http import HomeAssistantView
-        from homeassistant.util.json import json_loads
+    def register(self) -> None:
+        """Serve at FLOOR_PATH: each message is answered in the background."""
 
-        floor = self
+        def ask(item: dict[str, Any]) -> None:
+            self.hass.async_create_background_task(
+                self.answer(item["sender"]["id"], item["message"]), "bench floor"
+            )
 
-        class FloorView(HomeAssistantView):
-            url = FLOOR_PATH
-            name = "api:bench_assist_floor"
-            requires_auth = False
-
-            async def post(self, request: web.Request) -> web.Response:
-                body = await request.read()
-                if not signed(request, body):
-                    return web.Response(status=403, text="Invalid signature")
-                for entry in json_loads(body)["entry"]:  # type: ignore[index]
-                    for item in entry["messaging"]:
-                        floor.hass.async_create_background_task(
-                            floor.answer(item["sender"]["id"], item["message"]), "bench floor"
-                        )
-                return web.Response(text="EVENT_RECEIVED")
-
-        return FloorView()
+        register_signed_view(self.hass, FLOOR_PATH, "api:bench_assist_floor", ask)
 
     async def answer(self, psid: str, message: dict[str, Any]) -> None:
         """Ask the agent, POST its speech as a reply quoting the question."""

@@ -15,6 +15,7 @@ JSON and fires one bus event per messaging item, with none of the integration's 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import hashlib
 import hmac
 import json
@@ -125,36 +126,47 @@ FLOOR_PATH = "/api/bench_webhook_floor"
 FLOOR_EVENT = "bench_webhook_floor_message"
 
 
-def register_floor_view(hass: Any) -> None:
-    """Home Assistant's floor: its HTTP stack, the HMAC, the JSON and one bus event per item."""
+def register_signed_view(
+    hass: Any, path: str, name: str, on_item: Callable[[dict[str, Any]], None]
+) -> None:
+    """A bare Home Assistant view at `path`: its HTTP stack, the HMAC, the JSON, and `on_item`
+    for each messaging item (the floors of this benchmark and of ``bench.assist``)."""
     from homeassistant.helpers.http import HomeAssistantView
     from homeassistant.util.json import json_loads
 
-    class FloorView(HomeAssistantView):
-        url = FLOOR_PATH
-        name = "api:bench_webhook_floor"
+    class SignedView(HomeAssistantView):
+        url = path
         requires_auth = False
 
         async def post(self, request: web.Request) -> web.Response:
             body = await request.read()
             if not signed(request, body):
                 return web.Response(status=403, text="Invalid signature")
-            fire = hass.bus.async_fire
             for entry in json_loads(body)["entry"]:  # type: ignore[index]
                 for item in entry["messaging"]:
-                    message = item["message"]
-                    fire(
-                        FLOOR_EVENT,
-                        {
-                            "sender_id": item["sender"]["id"],
-                            "message": message.get("text"),
-                            "mid": message.get("mid"),
-                            "timestamp": item["timestamp"],
-                        },
-                    )
+                    on_item(item)
             return web.Response(text="EVENT_RECEIVED")
 
-    hass.http.register_view(FloorView())
+    SignedView.name = name
+    hass.http.register_view(SignedView())
+
+
+def register_floor_view(hass: Any) -> None:
+    """Home Assistant's floor: its HTTP stack, the HMAC, the JSON and one bus event per item."""
+
+    def fire(item: dict[str, Any]) -> None:
+        message = item["message"]
+        hass.bus.async_fire(
+            FLOOR_EVENT,
+            {
+                "sender_id": item["sender"]["id"],
+                "message": message.get("text"),
+                "mid": message.get("mid"),
+                "timestamp": item["timestamp"],
+            },
+        )
+
+    register_signed_view(hass, FLOOR_PATH, "api:bench_webhook_floor", fire)
 
 
 class Fired:
