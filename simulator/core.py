@@ -387,6 +387,10 @@ class Simulator:
         """A message from ``psid`` (see :meth:`WebhookSender.message_event`)."""
         return self.sender.message_event(psid, text, **kwargs)
 
+    def unsend(self, mid: str) -> None:
+        """The person unsends their message ``mid``: quoting it is refused from now on."""
+        self.world.state.forget(mid)
+
     def postback_event(self, psid: str, title: str, payload: str, **kwargs: Any) -> dict[str, Any]:
         """A button tap from ``psid``."""
         return self.sender.postback_event(psid, title, payload, **kwargs)

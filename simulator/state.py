@@ -192,6 +192,10 @@ class State:
             return "expired"
         return "valid"
 
+    def forget(self, mid: str) -> None:
+        """The person unsent a message: it can no longer be quoted or reacted to."""
+        self.messages.pop(mid, None)
+
     def remember(self, message: MessageRef) -> None:
         """Keep a message for ``reply_to`` and reactions (only the newest MESSAGE_MEMORY)."""
         self.messages.pop(message.mid, None)

@@ -7,6 +7,7 @@ conversation ids, contexts, and what happens when an agent fails or is slow.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -205,6 +206,47 @@ async def test_a_quick_answer_comes_alone_a_slow_one_after_a_typing_indicator(
     await wait_until(lambda: len(answers(simulator, ALICE)) == 2)
     assert actions() == [None, "typing_on", None]
     assert answers(simulator, ALICE) == ["You said: quick", "You said: slow"]
+
+
+async def test_an_answer_to_an_unsent_question_goes_unquoted_not_lost(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_client_no_auth: ClientFactory,
+    agent: RecordingAgent,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await setup_facebook(conversation_agent=agent_id(hass))
+    client = await hass_client_no_auth()
+    sent = async_capture_events(hass, EVENT_MESSAGE_SENT)
+    question = simulator.message_event(ALICE, "still there?")
+    simulator.unsend(question["message"]["mid"])  # before the answer is ready
+    caplog.set_level(logging.INFO, logger="custom_components.facebook")
+    await say(client, simulator, question)
+    await wait_until(lambda: bool(sent))
+    (answer,) = simulator.messages_to(ALICE)
+    assert (answer.message["text"], answer.reply_to) == ("You said: still there?", None)
+    refused = [r for r in simulator.requests if r.path.endswith("/messages") and r.status != 200]
+    assert len(refused) == 1  # the quoted try, refused as Meta would
+    assert "answering without the quote" in caplog.text
+
+
+async def test_an_answer_meta_refuses_for_another_reason_is_not_sent_twice(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_client_no_auth: ClientFactory,
+    agent: RecordingAgent,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await setup_facebook(conversation_agent=agent_id(hass))
+    client = await hass_client_no_auth()
+    # The app lacks a permission (a policy refusal): dropping the quote would not help.
+    simulator.inject_error(200, message="(#200) Requires pages_messaging permission", count=None)
+    await say(client, simulator, simulator.message_event(ALICE, "hello?"))
+    await wait_until(lambda: "Could not answer" in caplog.text)
+    tries = [r for r in simulator.requests if r.path.endswith("/messages") and "message" in r.body]
+    assert [(r.status, "reply_to" in r.body) for r in tries] == [(400, True)]  # no unquoted one
 
 
 @pytest.mark.parametrize(

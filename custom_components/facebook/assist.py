@@ -3,7 +3,8 @@
 `conversation_agent` (unset: off). A plain text message (not a quick reply, not a postback, not
 "get my id", not attachments alone) goes to that agent in Home Assistant's language (a typing
 indicator shows once it has thought for half a second); the answer's plain speech goes back as a
-reply to the question (quoting it), with `messaging_type: RESPONSE`, split like any long text.
+reply to the question (quoting it; unquoted if Meta refuses the quote), with
+`messaging_type: RESPONSE`, split like any long text.
 Each person keeps one conversation (follow-ups work) in the context of the Home Assistant user
 their person is linked to (YAML people: none). The webhook never waits: each person's questions
 are answered in the background, in order. An agent that fails or takes longer than
@@ -23,10 +24,11 @@ from homeassistant.helpers import intent
 
 from .const import DOMAIN, LOGGER
 from .messenger.const import MESSAGING_TYPE_RESPONSE
+from .messenger.errors import GraphInvalidRequestError
 from .messenger.fanout import deliver_one
 from .messenger.models import DeliveryOutcome, MessagingEvent, OutgoingMessage, SendOptions
 from .runtime import FacebookRuntime
-from .sending import async_send
+from .sending import SendFailed, async_send
 
 SORRY_FAILED = "Sorry, Home Assistant could not answer that (its assistant failed)."
 SORRY_SLOW = "Sorry, Home Assistant took too long to answer that."
@@ -39,6 +41,12 @@ class _Person:
 
     queue: asyncio.Queue[MessagingEvent] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
+
+
+def _quote_refused(outcomes: list[DeliveryOutcome]) -> bool:
+    """Meta refused the quoted answer as a bad request before any part of it went out."""
+    (outcome,) = outcomes  # an answer goes to one person
+    return not outcome.sent and isinstance(outcome.error, GraphInvalidRequestError)
 
 
 def asks_assist(event: MessagingEvent) -> bool:
@@ -102,11 +110,27 @@ class Assist:
                 timer.cancel()
             for task in typing:
                 await task
-        if answer is None:
-            return
-        data: dict[str, str] = {"messaging_type": MESSAGING_TYPE_RESPONSE}
-        if event.mid:
-            data["reply_to"] = event.mid
+        if answer is not None:
+            await self._async_reply(psid, answer, event.mid)
+
+    async def _async_reply(self, psid: str, answer: str, mid: str | None) -> None:
+        """The answer, quoting the question; unquoted when Meta refuses the quote (the person
+        unsent the question meanwhile), so the answer is never lost to it."""
+        data = {"messaging_type": MESSAGING_TYPE_RESPONSE}
+        if mid:
+            try:
+                quoted = {**data, "reply_to": mid}
+                await async_send(self._runtime, answer, title=None, targets=[psid], data=quoted)
+            except SendFailed as err:
+                if not _quote_refused(err.outcomes):
+                    raise
+                LOGGER.info(
+                    "Meta refused to quote the question of %s (%s); answering without the quote",
+                    psid,
+                    err.outcomes[0].error,
+                )
+            else:
+                return
         await async_send(self._runtime, answer, title=None, targets=[psid], data=data)
 
     @callback

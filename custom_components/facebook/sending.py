@@ -38,6 +38,15 @@ from .runtime import FacebookRuntime
 WAITING = "earlier messages to them still wait"
 
 
+class SendFailed(HomeAssistantError):
+    """A call some people did not get; `outcomes` says what happened to each of them."""
+
+    def __init__(self, outcomes: list[DeliveryOutcome], **kwargs: Any) -> None:
+        """The translated error of the call, and every person's outcome."""
+        super().__init__(**kwargs)
+        self.outcomes = outcomes
+
+
 async def async_send(
     runtime: FacebookRuntime,
     message: str,
@@ -177,7 +186,8 @@ def _report(runtime: FacebookRuntime, outcomes: list[DeliveryOutcome]) -> None:
     if not failed:
         return
     details = "; ".join(failure_text(runtime, o) for o in failed)
-    raise HomeAssistantError(
+    raise SendFailed(
+        outcomes,
         translation_domain=DOMAIN,
         translation_key="send_failed",
         translation_placeholders={

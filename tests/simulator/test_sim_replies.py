@@ -24,6 +24,14 @@ async def test_reply_to_a_message_of_the_conversation(graph: Graph, sim: Simulat
     assert late.error["error_subcode"] == 2018278  # the window rule applies
 
 
+async def test_an_unsent_message_can_no_longer_be_quoted(graph: Graph, sim: Simulator) -> None:
+    mid = sim.message_event(ALICE, "oops")["message"]["mid"]
+    sim.unsend(mid)
+    quoted = await graph.send(text_message(text="ok", reply_to={"mid": mid}))
+    assert quoted.error["code"] == 100 and "reply_to" in quoted.error["message"]
+    assert (await graph.send(text_message(text="ok"))).status == 200  # unquoted: fine
+
+
 async def test_page_reactions(graph: Graph, sim: Simulator) -> None:
     mid = sim.message_event(ALICE, "done!")["message"]["mid"]
     react = {"recipient": {"id": ALICE}, "sender_action": "react"}
