@@ -41,7 +41,6 @@ ALICE = common.psids(1, start=6_200_000_000_000_000)[0]
 CALLS, QUICK_CALLS = 200, 10
 WARMUP = 10
 RATIO_TARGET = 1.2
-LATENCY = 0.1
 FLOOR_PATH = "/api/bench_assist_floor"
 AGENT = "conversation.home_assistant"
 LIGHT = "input_boolean.hall_light"
@@ -62,12 +61,7 @@ async def _set_up_assist(hass: Any) -> None:
 
 async def main(argv: list[str] | None = None) -> int:
     """Run the benchmark."""
-    parse = common.parser(__doc__)
-    parse.add_argument("--calls", type=int, help="questions of each kind (default 200)")
-    parse.add_argument("--latency", type=float, help="simulator latency, s (0.1; --quick 0.01)")
-    args = parse.parse_args(argv)
-    calls = args.calls or (QUICK_CALLS if args.quick else CALLS)
-    latency = args.latency if args.latency is not None else (0.01 if args.quick else LATENCY)
+    args, calls, latency = common.calls_and_latency(argv, __doc__, CALLS, QUICK_CALLS, "questions")
     warmup = min(WARMUP, max(2, calls // 4))
     print(f"Assist benchmark; {common.machine_line()}", flush=True)
     sim_process = SimProcess([ALICE], latency=latency)

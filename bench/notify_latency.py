@@ -36,7 +36,6 @@ ALICE = common.psids(1, start=6_000_000_000_000_000)[0]
 CAROL = common.psids(1, start=6_100_000_000_000_000)[0]  # a person of the config entry's page
 CALLS, QUICK_CALLS = 500, 20
 WARMUP = 20
-LATENCY = 0.1
 RATIO_TARGET = 1.3
 BARE_ENTITY = "notify.bench_raw_post"
 
@@ -46,12 +45,7 @@ Sender = Callable[[str], Awaitable[float]]  # sends one text; returns when the c
 
 async def main(argv: list[str] | None = None) -> int:
     """Run the benchmark."""
-    parse = common.parser(__doc__)
-    parse.add_argument("--calls", type=int, help="calls of each kind (default 500)")
-    parse.add_argument("--latency", type=float, help="simulator latency, s (0.1; --quick 0.01)")
-    args = parse.parse_args(argv)
-    calls = args.calls or (QUICK_CALLS if args.quick else CALLS)
-    latency = args.latency if args.latency is not None else (0.01 if args.quick else LATENCY)
+    args, calls, latency = common.calls_and_latency(argv, __doc__, CALLS, QUICK_CALLS, "calls")
     print(f"One-notification latency benchmark; {common.machine_line()}", flush=True)
     recorded, started, template = await _run(args, calls, latency)
     stats = common.quantiles_ms(_delays(recorded, started, template, calls))
