@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # `python bench/assist.py`
 from typing import Any
 
 from bench import common
-from bench.common import GRAPH_VERSION, PAGE_ID, TOKEN, SimProcess
+from bench.common import PAGE_ID, SimProcess
 from bench.webhook_ingest import register_signed_view
 
 ALICE = common.psids(1, start=6_200_000_000_000_000)[0]
@@ -81,7 +81,6 @@ async def _measure(
     running: common.RunningHass, sim: SimProcess, calls: int, warmup: int, profile: bool
 ) -> tuple[dict[str, list[float]], list[str]]:
     """The three ways, taking turns at going first; the delays in seconds, and the answers."""
-    from homeassistant.components import conversation
 
     hass = running.hass
     await _set_up_assist(hass)
@@ -100,16 +99,9 @@ async def _measure(
 
     async def direct(text: str) -> float:
         begun = time.monotonic()
-        result = await conversation.async_converse(
-            hass=hass,
-            text=text,
-            conversation_id=f"bench_{PAGE_ID}_{ALICE}",
-            context=None,
-            language=hass.config.language,
-            agent_id=AGENT,
-        )
+        speech = await _converse(hass, text, f"bench_{PAGE_ID}_{ALICE}", None)
         took = time.monotonic() - begun
-        answers.append(result.response.speech["plain"]["speech"])
+        answers.append(speech)
         return took
 
     kinds = {"messenger": via_messenger, "direct": direct}
@@ -155,9 +147,8 @@ class _Floor:
 
     def __init__(self, hass: Any, sim: SimProcess, template: dict[str, Any]) -> None:
         self.hass = hass
+        self.sim = sim
         self.template = template
-        self.url = f"{sim.url}/{GRAPH_VERSION}/me/messages"
-        self.headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
         self.answered: asyncio.Queue[str] = asyncio.Queue()
         self.mids: set[str] = set()
 
@@ -173,26 +164,29 @@ class _Floor:
 
     async def answer(self, psid: str, message: dict[str, Any]) -> None:
         """Ask the agent, POST its speech as a reply quoting the question."""
-        from homeassistant.components import conversation
         from homeassistant.core import Context
         from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-        result = await conversation.async_converse(
-            hass=self.hass,
-            text=message["text"],
-            conversation_id=f"bench_floor_{psid}",
-            context=Context(),
-            language=self.hass.config.language,
-            agent_id=AGENT,
-        )
-        speech = result.response.speech["plain"]["speech"]
+        speech = await _converse(self.hass, message["text"], f"bench_floor_{psid}", Context())
         body = {**self.template, "message": {"text": speech}, "reply_to": {"mid": message["mid"]}}
         self.mids.add(message["mid"])
-        session = async_get_clientsession(self.hass)
-        data = json.dumps(body, separators=(",", ":")).encode()
-        async with session.post(self.url, data=data, headers=self.headers) as response:
-            await response.read()
+        await common.raw_send(async_get_clientsession(self.hass), self.sim, body)
         self.answered.put_nowait(message["mid"])
+
+
+async def _converse(hass: Any, text: str, conversation_id: str, context: Any) -> str:
+    """The built-in agent's plain speech for `text`, asked as Assist over Messenger asks it."""
+    from homeassistant.components import conversation
+
+    result = await conversation.async_converse(
+        hass=hass,
+        text=text,
+        conversation_id=conversation_id,
+        context=context,
+        language=hass.config.language,
+        agent_id=AGENT,
+    )
+    return str(result.response.speech["plain"]["speech"])
 
 
 async def _answer_delays(

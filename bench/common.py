@@ -430,6 +430,20 @@ class SimProcess:
         return int(state["counts"]["requests"])
 
 
+SEND_HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+
+
+async def raw_send(session: aiohttp.ClientSession, sim: SimProcess, body: dict[str, Any]) -> None:
+    """POST a Send API body to the simulator with nothing in between (the page's token header,
+    compact JSON): the raw POST the latency benchmarks measure against."""
+    data = json.dumps(body, separators=(",", ":")).encode()
+    url = f"{sim.url}/{GRAPH_VERSION}/me/messages"
+    async with session.post(url, data=data, headers=SEND_HEADERS) as answer:
+        await answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"raw POST answered {answer.status}")
+
+
 def error_code(request: dict[str, Any]) -> int | None:
     """The Graph error code a recorded request was answered with, if any."""
     error = (request.get("response") or {}).get("error")

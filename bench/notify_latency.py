@@ -16,7 +16,6 @@ count.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 import sys
 import time
@@ -30,7 +29,7 @@ from typing import Any
 import aiohttp
 
 from bench import common
-from bench.common import GRAPH_VERSION, TOKEN, SimProcess
+from bench.common import SimProcess
 
 ALICE = common.psids(1, start=6_000_000_000_000_000)[0]
 CAROL = common.psids(1, start=6_100_000_000_000_000)[0]  # a person of the config entry's page
@@ -112,15 +111,9 @@ async def _senders(
     legacy = _service_sender(hass, "notify", "facebook", {"target": ["alice"]})
     await legacy("learn")  # the body, learned from the simulator's recording
     template = (await sim.requests())[-1]["body"]
-    url = f"{sim.url}/{GRAPH_VERSION}/me/messages"
-    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
     async def post(text: str) -> None:
-        data = json.dumps({**template, "message": {"text": text}}, separators=(",", ":"))
-        async with session.post(url, data=data.encode(), headers=headers) as answer:
-            await answer.read()
-            if answer.status != 200:
-                raise RuntimeError(f"raw POST answered {answer.status}")
+        await common.raw_send(session, sim, {**template, "message": {"text": text}})
 
     async def raw_post(text: str) -> float:
         started = time.monotonic()

@@ -121,6 +121,7 @@ class Assist:
             try:
                 quoted = {**data, "reply_to": mid}
                 await async_send(self._runtime, answer, title=None, targets=[psid], data=quoted)
+                return
             except SendFailed as err:
                 if not _quote_refused(err.outcomes):
                     raise
@@ -129,8 +130,6 @@ class Assist:
                     psid,
                     err.outcomes[0].error,
                 )
-            else:
-                return
         await async_send(self._runtime, answer, title=None, targets=[psid], data=data)
 
     @callback
