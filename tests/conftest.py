@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 from homeassistant import loader
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntry, ConfigSubentryData
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import Event, HomeAssistant, ServiceRegistry, callback
 from homeassistant.setup import async_setup_component
@@ -204,7 +204,7 @@ def setup_facebook(hass: HomeAssistant, simulator: Simulator) -> SetupFacebook:
         configs = list(entries) or [page_config(simulator, **overrides)]
         assert await async_setup_component(hass, "notify", {"notify": configs})
         await hass.async_block_till_done(wait_background_tasks=True)
-        return router_of(hass).runtimes[-1]
+        return runtime_of(hass, configs[-1].get("name", "notify"))
 
     return setup
 
@@ -223,9 +223,19 @@ def router_of(hass: HomeAssistant) -> WebhookRouter:
     return hass.data[DATA_ROUTER]
 
 
+def imported_entry(hass: HomeAssistant, service: str = "facebook") -> ConfigEntry:
+    """The config entry the YAML entry of `notify.<service>` was imported into."""
+    return next(
+        e
+        for e in hass.config_entries.async_entries(DOMAIN)
+        if e.source == SOURCE_IMPORT and e.data.get("name") == service
+    )
+
+
 def runtime_of(hass: HomeAssistant, service: str = "facebook") -> FacebookRuntime:
     """The page behind `notify.<service>` (a YAML page's window onto its state)."""
-    return next(r for r in router_of(hass).runtimes if r.settings.service_name == service)
+    runtime: FacebookRuntime = imported_entry(hass, service).runtime_data
+    return runtime
 
 
 def sign(body: bytes, secret: str = APP_SECRET) -> dict[str, str]:

@@ -21,7 +21,7 @@ SIMULATOR = "simulator"
 # Inside the library, layers go downward only (a module imports from lower layers, never from
 # its own or a higher one).
 LIBRARY_LAYERS = [
-    ["const", "coerce", "backoff", "bounded", "pacing"],
+    ["const", "coerce", "backoff", "bounded", "pacing", "turns"],
     ["errors", "models"],
     ["builder", "recipients", "audience", "outbox", "webhook", "mime"],
     ["client"],
@@ -32,15 +32,16 @@ LIBRARY_LAYERS = [
 # The Home Assistant glue, bottom to top.
 GLUE_LAYERS = [
     ["const"],
-    ["store", "log_filter", "issues"],
-    ["events"],
-    ["window_watch", "outbox_runner", "media", "keepalive", "utility", "profile_sync"],
+    ["store", "log_filter", "issues", "background"],
+    ["events", "webhook_auth", "redelivery"],
+    ["window_watch", "outbox_runner", "media", "keepalive", "utility", "profile_sync", "assist"],
     ["runtime"],
-    ["sending", "expiry"],
-    ["assist"],
+    ["sending", "expiry", "identity"],
+    ["page", "get_my_id"],
     ["router"],
     ["schema", "entity"],
-    ["webhook", "notify", "event", "sensor", "binary_sensor", "diagnostics", "config_flow"],
+    ["yaml_import", "webhook"],
+    ["notify", "event", "sensor", "binary_sensor", "diagnostics", "config_flow"],
     ["__init__"],
 ]
 FORBIDDEN_IN_LIBRARY = ("homeassistant", "voluptuous", "probatio", "custom_components")
@@ -229,3 +230,34 @@ def calls_of(attribute: str) -> set[str]:
 def test_only_events_fires_events_and_only_the_root_registers_the_view() -> None:
     assert calls_of("async_fire") == {f"{INTEGRATION}.events"}
     assert calls_of("register_view") == {INTEGRATION}
+
+
+def test_the_glue_imports_the_library_only_through_its_public_names() -> None:
+    problems = [
+        f"{name} -> {target}"
+        for name, module in MODULES.items()
+        if name.startswith(INTEGRATION) and not name.startswith(LIBRARY)
+        for target in module.internal
+        if target.startswith(f"{LIBRARY}.")
+    ]
+    assert problems == []
+
+
+PLATFORM_MODULES = ("notify", "event", "sensor", "binary_sensor", "diagnostics", "entity")
+
+
+@pytest.mark.parametrize("platform", PLATFORM_MODULES)
+def test_no_platform_takes_a_bare_config_entry(platform: str) -> None:
+    """Every platform is typed with the page's entry (`FacebookConfigEntry`), never a bare one,
+    and never guesses whether `runtime_data` is there."""
+    module = MODULES[f"{INTEGRATION}.{platform}"]
+    source = module.path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    annotations = [
+        ast.unparse(node.annotation)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.arg) and node.annotation is not None
+    ]
+    assert "ConfigEntry" not in annotations
+    assert "getattr(entry, 'runtime_data'" not in source.replace('"', "'")
+    assert "FacebookConfigEntry" in annotations or platform == "entity"

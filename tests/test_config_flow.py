@@ -13,7 +13,6 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 
-from custom_components.facebook.config_flow import ADVANCED_MODE_RETIRED
 from custom_components.facebook.const import DOMAIN
 from custom_components.facebook.messenger.accounts import user_pages
 from custom_components.facebook.messenger.client import GraphClient
@@ -32,11 +31,8 @@ from .conftest import (
     SetupFacebook,
 )
 
-ADVANCED = {"source": SOURCE_USER, "show_advanced_options": True}
-
-
 async def start(hass: HomeAssistant) -> dict[str, Any]:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context=ADVANCED)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     return dict(result)
@@ -47,7 +43,7 @@ async def step(hass: HomeAssistant, result: dict[str, Any], **user_input: Any) -
 
 
 def credentials(sim: Simulator, token: str = TOKEN, **extra: Any) -> dict[str, Any]:
-    return {"page_access_token": token, "graph_url": sim.url, **extra}
+    return {"page_access_token": token, "advanced": {"graph_url": sim.url}, **extra}
 
 
 def admin_token(sim: Simulator, **kwargs: Any) -> str:
@@ -163,24 +159,18 @@ async def test_a_bad_token_or_secret(
 
 
 async def test_network_down(hass: HomeAssistant, simulator: Simulator) -> None:
-    down = {"page_access_token": TOKEN, "graph_url": "http://127.0.0.1:9"}
+    down = {"page_access_token": TOKEN, "advanced": {"graph_url": "http://127.0.0.1:9"}}
     result = await step(hass, await start(hass), **down)
     assert result["errors"] == {"base": "cannot_connect"}
 
 
-async def test_graph_url_is_an_advanced_field(hass: HomeAssistant) -> None:
-    plain = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    # Home Assistant 2026 retired advanced mode and shows such fields to everyone; so do we.
-    assert ("graph_url" in plain["data_schema"].schema) is ADVANCED_MODE_RETIRED
-    advanced = await start(hass)
-    assert "graph_url" in advanced["data_schema"].schema
-
-
-def test_advanced_mode_is_detected_as_home_assistant_has_it() -> None:
-    # Without advanced mode in its context, a flow of 2025 is not advanced; 2026's shim says it is.
-    flow = data_entry_flow.FlowHandler()
-    flow.context = {}
-    assert ADVANCED_MODE_RETIRED is flow.show_advanced_options
+async def test_graph_url_is_folded_away_for_everyone(hass: HomeAssistant) -> None:
+    # No advanced mode needed (Home Assistant 2026 retired it): a collapsed section holds it.
+    result = await start(hass)
+    advanced = result["data_schema"].schema["advanced"]
+    assert isinstance(advanced, data_entry_flow.section)
+    assert advanced.options == {"collapsed": True}
+    assert "graph_url" in advanced.schema.schema
 
 
 async def test_already_configured_as_an_entry(
@@ -209,8 +199,9 @@ async def test_subscription_refused_with_meta_s_message(
     assert "pages_manage_metadata" in result["description_placeholders"]["error"]
     result = await step(hass, result, verify_token="v-token-abcdef", subscribe=False)
     assert result["step_id"] == "people"  # subscribing by hand stays possible
-    note = result["description_placeholders"]["people_note"]
-    assert "lacks the pages_manage_metadata permission" in note  # the one Meta named
+    assert result["errors"] == {"base": "people_not_listed"}
+    # The permission Meta named, for the step's text.
+    assert result["description_placeholders"]["permission"] == "pages_manage_metadata"
     result = await step(hass, result, people=[])
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].subentries == {}
@@ -356,7 +347,8 @@ async def test_a_page_token_that_expires_is_said_and_becomes_a_repair_issue(
         page_token = (await user_pages(graph))[0].token
     creds = credentials(simulator, page_token, app_id=APP_ID, app_secret=APP_SECRET)
     result = await step(hass, user, **creds)
-    assert "expires at" in result["description_placeholders"]["expiry_note"]
+    assert result["errors"] == {"base": "token_expires"}
+    assert result["description_placeholders"]["expires_at"].startswith("20")
     result = await step(hass, await through_webhook(hass, result), people=[])
     await hass.async_block_till_done()
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"token_expires_{result['result'].entry_id}")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -26,6 +27,7 @@ from .conftest import (
     VERIFY_TOKEN,
     ClientFactory,
     SetupFacebook,
+    imported_entry,
     page_config,
     router_of,
     runtime_of,
@@ -120,38 +122,53 @@ async def test_setup_looks_up_the_page(
     assert hass.services.has_service("notify", "facebook")
 
 
-async def test_rejected_token_makes_a_repair_issue_not_a_crash(
-    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+async def test_rejected_token_asks_for_a_new_one_in_yaml_not_a_crash(
+    hass: HomeAssistant, simulator: Simulator
 ) -> None:
-    page = await setup_facebook(page_access_token="EAAG-not-a-real-token")
-    assert page.page_id is None
+    config = page_config(simulator, page_access_token="EAAG-not-a-real-token")
+    assert await async_setup_component(hass, "notify", {"notify": [config]})
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.services.has_service("notify", "facebook")
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, "invalid_token_facebook")
-    assert issue is not None
-    assert issue.translation_key == "invalid_token"
-    assert issue.severity == ir.IssueSeverity.ERROR
-    assert issue.translation_placeholders == {"service": "facebook", "code": "code 190"}
+    entry = imported_entry(hass)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    # Home Assistant asks for a new token; a YAML page's reauthentication says where it goes.
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    assert flow["step_id"] == "reauth_yaml"
+    shown = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    assert shown["description_placeholders"]["service"] == "notify.facebook"
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    assert result["reason"] == "reauth_in_yaml"
+    with pytest.raises(HomeAssistantError, match="notify.facebook can't send") as err:
+        await hass.services.async_call(
+            "notify", "facebook", {"message": "x", "target": ["alice"]}, blocking=True
+        )
+    assert "Meta rejected the page access token" in str(err.value)
 
 
-async def test_token_repair_clears_itself_once_a_call_succeeds(
+async def test_a_token_that_works_again_needs_no_new_one(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
+    await setup_facebook()
     simulator.inject_error(
-        190, message="Error validating access token: Session has expired", subcode=463, paths="all"
+        190, message="Error validating access token: Session has expired", subcode=463
     )
-    page = await setup_facebook()
-    registry = ir.async_get(hass)
-    assert registry.async_get_issue(DOMAIN, "invalid_token_facebook") is not None
-    assert page.page_id is None
+    with pytest.raises(HomeAssistantError, match="page access token is invalid or expired"):
+        await hass.services.async_call(
+            "notify", "facebook", {"message": "rejected", "target": ["alice"]}, blocking=True
+        )
+    await hass.async_block_till_done()
+    assert [f["context"]["source"] for f in hass.config_entries.flow.async_progress()] == [
+        "reauth"
+    ]
     await hass.services.async_call(
         "notify", "facebook", {"message": "works again", "target": ["alice"]}, blocking=True
     )
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert registry.async_get_issue(DOMAIN, "invalid_token_facebook") is None
-    assert page.page_id == PAGE_ID
+    assert hass.config_entries.flow.async_progress() == []  # asked for nothing any more
+    assert runtime_of(hass).token.rejected is False
 
 
-async def test_a_send_with_a_rejected_token_raises_and_makes_the_issue(
+async def test_a_send_with_a_rejected_token_raises_and_asks_for_a_new_one(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
     await setup_facebook()
@@ -163,7 +180,9 @@ async def test_a_send_with_a_rejected_token_raises_and_makes_the_issue(
             "notify", "facebook", {"message": "x", "target": ["alice"]}, blocking=True
         )
     assert "page access token is invalid or expired" in str(err.value)
-    assert ir.async_get(hass).async_get_issue(DOMAIN, "invalid_token_facebook") is not None
+    await hass.async_block_till_done()
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert (flow["context"]["source"], flow["step_id"]) == ("reauth", "reauth_yaml")
 
 
 async def test_network_down_at_start_does_not_block_and_is_retried(
@@ -174,10 +193,11 @@ async def test_network_down_at_start_does_not_block_and_is_retried(
     assert await async_setup_component(hass, "notify", {"notify": [page_config(simulator)]})
     await hass.async_block_till_done()
     assert hass.services.has_service("notify", "facebook")
-    page = runtime_of(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert page.page_id == PAGE_ID
-    assert len([r for r in simulator.requests if r.path.endswith("/me")]) == 6
+    page = runtime_of(hass)
+    assert page.page.id == PAGE_ID
+    assert imported_entry(hass).unique_id == PAGE_ID
+    assert len([r for r in simulator.requests if r.path.endswith("/me")]) >= 2
 
 
 async def test_unreachable_graph_never_blocks_start(
@@ -192,7 +212,8 @@ async def test_unreachable_graph_never_blocks_start(
     assert await async_setup_component(hass, "notify", {"notify": [config]})
     await hass.async_block_till_done()
     assert hass.services.has_service("notify", "facebook")
-    assert runtime_of(hass).page_id is None
+    assert runtime_of(hass).page.id is None
+    assert imported_entry(hass).state is ConfigEntryState.LOADED
 
 
 async def test_one_view_however_many_pages(
@@ -208,7 +229,7 @@ async def test_one_view_however_many_pages(
     ]
     methods = [route.method for route in routes if route.method != "OPTIONS"]
     assert sorted(methods) == ["GET", "POST"]  # registered once, not once per page
-    assert [r.page_id for r in router_of(hass).runtimes] == [PAGE_ID, "2000000000000002"]
+    assert sorted(router_of(hass).pages) == [PAGE_ID, "2000000000000002"]
 
 
 async def test_unauthenticated_webhook_repair_issue_once_an_unsigned_post_arrives(

@@ -3,10 +3,10 @@
 `conversation_agent` (unset: off). A plain text message (not a quick reply, not a postback, not
 "get my id", not attachments alone) goes to that agent in Home Assistant's language (a typing
 indicator shows once it has thought for half a second); the answer's plain speech goes back as a
-reply to the question (quoting it; unquoted if Meta refuses the quote), with
-`messaging_type: RESPONSE`, split like any long text.
+reply to the question (quoting it; `sending.async_answer` sends it unquoted if Meta refuses the
+quote), with `messaging_type: RESPONSE`, split like any long text.
 Each person keeps one conversation (follow-ups work) in the context of the Home Assistant user
-their person is linked to (YAML people: none). The webhook never waits: each person's questions
+their person is linked to (or none). The webhook never waits: each person's questions
 are answered in the background, in order. An agent that fails or takes longer than
 `Timing.agent_timeout` (30 s) gets the person a short answer saying so, and an error in the log.
 An answer with no speech that is not an error (an automation's sentence trigger set it empty: it
@@ -16,23 +16,45 @@ answered the person itself) sends nothing.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Protocol
 
-from homeassistant.core import Context, callback
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers import intent
 
 from .const import DOMAIN, LOGGER
-from .messenger.const import MESSAGING_TYPE_RESPONSE
-from .messenger.errors import GraphInvalidRequestError
-from .messenger.fanout import deliver_one
-from .messenger.models import DeliveryOutcome, MessagingEvent, OutgoingMessage, SendOptions
-from .runtime import FacebookRuntime
-from .sending import SendFailed, async_send
+from .events import PageRef
+from .messenger import (
+    MESSAGING_TYPE_RESPONSE,
+    AddressBook,
+    DeliveryOutcome,
+    GraphClient,
+    MessagingEvent,
+    OutgoingMessage,
+    SendOptions,
+    deliver_one,
+)
 
 SORRY_FAILED = "Sorry, Home Assistant could not answer that (its assistant failed)."
 SORRY_SLOW = "Sorry, Home Assistant took too long to answer that."
 TYPING = OutgoingMessage(sender_action="typing_on")
+
+# Sends an answer to a person: (psid, text, the mid of the question it quotes).
+type Reply = Callable[[str, str, str | None], Awaitable[None]]
+
+
+class Patience(Protocol):
+    """How long the agent may think before the person sees typing, and before it gives up."""
+
+    @property
+    def typing_after(self) -> float:
+        """Seconds before the typing indicator (0: at once)."""
+
+    @property
+    def agent_timeout(self) -> float:
+        """Seconds before the person hears the agent could not answer."""
 
 
 @dataclass(slots=True)
@@ -43,12 +65,6 @@ class _Person:
     task: asyncio.Task[None] | None = None
 
 
-def _quote_refused(outcomes: list[DeliveryOutcome]) -> bool:
-    """Meta refused the quoted answer as a bad request before any part of it went out."""
-    (outcome,) = outcomes  # an answer goes to one person
-    return not outcome.sent and isinstance(outcome.error, GraphInvalidRequestError)
-
-
 def asks_assist(event: MessagingEvent) -> bool:
     """A plain text message: what goes to the agent (quick replies and postbacks do not)."""
     return event.kind == "message" and bool(event.text and event.text.strip())
@@ -57,11 +73,27 @@ def asks_assist(event: MessagingEvent) -> bool:
 class Assist:
     """One page's bridge to a conversation agent."""
 
-    def __init__(self, runtime: FacebookRuntime, agent_id: str) -> None:
-        """Ask `agent_id` for the page of `runtime` (its people ask as their linked users)."""
-        self._runtime = runtime
-        self._hass = runtime.hass
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        agent_id: str,
+        client: GraphClient,
+        book: AddressBook,
+        page: PageRef,
+        users: Mapping[str, str],
+        timing: Patience,
+        *,
+        reply: Reply,
+    ) -> None:
+        """Ask `agent_id` for `page` (its people ask as their `users`); answers go by `reply`."""
+        self._hass = hass
         self._agent_id = agent_id
+        self._client = client
+        self._book = book
+        self._page = page
+        self._users = users
+        self._timing = timing
+        self._reply = reply
         self._people: dict[str, _Person] = {}
 
     @callback
@@ -93,13 +125,13 @@ class Assist:
     async def _async_answer(self, psid: str, event: MessagingEvent) -> None:
         """Thinking, typing if it takes a while, answering (a reply quoting the question).
 
-        The typing indicator goes out once the agent has thought for `Timing.typing_after` (a
-        quicker answer comes alone, not held back by the indicator's round trip), and has
-        reached Meta before the answer is sent, so it always comes first.
+        The typing indicator goes out once the agent has thought for `typing_after` (a quicker
+        answer comes alone, not held back by the indicator's round trip), and has reached Meta
+        before the answer is sent, so it always comes first.
         """
         typing: list[asyncio.Task[DeliveryOutcome]] = []
         start_typing = partial(self._start_typing, psid, typing)
-        delay = self._runtime.timing.typing_after
+        delay = self._timing.typing_after
         timer = self._hass.loop.call_later(delay, start_typing) if delay > 0 else None
         if timer is None:
             start_typing()
@@ -111,35 +143,16 @@ class Assist:
             for task in typing:
                 await task
         if answer is not None:
-            await self._async_reply(psid, answer, event.mid)
-
-    async def _async_reply(self, psid: str, answer: str, mid: str | None) -> None:
-        """The answer, quoting the question; unquoted when Meta refuses the quote (the person
-        unsent the question meanwhile), so the answer is never lost to it."""
-        data = {"messaging_type": MESSAGING_TYPE_RESPONSE}
-        if mid:
-            try:
-                quoted = {**data, "reply_to": mid}
-                await async_send(self._runtime, answer, title=None, targets=[psid], data=quoted)
-                return
-            except SendFailed as err:
-                if not _quote_refused(err.outcomes):
-                    raise
-                LOGGER.info(
-                    "Meta refused to quote the question of %s (%s); answering without the quote",
-                    psid,
-                    err.outcomes[0].error,
-                )
-        await async_send(self._runtime, answer, title=None, targets=[psid], data=data)
+            await self._reply(psid, answer, event.mid)
 
     @callback
     def _start_typing(self, psid: str, started: list[asyncio.Task[DeliveryOutcome]]) -> None:
         """Send the typing indicator to `psid`; its task joins `started`."""
-        target = self._runtime.book.person(psid)
+        target = self._book.person(psid)
         options = SendOptions(MESSAGING_TYPE_RESPONSE)
         started.append(
             self._hass.async_create_task(
-                deliver_one(self._runtime.client, target, [TYPING], options),
+                deliver_one(self._client, target, [TYPING], options),
                 f"{DOMAIN} typing for {psid}",
                 eager_start=True,
             )
@@ -152,20 +165,18 @@ class Assist:
         # are installed only where it is set up, and a page without an agent loads without them.
         from homeassistant.components import conversation
 
-        runtime = self._runtime
-        context = Context(user_id=runtime.settings.users.get(psid))
+        limit = self._timing.agent_timeout
         try:
-            async with asyncio.timeout(runtime.timing.agent_timeout):
+            async with asyncio.timeout(limit):
                 result = await conversation.async_converse(
                     hass=self._hass,
                     text=text,
-                    conversation_id=f"{DOMAIN}_{runtime.page.id}_{psid}",
-                    context=context,
+                    conversation_id=f"{DOMAIN}_{self._page.id}_{psid}",
+                    context=Context(user_id=self._users.get(psid)),
                     language=self._hass.config.language,
                     agent_id=self._agent_id,
                 )
         except TimeoutError:
-            limit = runtime.timing.agent_timeout
             LOGGER.error("The agent %s took over %.1f s to answer", self._agent_id, limit)
             return SORRY_SLOW
         except Exception:  # an agent's failure, whatever it is, must not end the conversation

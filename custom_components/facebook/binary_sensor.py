@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
@@ -18,13 +17,15 @@ from homeassistant.util import dt as dt_util
 
 from .entity import FacebookEntity, async_add_per_person
 from .events import window_signal
-from .runtime import FacebookRuntime
+from .runtime import FacebookConfigEntry, FacebookRuntime
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: FacebookConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One window binary sensor per person."""
     async_add_per_person(entry, async_add_entities, WindowOpenSensor)
@@ -41,7 +42,7 @@ class WindowOpenSensor(FacebookEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool:
         """Open: the person acted within the window."""
-        closes_at = self.runtime.audience.audience.closes_at(str(self.psid))
+        closes_at = self.runtime.audience.closes_at(str(self.psid))
         return closes_at is not None and closes_at > dt_util.utcnow()
 
     async def async_added_to_hass(self) -> None:
@@ -61,9 +62,10 @@ class WindowOpenSensor(FacebookEntity, BinarySensorEntity):
     def _async_arm(self) -> None:
         """A timer for the closing time of the current window (one at a time)."""
         self._async_cancel()
-        closes_at = self.runtime.audience.audience.closes_at(str(self.psid))
+        closes_at = self.runtime.audience.closes_at(str(self.psid))
         if closes_at is not None and closes_at > dt_util.utcnow():
-            self._closing = async_track_point_in_utc_time(self.hass, self._async_closed, closes_at)
+            job = HassJob(self._async_closed, cancel_on_shutdown=True)
+            self._closing = async_track_point_in_utc_time(self.hass, job, closes_at)
 
     @callback
     def _async_closed(self, _now: datetime) -> None:

@@ -3,30 +3,34 @@
 `user` takes a token (a page's, or the user token the Graph API Explorer hands out) and, best,
 the app's id and secret: with them a user token is exchanged for a long-lived one and the page
 token made from it never expires. `page` picks the page of a user token, `webhook` shows the
-callback URL and subscribes the page, `people` picks who may talk to Home Assistant. Every Graph
-call is one of `messenger.accounts`; tokens never reach a URL the flow shows or logs.
+callback URL and subscribes the page (and, with the app's credentials, sets the app's webhook),
+`people` picks who may talk to Home Assistant. `import` takes a YAML entry (`yaml_import`).
+Every Graph call is one of `messenger.accounts`; tokens never reach a URL the flow shows or logs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 import secrets
-from typing import Any, Final
+from types import MappingProxyType
+from typing import Any
 
-from homeassistant import data_entry_flow
 from homeassistant.config_entries import (
+    SOURCE_IMPORT,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentry,
     ConfigSubentryData,
     ConfigSubentryFlow,
     OptionsFlow,
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_NAME
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.helpers.selector import (
@@ -42,6 +46,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.setup import async_setup_component
 import voluptuous as vol
 
 from .const import (
@@ -76,37 +81,42 @@ from .const import (
     WEBHOOK_PATH,
 )
 from .keepalive import DEFAULT_KEEP_ALIVE_MESSAGE
-from .messenger.accounts import (
+from .messenger import (
+    DEFAULT_GRAPH_URL,
+    MESSAGING_TYPES,
     SUBSCRIBED_FIELDS,
+    VALID_TAGS,
+    GraphAuthError,
+    GraphClient,
+    GraphError,
+    GraphTransientError,
+    MessageError,
     PageAccount,
+    PageInfo,
     Person,
     app_token,
+    check_messaging,
+    coerce_psid,
     inspect_token,
     is_user_token,
     long_lived_user_token,
     missing_permission,
     people_of,
+    profile_from_lines,
+    profile_to_lines,
     subscribe,
+    subscribe_app,
     user_pages,
 )
-from .messenger.builder import check_messaging
-from .messenger.client import GraphClient
-from .messenger.const import DEFAULT_GRAPH_URL, MESSAGING_TYPES, VALID_TAGS
-from .messenger.errors import (
-    GraphAuthError,
-    GraphError,
-    GraphTransientError,
-    MessageError,
-)
-from .messenger.models import PageInfo
-from .messenger.recipients import coerce_psid
-from .router import DATA_ROUTER
-from .runtime import profile_of
+from .router import DATA_ROUTER, WebhookRouter
+from .runtime import FacebookConfigEntry, profile_of
+from .yaml_import import person_subentry
 
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
 LINES = TextSelector(TextSelectorConfig(multiline=True))
 NO_TAG = "none"
+SECTION_ADVANCED = "advanced"
 
 
 class FlowError(Exception):
@@ -129,7 +139,34 @@ class Credentials:
     graph_url: str = DEFAULT_GRAPH_URL
     page: PageInfo | None = None
     pages: list[PageAccount] = field(default_factory=list)
-    expires_note: str = ""
+    expires_at: str | None = None  # when the page token expires (None: never, or unknown)
+
+    @property
+    def has_app(self) -> bool:
+        """Whether the app's id and secret were given."""
+        return bool(self.app_id and self.app_secret)
+
+    def client(self, hass: HomeAssistant, token: str | None = None) -> GraphClient:
+        """A Graph client with these credentials (or another `token`)."""
+        return GraphClient(
+            async_get_clientsession(hass),
+            token or self.token,
+            app_secret=self.app_secret,
+            base_url=self.graph_url,
+        )
+
+    def app_client(self, hass: HomeAssistant) -> GraphClient:
+        """A Graph client with the app's own token (`{app_id}|{app_secret}`)."""
+        return GraphClient(
+            async_get_clientsession(hass),
+            app_token(str(self.app_id), str(self.app_secret)),
+            base_url=self.graph_url,
+        )
+
+    def choose(self, page_id: str) -> None:
+        """Keep one page of a user token: its own token from now on."""
+        chosen = next(p for p in self.pages if p.id == page_id)
+        self.token, self.page = chosen.token, PageInfo(chosen.id, chosen.name)
 
 
 def _graph_error(err: GraphError) -> FlowError:
@@ -142,98 +179,96 @@ def _graph_error(err: GraphError) -> FlowError:
     return FlowError("unknown")
 
 
-class FacebookFlowBase:
-    """The Graph calls the config flow and the reauthentication share."""
-
-    hass: Any
-
-    def _client(self, creds: Credentials, token: str | None = None) -> GraphClient:
-        return GraphClient(
-            async_get_clientsession(self.hass),
-            token or creds.token,
-            app_secret=creds.app_secret,
-            base_url=creds.graph_url,
+async def _async_identify(hass: HomeAssistant, creds: Credentials) -> None:
+    """Whose token it is: a page's (kept), or a user's (exchanged, their pages listed)."""
+    try:
+        me = await creds.client(hass).get_page()
+        if not await _async_is_user_token(hass, creds):
+            creds.page = me
+            return
+        if not creds.has_app:
+            raise FlowError("needs_app_credentials")
+        session = async_get_clientsession(hass)
+        long_lived = await long_lived_user_token(
+            session, creds.graph_url, str(creds.app_id), str(creds.app_secret), creds.token
         )
-
-    async def _async_identify(self, creds: Credentials) -> None:
-        """Whose token it is: a page's (kept), or a user's (exchanged, their pages listed)."""
-        try:
-            me = await self._client(creds).get_page()
-            if not await self._async_is_user_token(creds):
-                creds.page = me
-                return
-            if not (creds.app_id and creds.app_secret):
-                raise FlowError("needs_app_credentials")
-            session = async_get_clientsession(self.hass)
-            long_lived = await long_lived_user_token(
-                session, creds.graph_url, creds.app_id, creds.app_secret, creds.token
-            )
-            creds.pages = await user_pages(self._client(creds, long_lived))
-        except GraphError as err:
-            raise _graph_error(err) from err
-        if not creds.pages:
-            raise FlowError("no_pages")
-
-    async def _async_is_user_token(self, creds: Credentials) -> bool:
-        """With the app's credentials Meta says (and tells the expiry); without, ask it."""
-        if not (creds.app_id and creds.app_secret):
-            return await is_user_token(self._client(creds))
-        app = GraphClient(
-            async_get_clientsession(self.hass),
-            app_token(creds.app_id, creds.app_secret),
-            base_url=creds.graph_url,
-        )
-        info = await inspect_token(app, creds.token)
-        if not info.is_valid:
-            raise FlowError("invalid_auth")
-        if info.type == "PAGE" and info.expires_at is not None:
-            creds.expires_note = info.expires_at.isoformat(timespec="minutes")
-        return info.type == "USER"
-
-    @staticmethod
-    def _choose(creds: Credentials, page_id: str) -> None:
-        """Keep one page of a user token: its own token from now on."""
-        chosen = next(p for p in creds.pages if p.id == page_id)
-        creds.token, creds.page = chosen.token, PageInfo(chosen.id, chosen.name)
+        creds.pages = await user_pages(creds.client(hass, long_lived))
+    except GraphError as err:
+        raise _graph_error(err) from err
+    if not creds.pages:
+        raise FlowError("no_pages")
 
 
-def _credentials_schema(advanced: bool) -> vol.Schema:
-    schema: dict[Any, Any] = {
-        vol.Required(CONF_PAGE_ACCESS_TOKEN): PASSWORD,
-        vol.Optional(CONF_APP_SECRET): PASSWORD,
-        vol.Optional(CONF_APP_ID): TEXT,
-    }
-    if advanced:
-        schema[vol.Optional(CONF_GRAPH_URL, default=DEFAULT_GRAPH_URL)] = TEXT
-    return vol.Schema(schema)
+async def _async_is_user_token(hass: HomeAssistant, creds: Credentials) -> bool:
+    """With the app's credentials Meta says (and tells the expiry); without, ask it."""
+    if not creds.has_app:
+        return await is_user_token(creds.client(hass))
+    info = await inspect_token(creds.app_client(hass), creds.token)
+    if not info.is_valid:
+        raise FlowError("invalid_auth")
+    if info.type == "PAGE" and info.expires_at is not None:
+        creds.expires_at = info.expires_at.isoformat(timespec="minutes")
+    return info.type == "USER"
 
 
-def _credentials(user_input: Mapping[str, Any]) -> Credentials:
-    def text(key: str) -> str | None:
-        value = str(user_input.get(key) or "").strip()
-        return value or None
+async def _async_attempt(errors: dict[str, str], work: Awaitable[None]) -> bool:
+    """Run a step's calls to Meta; False, with the step's error set, when they failed.
 
+    An unexpected exception never escapes a step: it is logged, and the form says `unknown`.
+    """
+    try:
+        await work
+    except FlowError as err:
+        errors["base"] = err.reason
+        return False
+    except Exception:
+        LOGGER.exception("Unexpected error while setting up a Facebook page")
+        errors["base"] = "unknown"
+        return False
+    return True
+
+
+def _credentials_schema() -> vol.Schema:
+    """Token and app credentials; where the Graph API lives, folded away (tests, proxies)."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_PAGE_ACCESS_TOKEN): PASSWORD,
+            vol.Optional(CONF_APP_SECRET): PASSWORD,
+            vol.Optional(CONF_APP_ID): TEXT,
+            vol.Required(SECTION_ADVANCED): section(
+                vol.Schema({vol.Optional(CONF_GRAPH_URL, default=DEFAULT_GRAPH_URL): TEXT}),
+                {"collapsed": True},
+            ),
+        }
+    )
+
+
+def _text(user_input: Mapping[str, Any], key: str) -> str | None:
+    value = str(user_input.get(key) or "").strip()
+    return value or None
+
+
+def _credentials(user_input: Mapping[str, Any], graph_url: str | None = None) -> Credentials:
+    advanced = user_input.get(SECTION_ADVANCED) or {}
     return Credentials(
         token=str(user_input[CONF_PAGE_ACCESS_TOKEN]).strip(),
-        app_id=text(CONF_APP_ID),
-        app_secret=text(CONF_APP_SECRET),
-        graph_url=(text(CONF_GRAPH_URL) or DEFAULT_GRAPH_URL).rstrip("/"),
+        app_id=_text(user_input, CONF_APP_ID),
+        app_secret=_text(user_input, CONF_APP_SECRET),
+        graph_url=(graph_url or _text(advanced, CONF_GRAPH_URL) or DEFAULT_GRAPH_URL).rstrip("/"),
     )
 
 
-def _page_options(pages: list[PageAccount]) -> SelectSelector:
-    options = [SelectOptionDict(value=p.id, label=f"{p.name} ({p.id})") for p in pages]
-    return SelectSelector(SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST))
+def _select(options: list[SelectOptionDict], *, multiple: bool = False) -> SelectSelector:
+    mode = SelectSelectorMode.LIST if multiple else SelectSelectorMode.DROPDOWN
+    return SelectSelector(SelectSelectorConfig(options=options, multiple=multiple, mode=mode))
 
 
-def _people_options(people: list[Person]) -> SelectSelector:
-    options = [SelectOptionDict(value=p.psid, label=p.name) for p in people]
-    return SelectSelector(
-        SelectSelectorConfig(options=options, multiple=True, mode=SelectSelectorMode.LIST)
-    )
+def _is_imported(entry: ConfigEntry) -> bool:
+    """A page set up in YAML: it is changed there, not in the UI."""
+    return entry.source == SOURCE_IMPORT
 
 
-class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
+class FacebookConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Facebook page."""
 
     VERSION = 1
@@ -242,8 +277,10 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
         """Nothing known yet."""
         self._creds: Credentials | None = None
         self._verify_token = secrets.token_urlsafe(24)
+        self._listening: bytes | None = None  # the verify token the webhook answers for us
+        self._app_webhook_failed = False
         self._people: list[Person] = []
-        self._people_note = ""
+        self._people_error: dict[str, str] = {}
 
     def _chosen(self) -> tuple[Credentials, PageInfo]:
         """The credentials and the page they are for (known from step `webhook` on)."""
@@ -265,35 +302,21 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
         """People are subentries of their page."""
         return {SUBENTRY_TYPE_PERSON: PersonSubentryFlow}
 
-    @property
-    def _advanced_mode(self) -> bool:
-        """Whether to offer `graph_url`: the user's advanced mode where Home Assistant has one.
-
-        Home Assistant 2026 retired advanced mode (its `show_advanced_options` is a deprecated
-        shim that answers True and warns): there, like Home Assistant, the field is for everyone.
-        """
-        if ADVANCED_MODE_RETIRED:
-            return True
-        return bool(self.context.get("show_advanced_options", False))
-
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """The token, and the app's id and secret."""
         errors: dict[str, str] = {}
         if user_input is not None:
             creds = _credentials(user_input)
-            try:
-                await self._async_identify(creds)
-            except FlowError as err:
-                errors["base"] = err.reason
-            else:
+            if await _async_attempt(errors, _async_identify(self.hass, creds)):
                 self._creds = creds
                 if creds.page is None:
                     return await self.async_step_page()
                 return await self._async_claim(creds.page)
-        schema = _credentials_schema(self._advanced_mode)
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            data_schema=self.add_suggested_values_to_schema(
+                _credentials_schema(), user_input or {}
+            ),
             errors=errors,
         )
 
@@ -301,35 +324,44 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
         """Which page of the user's to set up."""
         assert self._creds is not None
         if user_input is not None:
-            self._choose(self._creds, user_input[CONF_PAGE_ID])
+            self._creds.choose(user_input[CONF_PAGE_ID])
             assert self._creds.page is not None
             return await self._async_claim(self._creds.page)
-        schema = vol.Schema({vol.Required(CONF_PAGE_ID): _page_options(self._creds.pages)})
+        pages = [
+            SelectOptionDict(value=p.id, label=f"{p.name} ({p.id})") for p in self._creds.pages
+        ]
+        schema = vol.Schema({vol.Required(CONF_PAGE_ID): _select(pages)})
         return self.async_show_form(step_id="page", data_schema=schema)
 
     async def _async_claim(self, page: PageInfo) -> ConfigFlowResult:
-        """One setup per page: not twice from the UI, not once in YAML and once here."""
+        """One setup per page, however the other was set up (from the UI, or in YAML)."""
         await self.async_set_unique_id(page.id)
         self._abort_if_unique_id_configured()
-        router = self.hass.data.get(DATA_ROUTER)
-        if router is not None and router.runtime_for_page(page.id) is not None:
-            return self.async_abort(reason="already_configured")
         return await self.async_step_webhook()
 
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Where Meta sends events, with which verify token; the page subscribed to them."""
+        """Where Meta sends events, with which verify token; the page and the app subscribed."""
         creds, page = self._chosen()
+        url = self._webhook_url()
+        placeholders = {"webhook_url": url, "verify_token": self._verify_token, "error": ""}
         errors: dict[str, str] = {}
-        placeholders = {**self._webhook_placeholders(), "error": ""}
+        if creds.expires_at:
+            errors["base"] = "token_expires"
+            placeholders["expires_at"] = creds.expires_at
         if user_input is not None:
             self._verify_token = str(user_input.get(CONF_VERIFY_TOKEN) or self._verify_token)
+            placeholders["verify_token"] = self._verify_token
+            errors = {}
             try:
-                if user_input.get(CONF_SUBSCRIBE, True):
-                    await subscribe(self._client(creds), page.id, SUBSCRIBED_FIELDS)
-            except GraphError as err:
-                errors["base"], placeholders["error"] = "subscribe_failed", err.graph_message
+                await self._async_subscribe(creds, page, url, user_input)
+            except FlowError as err:
+                errors["base"] = err.reason
+                placeholders.update(err.placeholders)
+            except Exception:
+                LOGGER.exception("Unexpected error while subscribing a Facebook page")
+                errors["base"] = "unknown"
             else:
                 return await self.async_step_people()
         schema = vol.Schema(
@@ -345,53 +377,92 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
-    def _webhook_placeholders(self) -> dict[str, str]:
-        assert self._creds is not None
+    def _webhook_url(self) -> str:
+        """The callback URL: under Home Assistant's external URL, else its own best guess
+        (the step says Meta must reach it over HTTPS from the internet)."""
         try:
-            base, note = get_url(self.hass, allow_internal=False, prefer_external=True), ""
+            base = get_url(self.hass, allow_internal=False, prefer_external=True)
         except NoURLAvailableError:
             base = get_url(self.hass)
-            note = (
-                "Home Assistant has no external URL (Settings > System > Network): "
-                "Meta must reach this address over HTTPS from the internet."
+        return f"{base.rstrip('/')}{WEBHOOK_PATH}"
+
+    async def _async_subscribe(
+        self, creds: Credentials, page: PageInfo, url: str, user_input: dict[str, Any]
+    ) -> None:
+        """The page's webhook fields and, with the app's credentials, the app's callback URL
+        (Meta checks it at once: the webhook already answers this flow's verify token)."""
+        if not user_input.get(CONF_SUBSCRIBE, True):
+            return
+        try:
+            await subscribe(creds.client(self.hass), page.id, SUBSCRIBED_FIELDS)
+        except GraphError as err:
+            raise FlowError("subscribe_failed", error=err.graph_message) from err
+        if not creds.has_app or self._app_webhook_failed:
+            return
+        await self._async_listen(self._verify_token.encode())
+        try:
+            await subscribe_app(
+                creds.app_client(self.hass),
+                str(creds.app_id),
+                url,
+                self._verify_token,
+                SUBSCRIBED_FIELDS,
             )
-        expiry = self._creds.expires_note
-        return {
-            "webhook_url": f"{base.rstrip('/')}{WEBHOOK_PATH}",
-            "verify_token": self._verify_token,
-            "url_note": note,
-            "expiry_note": f"This page token expires at {expiry}." if expiry else "",
-        }
+        except GraphError as err:
+            self._app_webhook_failed = True  # the next Submit goes on: the user enters it
+            raise FlowError("app_subscribe_failed", error=err.graph_message) from err
+
+    async def _async_router(self) -> WebhookRouter:
+        """The webhook's router (on the very first page, the integration starts with it)."""
+        if DATA_ROUTER not in self.hass.data:
+            await async_setup_component(self.hass, DOMAIN, {})
+        return self.hass.data[DATA_ROUTER]
+
+    async def _async_listen(self, token: bytes) -> None:
+        """Let the webhook answer Meta's check of `token` while this flow is open."""
+        auth = (await self._async_router()).auth
+        if self._listening is not None:
+            auth.async_remove(self._listening, None)
+        self._listening = token
+        auth.async_add(token, None)
+
+    @callback
+    def async_remove(self) -> None:
+        """The flow is over: the webhook stops answering its verify token (the entry's own
+        token takes over)."""
+        if self._listening is not None and (router := self.hass.data.get(DATA_ROUTER)):
+            router.auth.async_remove(self._listening, None)
+            self._listening = None
 
     async def async_step_people(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Who may talk to Home Assistant (more can be added later)."""
         if user_input is not None:
             return self._async_create(user_input.get(CONF_PEOPLE) or [])
-        await self._async_load_people()
-        schema = vol.Schema({vol.Optional(CONF_PEOPLE, default=[]): _people_options(self._people)})
+        placeholders = {"error": "", "permission": ""}
+        await _async_attempt(self._people_error, self._async_load_people(placeholders))
+        options = [SelectOptionDict(value=p.psid, label=p.name) for p in self._people]
+        schema = vol.Schema(
+            {vol.Optional(CONF_PEOPLE, default=[]): _select(options, multiple=True)}
+        )
         return self.async_show_form(
             step_id="people",
             data_schema=schema,
-            description_placeholders={"people_note": self._people_note},
+            errors=self._people_error,
+            description_placeholders=placeholders,
         )
 
-    async def _async_load_people(self) -> None:
+    async def _async_load_people(self, placeholders: dict[str, str]) -> None:
         """Everyone with a conversation with the page, and whoever the webhook saw write."""
         creds, page = self._chosen()
-        page_id = page.id
         try:
-            self._people = await people_of(self._client(creds), page_id)
+            self._people = await people_of(creds.client(self.hass), page.id)
         except GraphError as err:
-            permission = missing_permission(err) or "pages_read_engagement"
             LOGGER.warning("Meta did not list the people of the page: %s", err)
-            self._people_note = (
-                f"Meta did not list the people who wrote to the page ({err.graph_message}): the "
-                f"token lacks the {permission} permission. People can be added later, by "
-                'PSID (they get it by writing "get my id" to the page).'
-            )
+            placeholders["error"] = err.graph_message
+            placeholders["permission"] = missing_permission(err) or "pages_read_engagement"
+            self._people_error["base"] = "people_not_listed"
         known = {p.psid for p in self._people}
-        router = self.hass.data.get(DATA_ROUTER)
-        seen = router.seen_writing_to(page_id) if router is not None else []
+        seen = (await self._async_router()).get_my_id.seen_writing_to(page.id)
         self._people += [Person(psid, psid) for psid in seen if psid not in known]
 
     def _async_create(self, chosen: list[str]) -> ConfigFlowResult:
@@ -406,19 +477,48 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
             CONF_GRAPH_URL: creds.graph_url,
         }
         people = [
-            ConfigSubentryData(
-                data={CONF_PSID: psid, CONF_NAME: names.get(psid, psid)},
-                subentry_type=SUBENTRY_TYPE_PERSON,
-                title=names.get(psid, psid),
-                unique_id=psid,
-            )
-            for psid in chosen
+            person_subentry({CONF_PSID: psid, CONF_NAME: names.get(psid, psid)}) for psid in chosen
         ]
         return self.async_create_entry(title=page.name, data=data, subentries=people)
 
+    async def async_step_import(self, import_data: dict[str, Any]) -> ConfigFlowResult:
+        """A YAML entry: a new config entry, or the one it made before, updated from it."""
+        data, options = import_data["data"], import_data["options"]
+        people = [person_subentry(person) for person in import_data["people"]]
+        entry = next(
+            (
+                e
+                for e in self._async_current_entries(include_ignore=False)
+                if _is_imported(e) and e.data.get(CONF_NAME) == data[CONF_NAME]
+            ),
+            None,
+        )
+        if entry is None:
+            return self.async_create_entry(
+                title=f"notify.{data[CONF_NAME]}", data=data, options=options, subentries=people
+            )
+        data = {**data, CONF_PAGE_ID: entry.data.get(CONF_PAGE_ID)}
+        self.hass.config_entries.async_update_entry(entry, data=data, options=options)
+        _async_sync_people(self.hass, entry, people)
+        return self.async_abort(reason="already_configured")
+
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Meta rejected the token (190): ask for a new one."""
+        """Meta rejected the token (190): ask for a new one (in YAML, for a YAML page)."""
+        if _is_imported(self._get_reauth_entry()):
+            return await self.async_step_reauth_yaml()
         return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_yaml(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A YAML page's token is in its YAML: say where to put the new one."""
+        if user_input is not None:
+            return self.async_abort(reason="reauth_in_yaml")
+        entry = self._get_reauth_entry()
+        return self.async_show_form(
+            step_id="reauth_yaml",
+            description_placeholders={"service": f"notify.{entry.data.get(CONF_NAME)}"},
+        )
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
@@ -427,19 +527,25 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            creds = _credentials({**user_input, CONF_GRAPH_URL: entry.data.get(CONF_GRAPH_URL)})
-            try:
-                await self._async_identify(creds)
-                if creds.page is None and entry.unique_id in {p.id for p in creds.pages}:
-                    self._choose(creds, str(entry.unique_id))
-            except FlowError as err:
-                errors["base"] = err.reason
-            else:
-                if creds.page is None or creds.page.id != entry.unique_id:
-                    return self.async_abort(reason="wrong_page")
-                return self._async_finish_reauth(entry, creds)
+            creds = _credentials(user_input, entry.data.get(CONF_GRAPH_URL))
+            if await _async_attempt(errors, self._async_identify_page(creds, entry)):
+                assert creds.page is not None
+                await self.async_set_unique_id(creds.page.id)
+                self._abort_if_unique_id_mismatch(reason="wrong_page")
+                data = {
+                    CONF_PAGE_ACCESS_TOKEN: creds.token,
+                    CONF_APP_ID: creds.app_id,
+                    CONF_APP_SECRET: creds.app_secret,
+                }
+                return self._async_update_and_abort(entry, data, "reauth_successful")
         suggested = {k: entry.data.get(k) for k in (CONF_APP_ID, CONF_APP_SECRET)}
-        schema = _credentials_schema(advanced=False)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PAGE_ACCESS_TOKEN): PASSWORD,
+                vol.Optional(CONF_APP_SECRET): PASSWORD,
+                vol.Optional(CONF_APP_ID): TEXT,
+            }
+        )
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or suggested),
@@ -447,38 +553,30 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
             description_placeholders={"page": entry.title},
         )
 
-    def _async_finish_reauth(self, entry: ConfigEntry, creds: Credentials) -> ConfigFlowResult:
-        data = {
-            **entry.data,
-            CONF_PAGE_ACCESS_TOKEN: creds.token,
-            CONF_APP_ID: creds.app_id,
-            CONF_APP_SECRET: creds.app_secret,
-        }
-        self.hass.config_entries.async_update_entry(entry, data=data)
-        if entry.state is not ConfigEntryState.LOADED:  # no update listener to reload it
-            self.hass.config_entries.async_schedule_reload(entry.entry_id)
-        return self.async_abort(reason="reauth_successful")
+    async def _async_identify_page(self, creds: Credentials, entry: ConfigEntry) -> None:
+        """Whose token it is; a user token's page is the entry's (or the first, to compare)."""
+        await _async_identify(self.hass, creds)
+        if creds.page is None:
+            ids = [p.id for p in creds.pages]
+            creds.choose(str(entry.unique_id) if entry.unique_id in ids else ids[0])
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The app's id and secret, and the webhook's verify token."""
         entry = self._get_reconfigure_entry()
+        if _is_imported(entry):
+            return self.async_abort(reason="managed_in_yaml")
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {
-                **entry.data,
-                CONF_APP_ID: str(user_input.get(CONF_APP_ID) or "").strip() or None,
-                CONF_APP_SECRET: str(user_input.get(CONF_APP_SECRET) or "").strip() or None,
+                CONF_APP_ID: _text(user_input, CONF_APP_ID),
+                CONF_APP_SECRET: _text(user_input, CONF_APP_SECRET),
                 CONF_VERIFY_TOKEN: str(user_input[CONF_VERIFY_TOKEN]).strip(),
             }
-            try:
-                await self._async_check_app(data)
-            except FlowError as err:
-                errors["base"] = err.reason
-            else:
-                self.hass.config_entries.async_update_entry(entry, data=data)
-                return self.async_abort(reason="reconfigure_successful")
+            creds = _credentials({**entry.data, **data}, entry.data.get(CONF_GRAPH_URL))
+            if await _async_attempt(errors, self._async_check_app(creds)):
+                return self._async_update_and_abort(entry, data, "reconfigure_successful")
         schema = vol.Schema(
             {
                 vol.Optional(CONF_APP_SECRET): PASSWORD,
@@ -495,28 +593,76 @@ class FacebookConfigFlow(FacebookFlowBase, ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
-    async def _async_check_app(self, data: Mapping[str, Any]) -> None:
+    async def _async_check_app(self, creds: Credentials) -> None:
         """The page's token still works with the (new) app secret, and the app knows it."""
-        creds = _credentials({**data, CONF_GRAPH_URL: data.get(CONF_GRAPH_URL)})
         try:
-            await self._client(creds).get_page()
-            if creds.app_id and creds.app_secret:
-                await self._async_is_user_token(creds)
+            await creds.client(self.hass).get_page()
+            if creds.has_app:
+                await _async_is_user_token(self.hass, creds)
         except GraphError as err:
             raise _graph_error(err) from err
+
+    def _async_update_and_abort(
+        self, entry: ConfigEntry, changes: dict[str, Any], reason: str
+    ) -> ConfigFlowResult:
+        """Store the changes and end the flow; the entry's update listener reloads it.
+
+        `async_update_and_abort` where Home Assistant has it (2025.12 and later); before, the
+        same two steps it takes. (`async_update_reload_and_abort` would reload a second time
+        beside the listener, which Home Assistant 2026.12 refuses.)
+        """
+        update_and_abort = getattr(self, "async_update_and_abort", None)
+        if update_and_abort is not None:
+            result: ConfigFlowResult = update_and_abort(entry, data_updates=changes, reason=reason)
+        else:
+            self.hass.config_entries.async_update_entry(entry, data={**entry.data, **changes})
+            result = self.async_abort(reason=reason)
+        if entry.state is not ConfigEntryState.LOADED:  # no update listener to reload it
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return result
+
+
+@callback
+def _async_sync_people(
+    hass: HomeAssistant, entry: ConfigEntry, people: list[ConfigSubentryData]
+) -> None:
+    """Make the entry's people those of its YAML: added, renamed, removed."""
+    wanted = {str(person["unique_id"]): person for person in people}
+    for subentry in list(entry.subentries.values()):
+        if subentry.subentry_type != SUBENTRY_TYPE_PERSON:
+            continue
+        person = wanted.pop(str(subentry.unique_id), None)
+        if person is None:
+            hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+        elif person["data"][CONF_NAME] != subentry.data.get(CONF_NAME):
+            hass.config_entries.async_update_subentry(
+                entry, subentry, data=person["data"], title=person["title"]
+            )
+    for person in wanted.values():
+        hass.config_entries.async_add_subentry(
+            entry,
+            ConfigSubentry(
+                data=MappingProxyType(dict(person["data"])),
+                subentry_type=person["subentry_type"],
+                title=person["title"],
+                unique_id=person["unique_id"],
+            ),
+        )
 
 
 class FacebookOptionsFlow(OptionsFlow):
     """How a page sends by default, and for how long it tries."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """The options (a change reloads the page)."""
+        """The options (a change reloads the page); a YAML page's are in its YAML."""
+        if _is_imported(self.config_entry):
+            return self.async_abort(reason="managed_in_yaml")
         errors: dict[str, str] = {}
         placeholders = {"error": ""}
         if user_input is not None:
             tag = user_input.get(CONF_TAG)
             options = {**user_input, CONF_TAG: None if tag in (None, NO_TAG) else tag}
-            options.update(_profile_lists(user_input))
+            options.update(profile_from_lines(user_input))
             try:
                 check_messaging(options.get(CONF_MESSAGING_TYPE), options[CONF_TAG])
             except MessageError:
@@ -528,7 +674,7 @@ class FacebookOptionsFlow(OptionsFlow):
                     errors["base"], placeholders["error"] = "invalid_profile", str(err)
                 else:
                     return self.async_create_entry(data=options)
-        current = {**self.config_entry.options, **_profile_texts(self.config_entry.options)}
+        current = {**self.config_entry.options, **profile_to_lines(self.config_entry.options)}
         current[CONF_TAG] = current.get(CONF_TAG) or NO_TAG
         return self.async_show_form(
             step_id="init",
@@ -536,47 +682,6 @@ class FacebookOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders=placeholders,
         )
-
-
-# The profile's lists in the options form: one item a line, its parts split by " | ".
-PROFILE_LISTS = {
-    CONF_MENU: ("title", "payload"),
-    CONF_ICE_BREAKERS: ("question", "payload"),
-    CONF_COMMANDS: ("name", "description"),
-}
-
-
-def _profile_lists(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The menu, ice breakers and commands typed as lines, as the lists YAML would give."""
-    lists: dict[str, Any] = {}
-    for key, (first, second) in PROFILE_LISTS.items():
-        items = []
-        for line in str(user_input.get(key) or "").splitlines():
-            if not line.strip():
-                continue
-            head, _, tail = (part.strip() for part in line.partition("|"))
-            kind = (
-                "url"
-                if key == CONF_MENU and tail.lower().startswith(("http://", "https://"))
-                else second
-            )
-            items.append({first: head, kind: tail} if tail else {first: head})
-        lists[key] = items or None
-    lists[CONF_GET_STARTED] = str(user_input.get(CONF_GET_STARTED) or "").strip() or None
-    return lists
-
-
-def _profile_texts(options: Mapping[str, Any]) -> dict[str, str]:
-    """The stored lists as the lines the options form shows."""
-    texts = {}
-    for key, (first, second) in PROFILE_LISTS.items():
-        lines = []
-        for item in options.get(key) or []:
-            tail = item.get("url") or item.get(second)
-            lines.append(f"{item.get(first)} | {tail}" if tail else str(item.get(first)))
-        texts[key] = "\n".join(lines)
-    texts[CONF_GET_STARTED] = str(options.get(CONF_GET_STARTED) or "")
-    return texts
 
 
 def _options_schema() -> vol.Schema:
@@ -623,13 +728,15 @@ class PersonSubentryFlow(ConfigSubentryFlow):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Pick or type the person."""
-        entry = self._get_entry()
+        entry: FacebookConfigEntry = self._get_entry()
+        if _is_imported(entry):
+            return self.async_abort(reason="managed_in_yaml")
         taken = {sub.unique_id for sub in entry.subentries.values()}
-        candidates = [p for p in await self._async_candidates(entry) if p.psid not in taken]
+        candidates = [p for p in await _async_candidates(entry) if p.psid not in taken]
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                psid, name = self._person(user_input, candidates)
+                psid, name = _person(user_input, candidates)
             except FlowError as err:
                 errors["base"] = err.reason
             else:
@@ -641,13 +748,8 @@ class PersonSubentryFlow(ConfigSubentryFlow):
                 return self.async_create_entry(title=name, data=data, unique_id=psid)
         schema: dict[Any, Any] = {}
         if candidates:
-            picker = SelectSelector(
-                SelectSelectorConfig(
-                    options=[SelectOptionDict(value=p.psid, label=p.name) for p in candidates],
-                    mode=SelectSelectorMode.DROPDOWN,
-                )
-            )
-            schema[vol.Optional("person")] = picker
+            options = [SelectOptionDict(value=p.psid, label=p.name) for p in candidates]
+            schema[vol.Optional("person")] = _select(options)
         schema[vol.Optional(CONF_PSID)] = TEXT
         schema[vol.Optional(CONF_NAME)] = TEXT
         if users := await self._async_user_options():
@@ -659,6 +761,8 @@ class PersonSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         """A person's name, and whether they get the keep-alive message."""
         entry, subentry = self._get_entry(), self._get_reconfigure_subentry()
+        if _is_imported(entry):
+            return self.async_abort(reason="managed_in_yaml")
         if user_input is not None:
             name = str(user_input.get(CONF_NAME) or "").strip() or subentry.title
             data = {
@@ -685,44 +789,36 @@ class PersonSubentryFlow(ConfigSubentryFlow):
         users = [u for u in await self.hass.auth.async_get_users() if not u.system_generated]
         if not users:
             return None
-        options = [SelectOptionDict(value=u.id, label=u.name or u.id) for u in users]
-        return SelectSelector(
-            SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
-        )
+        return _select([SelectOptionDict(value=u.id, label=u.name or u.id) for u in users])
 
-    @staticmethod
-    def _person(user_input: dict[str, Any], candidates: list[Person]) -> tuple[str, str]:
-        """The chosen (or typed) PSID and the name to show."""
-        name = str(user_input.get(CONF_NAME) or "").strip()
-        picked = user_input.get("person")
-        if picked:
-            known = {p.psid: p.name for p in candidates}
-            return str(picked), name or known.get(str(picked), str(picked))
-        try:
-            psid = coerce_psid(str(user_input.get(CONF_PSID) or ""))
-        except ValueError as err:
-            raise FlowError("invalid_psid") from err
-        if not name:
-            raise FlowError("name_required")
-        return psid, name
 
-    async def _async_candidates(self, entry: ConfigEntry) -> list[Person]:
-        """Who wrote to the page: its conversations, and its audience (when it is loaded)."""
-        runtime = getattr(entry, "runtime_data", None)
-        if entry.state is not ConfigEntryState.LOADED or runtime is None:
-            return []
-        people: dict[str, Person] = {}
+def _person(user_input: dict[str, Any], candidates: list[Person]) -> tuple[str, str]:
+    """The chosen (or typed) PSID and the name to show."""
+    name = str(user_input.get(CONF_NAME) or "").strip()
+    picked = user_input.get("person")
+    if picked:
+        known = {p.psid: p.name for p in candidates}
+        return str(picked), name or known.get(str(picked), str(picked))
+    try:
+        psid = coerce_psid(str(user_input.get(CONF_PSID) or ""))
+    except ValueError as err:
+        raise FlowError("invalid_psid") from err
+    if not name:
+        raise FlowError("name_required")
+    return psid, name
+
+
+async def _async_candidates(entry: FacebookConfigEntry) -> list[Person]:
+    """Who wrote to the page: its conversations, and its audience (when it is loaded)."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return []
+    runtime = entry.runtime_data
+    people: dict[str, Person] = {}
+    if runtime.page.id is not None:
         try:
             people = {p.psid: p for p in await people_of(runtime.client, runtime.page.id)}
         except GraphError as err:
             LOGGER.debug("Meta did not list the people of the page: %s", err)
-        for psid in runtime.audience.audience.people:
-            people.setdefault(psid, Person(psid, psid))
-        return list(people.values())
-
-
-# Home Assistant 2026 keeps `show_advanced_options` only as a deprecated shim (wrapped by its
-# deprecation decorator); 2025 reads the user's advanced mode from the flow's context.
-ADVANCED_MODE_RETIRED: Final = hasattr(
-    getattr(data_entry_flow.FlowHandler.show_advanced_options, "fget", None), "__wrapped__"
-)
+    for psid in runtime.audience.people:
+        people.setdefault(psid, Person(psid, psid))
+    return list(people.values())

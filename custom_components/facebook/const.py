@@ -39,6 +39,9 @@ CONF_APP_ID: Final = "app_id"
 CONF_SUBSCRIBE: Final = "subscribe"
 CONF_PEOPLE: Final = "people"
 CONF_PSID: Final = "psid"
+# Where a page keeps its files (facebook.<what>.<storage_key>): an imported YAML page keeps the
+# files it had before the import (its service name), so nothing it stored is lost or moved.
+CONF_STORAGE_KEY: Final = "storage_key"
 SUBENTRY_TYPE_PERSON: Final = "person"
 
 DEFAULT_MESSAGING_TYPE: Final = "UPDATE"
@@ -63,7 +66,6 @@ GET_MY_ID_MEMORY: Final = 10_000  # "get my id" senders remembered for that rule
 SEEN_EVENTS_MAX: Final = 10_000  # redelivery memory (bounded)
 
 # Repair issue ids.
-ISSUE_INVALID_TOKEN: Final = "invalid_token"
 ISSUE_UNAUTHENTICATED_WEBHOOK: Final = "unauthenticated_webhook"
 ISSUE_TOKEN_EXPIRES: Final = "token_expires"
 ISSUE_TEMPLATE_REFUSED: Final = "template_refused"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
@@ -16,16 +15,16 @@ from .const import (
     CONF_VERIFY_TOKEN,
 )
 from .router import DATA_ROUTER
-from .runtime import FacebookRuntime
+from .runtime import FacebookConfigEntry
 
 TO_REDACT = {CONF_PAGE_ACCESS_TOKEN, CONF_APP_SECRET, CONF_VERIFY_TOKEN, CONF_PSID, "title"}
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: ConfigEntry
+    hass: HomeAssistant, entry: FacebookConfigEntry
 ) -> dict[str, Any]:
     """What a bug report needs: the page, how many people, what waits, how it paces."""
-    runtime: FacebookRuntime = entry.runtime_data
+    runtime = entry.runtime_data
     router = hass.data[DATA_ROUTER]
     oldest = min((e.created for e in runtime.outbox.queue.entries), default=None)
     calls = runtime.limiter.calls
@@ -38,15 +37,18 @@ async def async_get_config_entry_diagnostics(
             },
             "page": {"id": runtime.page.id, "name": runtime.page.name},
             "people_count": len(runtime.book),
-            "audience_size": len(runtime.audience.audience),
+            "audience_size": len(runtime.audience),
             "outbox": {
                 "messages": len(runtime.outbox),
                 "oldest_seconds": (dt_util.utcnow() - oldest).total_seconds() if oldest else None,
             },
             "pacing": {"limit_per_window": calls.limit, "cap": calls.max_limit},
             "token_rejected": runtime.token.rejected,
-            "last_error": runtime.last_error,
-            "webhook": {"bad_signatures": router.bad_signatures, "pages": len(router.runtimes)},
+            "last_error": runtime.token.last_error,
+            "webhook": {
+                "bad_signatures": router.auth.bad_signatures,
+                "pages": len(router.pages),
+            },
         },
         TO_REDACT,
     )

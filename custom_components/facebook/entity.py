@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity
@@ -17,18 +16,18 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_PSID, DOMAIN, SUBENTRY_TYPE_PERSON
 from .events import token_signal
-from .runtime import FacebookRuntime
+from .runtime import FacebookConfigEntry, FacebookRuntime
 
 MANUFACTURER = "Meta"
 
 
 def async_add_per_person(
-    entry: ConfigEntry,
+    entry: FacebookConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     make: Callable[[FacebookRuntime, str, str], Entity],
 ) -> None:
     """One entity per person subentry, tied to it (removing the person removes the entity)."""
-    runtime: FacebookRuntime = entry.runtime_data
+    runtime = entry.runtime_data
     for subentry_id, sub in entry.subentries.items():
         if sub.subentry_type == SUBENTRY_TYPE_PERSON:
             entity = make(runtime, str(sub.data[CONF_PSID]), sub.title)

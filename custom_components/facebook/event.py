@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.event import EventEntity
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import FacebookEntity, async_add_per_person
 from .events import ENTITY_EVENT_TYPES, person_event_signal
-from .runtime import FacebookRuntime
+from .runtime import FacebookConfigEntry, FacebookRuntime
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: FacebookConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One Messages entity per person."""
     async_add_per_person(entry, async_add_entities, FacebookMessagesEvent)

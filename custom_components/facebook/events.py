@@ -23,14 +23,20 @@ from .const import (
     EVENT_SEND_FAILED,
     EVENT_WINDOW_CLOSING,
 )
-from .messenger.models import DeliveryOutcome, EventKind, MessagingEvent, SendResult, Target
-from .messenger.webhook import event_payload
+from .messenger import (
+    DeliveryOutcome,
+    EventKind,
+    MessagingEvent,
+    SendResult,
+    Target,
+    event_payload,
+)
 
 
 @dataclass(slots=True)
 class PageRef:
-    """How events and logs name a page: its id and name once known (a YAML page looks itself up
-    after start), and a label for people (`notify.facebook`, or the config entry's title)."""
+    """How events and logs name a page: its id and name once Meta said them, and a label for
+    people (`notify.facebook` for a YAML page, or the config entry's title)."""
 
     label: str
     id: str | None = None

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, ISSUE_TOKEN_EXPIRES, LOGGER
-from .messenger.accounts import TokenInfo, app_token, inspect_token
-from .messenger.client import GraphClient
-from .messenger.errors import GraphError
-from .runtime import FacebookRuntime
+from .const import ISSUE_TOKEN_EXPIRES, LOGGER
+from .issues import async_clear_issue, async_raise_issue
+from .messenger import GraphClient, GraphError, TokenInfo, app_token, inspect_token
+from .runtime import FacebookConfigEntry, FacebookRuntime
 
 WARN_BEFORE = timedelta(days=7)
 
 
 async def async_watch_token_expiry(
-    hass: HomeAssistant, entry: ConfigEntry, runtime: FacebookRuntime
+    hass: HomeAssistant, entry: FacebookConfigEntry, runtime: FacebookRuntime
 ) -> CALLBACK_TYPE:
     """Ask Meta when the page token expires; returns what cancels the pending warning."""
     settings = runtime.settings
@@ -37,7 +35,7 @@ async def async_watch_token_expiry(
     if info is None:  # Meta could not say: leave things as they are
         return _nothing
     if (expires_at := info.expires_at) is None:
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        async_clear_issue(hass, issue_id)
         return _nothing
     LOGGER.warning(
         "%s: the page access token expires at %s; reauthenticate with a user token and the "
@@ -48,17 +46,12 @@ async def async_watch_token_expiry(
 
     @callback
     def warn(_now: datetime | None = None) -> None:
-        ir.async_create_issue(
+        async_raise_issue(
             hass,
-            DOMAIN,
             issue_id,
-            is_fixable=False,
+            ISSUE_TOKEN_EXPIRES,
+            {"page": settings.label, "expires_at": expires_at.isoformat(timespec="minutes")},
             severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_TOKEN_EXPIRES,
-            translation_placeholders={
-                "page": settings.label,
-                "expires_at": expires_at.isoformat(timespec="minutes"),
-            },
         )
 
     if expires_at - WARN_BEFORE <= dt_util.utcnow():

@@ -7,72 +7,81 @@ from collections.abc import Callable
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN, ISSUE_INVALID_TOKEN, ISSUE_UNAUTHENTICATED_WEBHOOK, LOGGER, WEBHOOK_PATH
-from .messenger.errors import GraphAuthError
+from .const import DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK, LOGGER, WEBHOOK_PATH
+from .messenger import GraphAuthError, GraphError
 
-TOKEN_DOCS = "https://developers.facebook.com/docs/pages/access-tokens"
 WEBHOOK_DOCS = "https://developers.facebook.com/docs/messenger-platform/webhooks"
 
 
 class TokenHealth:
-    """Whether Meta accepts a page's token; a rejected one becomes a repair issue until a call
-    succeeds again (the YAML way: a config entry asks for reauthentication instead)."""
+    """Whether Meta accepts a page's token, learnt from every Graph call the page makes (the
+    client reports each outcome here): a rejection (190) asks for a new token, once."""
 
     def __init__(
         self,
-        hass: HomeAssistant,
         label: str,
-        issue_key: str,
-        on_rejected: Callable[[GraphAuthError], None] | None = None,
+        on_rejected: Callable[[GraphAuthError], None],
         on_change: Callable[[], None] | None = None,
     ) -> None:
-        """Watch the token of the page `label`; the repair issue is named after `issue_key`.
-
-        With `on_rejected`, that is what a rejection does instead of the repair issue (a config
-        entry starts its reauthentication); `on_change` hears every change of state.
-        """
-        self._hass = hass
+        """Watch the token of the page `label`; `on_rejected` asks the user for a new token
+        (the config entry's reauthentication), `on_change` hears every change of state."""
         self._label = label
-        self._issue_key = issue_key
-        self._issue_id = f"{ISSUE_INVALID_TOKEN}_{issue_key}"
         self._on_rejected = on_rejected
-        self._on_change = on_change
+        self.on_change = on_change
         self.rejected = False
+        self.last_error: str | None = None  # Meta's last refusal, as `code 10/2018278`
 
     @callback
-    def async_rejected(self, err: GraphAuthError) -> None:
-        """Meta rejected the token: tell the user through a repair issue."""
-        LOGGER.error(
-            "%s: Meta rejected the page access token (%s); see Settings > Repairs",
-            self._label,
-            err.code_text,
-        )
-        changed, self.rejected = not self.rejected, True
-        if changed and self._on_change is not None:
-            self._on_change()
-        if self._on_rejected is not None:
-            self._on_rejected(err)
+    def async_observe(self, error: GraphError | None) -> None:
+        """One Graph call ended: answered (None), or refused with `error`."""
+        if error is None:
+            if self.rejected:
+                self._async_set(rejected=False)
+                LOGGER.info("%s: the page access token works again", self._label)
             return
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            self._issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_INVALID_TOKEN,
-            translation_placeholders={"service": self._issue_key, "code": err.code_text},
-            learn_more_url=TOKEN_DOCS,
-        )
+        if error.code is not None:
+            self.last_error = error.code_text
+        if isinstance(error, GraphAuthError) and not self.rejected:
+            LOGGER.error(
+                "%s: Meta rejected the page access token (%s)", self._label, error.code_text
+            )
+            self._async_set(rejected=True)
+            self._on_rejected(error)
 
     @callback
-    def async_accepted(self) -> None:
-        """A call succeeded: the token works (again)."""
-        if self.rejected:
-            self.rejected = False
-            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
-            LOGGER.info("%s: the page access token works again", self._label)
-            if self._on_change is not None:
-                self._on_change()
+    def _async_set(self, *, rejected: bool) -> None:
+        self.rejected = rejected
+        if self.on_change is not None:
+            self.on_change()
+
+
+@callback
+def async_raise_issue(
+    hass: HomeAssistant,
+    issue_id: str,
+    translation_key: str,
+    placeholders: dict[str, str],
+    *,
+    learn_more_url: str | None = None,
+    severity: ir.IssueSeverity = ir.IssueSeverity.ERROR,
+) -> None:
+    """Show a repair issue (not fixable from the UI: the fix is on Meta's side or in YAML)."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=severity,
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+        learn_more_url=learn_more_url,
+    )
+
+
+@callback
+def async_clear_issue(hass: HomeAssistant, issue_id: str) -> None:
+    """The problem is gone: so is its repair issue."""
+    ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 @callback
@@ -83,19 +92,17 @@ def async_unsigned_webhook(hass: HomeAssistant) -> None:
         "it can forge messages",
         WEBHOOK_PATH,
     )
-    ir.async_create_issue(
+    async_raise_issue(
         hass,
-        DOMAIN,
         ISSUE_UNAUTHENTICATED_WEBHOOK,
-        is_fixable=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=ISSUE_UNAUTHENTICATED_WEBHOOK,
-        translation_placeholders={"path": WEBHOOK_PATH},
+        ISSUE_UNAUTHENTICATED_WEBHOOK,
+        {"path": WEBHOOK_PATH},
         learn_more_url=WEBHOOK_DOCS,
+        severity=ir.IssueSeverity.WARNING,
     )
 
 
 @callback
 def async_signed_webhook(hass: HomeAssistant) -> None:
     """A page with an app secret exists: the webhook checks signatures."""
-    ir.async_delete_issue(hass, DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK)
+    async_clear_issue(hass, ISSUE_UNAUTHENTICATED_WEBHOOK)

@@ -13,10 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 
 from .const import DOMAIN, LOGGER
 from .events import PageRef, async_fire_delivered
-from .messenger.client import GraphClient
-from .messenger.fanout import deliver_one
-from .messenger.models import OutgoingMessage, SendOptions
-from .messenger.recipients import AddressBook
+from .messenger import AddressBook, GraphClient, OutgoingMessage, SendOptions, deliver_one
 
 KEEP_ALIVE_PAYLOAD = "FACEBOOK_KEEP_ALIVE"
 KEEP_ALIVE_TITLE = "Keep notifications on"

@@ -16,11 +16,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .messenger.builder import media_message
-from .messenger.const import ATTACHMENT_MAX_BYTES
-from .messenger.errors import MessageError
-from .messenger.mime import upload_content_type
-from .messenger.models import MediaRequest, OutgoingMessage, PreparedCall, Upload
+from .messenger import (
+    ATTACHMENT_MAX_BYTES,
+    MediaRequest,
+    MessageError,
+    OutgoingMessage,
+    PreparedCall,
+    Upload,
+    media_message,
+    upload_content_type,
+)
 
 DOWNLOAD_TIMEOUT = 60.0
 

@@ -1,10 +1,10 @@
-"""The `facebook` notify platform, both ways a page can be set up.
+"""The `facebook` notify platform: a notify entity per person, and `notify.<name>` from YAML.
 
-YAML (`notify: - platform: facebook`), as it always was: each entry becomes a page runtime behind
-the one webhook and a `notify.<name>` service (plus `notify.<name>_<person>` per named person).
-A config entry: a notify entity per person and **Everyone** (BROADCAST) on the page's device,
-and the `facebook.send_message` action on them, which takes every `data` key `notify.<name>`
-takes. Every send goes to `sending.async_send`.
+A config entry's page has a notify entity per person and **Everyone** (BROADCAST) on the
+page's device, and the `facebook.send_message` action on them, which takes every `data` key
+`notify.<name>` takes. A YAML entry keeps its `notify.<name>` service (and
+`notify.<name>_<person>` per named person), as it always had: the service sends through the page
+of the config entry the YAML was imported into. Every send goes to `sending.async_send`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import Any
 from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
 from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
 from homeassistant.components.notify.legacy import BaseNotificationService
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntryState
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.entity_platform import (
     AddConfigEntryEntitiesCallback,
@@ -26,12 +27,13 @@ from homeassistant.helpers.entity_platform import (
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 import voluptuous as vol
 
+from .const import CONF_ALLOWED_CHAT_IDS, DOMAIN
 from .entity import FacebookEntity, async_add_per_person
-from .messenger.const import TARGET_BROADCAST
-from .router import DATA_ROUTER
-from .runtime import FacebookRuntime, PageSettings, async_build_runtime
+from .messenger import TARGET_BROADCAST, AddressBook
+from .runtime import FacebookConfigEntry, FacebookRuntime
 from .schema import PLATFORM_SCHEMA
 from .sending import async_send
+from .yaml_import import async_import, service_name
 
 __all__ = ["PLATFORM_SCHEMA", "async_get_service", "async_setup_entry"]
 
@@ -51,49 +53,75 @@ _CALL_DATA: ContextVar[dict[str, Any] | None] = ContextVar("facebook_call_data",
 async def async_get_service(
     hass: HomeAssistant, config: ConfigType, discovery_info: DiscoveryInfoType | None = None
 ) -> FacebookNotificationService:
-    """Set up one YAML page: its runtime, its place behind the webhook, its notify service."""
-    runtime = await async_build_runtime(hass, PageSettings.from_yaml(config))
+    """`notify.<name>` of one YAML entry, sending through the entry it is imported into.
 
-    @callback
-    def stop(_event: Event) -> None:
-        runtime.async_stop()
-
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
-    router = hass.data[DATA_ROUTER]
-    runtime.on_identified = router.async_identified
-    router.async_add(runtime)
-    runtime.async_look_up()
-    return FacebookNotificationService(runtime)
+    The import runs again here (it ran at start already, and finds nothing to change then), so
+    a YAML entry added or changed later (a reload) updates its config entry too.
+    """
+    name = service_name(config)
+    await async_import(hass, name, config)
+    return FacebookNotificationService(hass, name, AddressBook(config[CONF_ALLOWED_CHAT_IDS]))
 
 
 class FacebookNotificationService(BaseNotificationService):
-    """`notify.<name>` for one YAML page."""
+    """`notify.<name>` of one YAML entry."""
 
-    def __init__(self, runtime: FacebookRuntime) -> None:
-        """Send as the page of `runtime`."""
-        self.runtime = runtime
+    def __init__(self, hass: HomeAssistant, name: str, book: AddressBook) -> None:
+        """Send through the page imported from the YAML entry `name`."""
+        self._hass = hass
+        self._name = name
+        self._named = book.named() or None
+        self._entry_id: str | None = None
 
     @property
     def targets(self) -> dict[str, str] | None:
         """Named people get their own service: `notify.<name>_<person>`."""
-        return self.runtime.book.named() or None
+        return self._named
 
     async def async_send_message(self, message: str = "", **kwargs: Any) -> None:
         """Validate the whole call, fetch media, send, and raise for any failure."""
         await async_send(
-            self.runtime,
+            self._runtime(),
             message,
             title=kwargs.get(ATTR_TITLE),
             targets=kwargs.get(ATTR_TARGET),
             data=kwargs.get(ATTR_DATA),
         )
 
+    def _runtime(self) -> FacebookRuntime:
+        """The page, or why there is none (its entry is not set up: say why)."""
+        entries = self._hass.config_entries
+        entry = entries.async_get_entry(self._entry_id) if self._entry_id else None
+        if entry is None:
+            entry = next(
+                (
+                    e
+                    for e in entries.async_entries(DOMAIN)
+                    if e.source == SOURCE_IMPORT and e.data.get(CONF_NAME) == self._name
+                ),
+                None,
+            )
+        if entry is None or entry.state is not ConfigEntryState.LOADED:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="page_not_loaded",
+                translation_placeholders={
+                    "service": f"notify.{self._name}",
+                    "reason": (entry.reason if entry else None) or "-",
+                },
+            )
+        self._entry_id = entry.entry_id
+        runtime: FacebookRuntime = entry.runtime_data
+        return runtime
+
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: FacebookConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Everyone on the page's device; one notify entity per person on theirs."""
-    runtime: FacebookRuntime = entry.runtime_data
+    runtime = entry.runtime_data
     async_add_entities([FacebookNotifyEntity(runtime, "everyone", None, None)])
     async_add_per_person(
         entry,

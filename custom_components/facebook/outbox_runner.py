@@ -19,13 +19,21 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .events import PageRef, async_fire_send_failed, async_fire_sent
-from .issues import TokenHealth
-from .messenger.backoff import Backoff
-from .messenger.client import GraphClient
-from .messenger.errors import GraphAuthError, GraphError, GraphTransientError
-from .messenger.fanout import send_one
-from .messenger.models import OutgoingMessage, SendOptions, Target
-from .messenger.outbox import OutboxEntry, OutboxQueue, PersonKey, WindowClosed, person_key
+from .messenger import (
+    Backoff,
+    GraphClient,
+    GraphError,
+    GraphTransientError,
+    OutboxEntry,
+    OutboxQueue,
+    OutgoingMessage,
+    PersonKey,
+    SendOptions,
+    Target,
+    WindowClosed,
+    person_key,
+    send_one,
+)
 from .store import async_load_field, page_store
 
 DEFAULT_BACKOFF = Backoff(5.0, 300.0)
@@ -42,18 +50,17 @@ class OutboxRunner:
         queue: OutboxQueue,
         client: GraphClient,
         page: PageRef,
-        token: TokenHealth,
         window_closed: WindowClosed,
         storage_key: str,
         *,
         backoff: Backoff = DEFAULT_BACKOFF,
     ) -> None:
-        """Deliver `queue` through `client`; kept on disk as `facebook.outbox.<storage_key>`."""
+        """Deliver `queue` through `client`, giving up on a person whose window is known to be
+        closed (`window_closed`); kept on disk as `facebook.outbox.<storage_key>`."""
         self._hass = hass
         self.queue = queue
         self._client = client
         self._page = page
-        self._token = token
         self._window_closed = window_closed
         self._backoff = backoff
         self._store = page_store(hass, "outbox", storage_key, atomic=True)
@@ -150,8 +157,6 @@ class OutboxRunner:
             await self._async_save()
             return err
         except GraphError as err:
-            if isinstance(err, GraphAuthError):
-                self._token.async_rejected(err)
             await self._async_give_up(entry, str(err))
             return None
         self.queue.remove(entry)
@@ -166,7 +171,6 @@ class OutboxRunner:
         while entry.messages:
             outgoing = entry.messages[0]
             result = await send_one(self._client, entry.target, outgoing, entry.options)
-            self._token.async_accepted()
             if outgoing.message is not None:
                 async_fire_sent(self._hass, self._page.id, entry.target, result)
             entry.pop_sent()

@@ -15,14 +15,21 @@ import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN, ISSUE_PROFILE_REFUSED, LOGGER
+from .background import BackgroundJob
+from .const import ISSUE_PROFILE_REFUSED, LOGGER
 from .events import PageRef
-from .messenger.client import GraphClient
-from .messenger.errors import GraphError, GraphRateLimitError
-from .messenger.models import JSONDict
-from .messenger.profile import CallBudget, delete_fields, fingerprint, set_profile
+from .issues import async_clear_issue, async_raise_issue
+from .messenger import (
+    CallBudget,
+    GraphClient,
+    GraphError,
+    GraphRateLimitError,
+    JSONDict,
+    delete_fields,
+    fingerprint,
+    set_profile,
+)
 from .store import async_load_field, page_store
 
 PROFILE_DOCS = (
@@ -44,20 +51,17 @@ class ProfileSync:
         self._wanted = wanted
         self._store = page_store(hass, "profile", key, atomic=True)
         self._issue_id = f"{ISSUE_PROFILE_REFUSED}_{key}"
-        self._task: asyncio.Task[None] | None = None
+        self._job = BackgroundJob(hass, f"{page.label} messenger profile")
 
     @callback
     def async_start(self) -> None:
         """Apply the profile in the background (waiting for budget if need be)."""
-        self._task = self._hass.async_create_background_task(
-            self.async_apply(), f"{DOMAIN} {self._page.label} messenger profile"
-        )
+        self._job.async_start(self.async_apply())
 
     @callback
     def async_stop(self) -> None:
         """Stop (a change still waiting is applied at the next start)."""
-        if self._task is not None:
-            self._task.cancel()
+        self._job.async_stop()
 
     async def async_apply(self) -> None:
         """One POST for a change, one DELETE for what was dropped; nothing if nothing changed."""
@@ -82,7 +86,7 @@ class ProfileSync:
         except GraphError as err:
             self._async_refused(err)
             return
-        ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+        async_clear_issue(self._hass, self._issue_id)
         record = {"fingerprint": wanted_print, "fields": list(self._wanted), "calls": budget.calls}
         await self._store.async_save({"applied": record})
         LOGGER.info("%s: the Messenger Profile is up to date", self._page.label)
@@ -97,19 +101,13 @@ class ProfileSync:
 
     @callback
     def _async_refused(self, err: GraphError) -> None:
-        hint = (
-            "Meta's budget of 10 profile calls per 10 minutes is spent; the next start tries again"
-            if isinstance(err, GraphRateLimitError)
-            else "check the menu, ice breakers and commands against Meta's rules"
-        )
+        # The repair issue's text says what to do: wait for Meta's budget, or fix the items.
+        key = "profile_budget" if isinstance(err, GraphRateLimitError) else ISSUE_PROFILE_REFUSED
         LOGGER.error("%s: Meta refused the Messenger Profile: %s", self._page.label, err)
-        ir.async_create_issue(
+        async_raise_issue(
             self._hass,
-            DOMAIN,
             self._issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_PROFILE_REFUSED,
-            translation_placeholders={"page": self._page.label, "error": str(err), "hint": hint},
+            key,
+            {"page": self._page.label, "error": str(err)},
             learn_more_url=PROFILE_DOCS,
         )

@@ -31,15 +31,16 @@ from .const import (
     DEFAULT_WINDOW_WARNING,
 )
 from .keepalive import DEFAULT_KEEP_ALIVE_MESSAGE
-from .messenger.builder import check_messaging, check_tag
-from .messenger.const import (
+from .messenger import (
     DEFAULT_GRAPH_API_VERSION,
     DEFAULT_GRAPH_URL,
     MESSAGING_TYPES,
     TEXT_LIMIT,
+    MessageError,
+    check_messaging,
+    check_tag,
+    parse_allowed_chat_ids,
 )
-from .messenger.errors import MessageError
-from .messenger.recipients import parse_allowed_chat_ids
 from .runtime import profile_of
 
 

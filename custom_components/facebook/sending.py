@@ -13,26 +13,36 @@ from typing import Any
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.translation import async_get_exception_message
-from homeassistant.util import dt as dt_util
 from homeassistant.util.async_ import gather_with_limited_concurrency
 
 from .const import BROADCAST_CONCURRENCY, DOMAIN, LOGGER, TARGET_CONCURRENCY
 from .events import async_fire_broadcast_finished, async_fire_delivered
 from .media import MediaError, async_fetch_all
-from .messenger.builder import build_call
-from .messenger.const import MESSAGING_TYPE_RESPONSE
-from .messenger.errors import (
+from .messenger import (
+    MESSAGING_TYPE_RESPONSE,
+    Broadcast,
+    DeliveryOutcome,
     GraphAuthError,
     GraphError,
+    GraphInvalidRequestError,
     GraphTransientError,
     GraphWindowError,
     MessengerError,
+    OutboxFull,
+    OutgoingMessage,
+    PreparedCall,
+    SendOptions,
+    Target,
+    Turn,
+    build_call,
+    deliver_one,
+    deliver_utility,
+    person_key,
+    refusal_kind,
+    resolve_targets,
+    share_uploads,
+    text_of,
 )
-from .messenger.fanout import deliver_one, deliver_utility, share_uploads, text_of
-from .messenger.models import Broadcast, DeliveryOutcome, OutgoingMessage, SendOptions, Target
-from .messenger.outbox import OutboxFull
-from .messenger.recipients import resolve_targets
-from .messenger.templates import refusal_kind
 from .runtime import FacebookRuntime
 
 WAITING = "earlier messages to them still wait"
@@ -54,72 +64,86 @@ async def async_send(
     title: str | None,
     targets: list[str] | None,
     data: dict[str, Any] | None,
+    label: str | None = None,
 ) -> None:
-    """One notify call; raises for any failure once everybody was tried."""
-    settings = runtime.settings
-    if runtime.refused_by is not None:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="duplicate_page",
-            translation_placeholders={
-                "service": settings.label,
-                "page": f"{runtime.page.name} ({runtime.page.id})",
-                "other": runtime.refused_by,
-            },
-        )
+    """One notify call; raises for any failure once everybody was tried.
+
+    `label` names the call in its errors (`notify.facebook`, as it was called); by default the
+    page's name. Each person's messages go out in the order the calls came (`PersonTurns`).
+    """
+    label = label or runtime.settings.label
     try:
         call = build_call(
             message,
             title,
             data,
-            default_messaging_type=settings.messaging_type,
-            default_tag=settings.tag,
+            default_messaging_type=runtime.settings.messaging_type,
+            default_tag=runtime.settings.tag,
         )
         recipients = resolve_targets(targets, runtime.book)
-        messages = await async_fetch_all(runtime.hass, call)
     except MessengerError as err:
-        raise _invalid(runtime, err) from err
+        raise _invalid(label, err) from err
+    if isinstance(recipients, Broadcast):
+        messages = await _async_fetch(runtime, call, label)
+        await _async_broadcast(runtime, messages, call.options, label)
+        return
+    turns = [runtime.turns.take(person_key(target)) for target in recipients]
+    try:
+        messages = await _async_fetch(runtime, call, label)
+        outcomes = await _async_deliver(
+            runtime, list(zip(recipients, turns, strict=True)), messages, call.options
+        )
+    finally:
+        for turn in turns:
+            turn.release()
+    _report(runtime, outcomes, label)
+
+
+async def _async_fetch(
+    runtime: FacebookRuntime, call: PreparedCall, label: str
+) -> list[OutgoingMessage]:
+    """The call's messages with their media fetched (nothing is sent if any fetch fails)."""
+    try:
+        return await async_fetch_all(runtime.hass, call)
+    except MessengerError as err:
+        raise _invalid(label, err) from err
     except MediaError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="media_failed",
-            translation_placeholders={"service": settings.label, "error": str(err)},
+            translation_placeholders={"service": label, "error": str(err)},
         ) from err
-    if isinstance(recipients, Broadcast):
-        await _async_broadcast(runtime, messages, call.options)
-        return
-    outcomes = await _async_deliver(runtime, recipients, messages, call.options, TARGET_CONCURRENCY)
-    _report(runtime, outcomes)
 
 
-def _invalid(runtime: FacebookRuntime, err: MessengerError) -> ServiceValidationError:
+def _invalid(label: str, err: MessengerError) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key=err.key,
-        translation_placeholders={"service": runtime.settings.label, "error": str(err)},
+        translation_placeholders={"service": label, "error": str(err)},
     )
 
 
 async def _async_deliver(
     runtime: FacebookRuntime,
-    targets: Sequence[Target],
+    people: Sequence[tuple[Target, Turn]],
     messages: list[OutgoingMessage],
     options: SendOptions,
-    concurrency: int,
+    concurrency: int = TARGET_CONCURRENCY,
 ) -> list[DeliveryOutcome]:
-    """Send to every target; never raises for a target's failure."""
-    if len(targets) > 1 and any(m.upload for m in messages):
+    """Send to every person in their turn; never raises for a person's failure."""
+    if len(people) > 1 and any(m.upload for m in messages):
         try:
             messages = await share_uploads(runtime.client, messages)
         except GraphError as err:
-            runtime.note_result(err)
             if not isinstance(err, GraphTransientError):
-                return [DeliveryOutcome(target, error=err) for target in targets]
-    if len(targets) == 1:  # one person: no semaphore, no task, no extra turn of the loop
-        return [await _async_deliver_one(runtime, targets[0], messages, options)]
+                return [DeliveryOutcome(target, error=err) for target, _turn in people]
+    if len(people) == 1:  # one person: no semaphore, no task, no extra turn of the loop
+        target, turn = people[0]
+        return [await _async_deliver_one(runtime, target, turn, messages, options)]
     return list(
         await gather_with_limited_concurrency(
-            concurrency, *(_async_deliver_one(runtime, t, messages, options) for t in targets)
+            concurrency,
+            *(_async_deliver_one(runtime, t, turn, messages, options) for t, turn in people),
         )
     )
 
@@ -127,16 +151,27 @@ async def _async_deliver(
 async def _async_deliver_one(
     runtime: FacebookRuntime,
     target: Target,
+    turn: Turn,
     messages: list[OutgoingMessage],
     options: SendOptions,
 ) -> DeliveryOutcome:
-    """One person: queued behind what waits for them, else sent; the rest kept on a failure."""
+    """One person, in their turn: queued behind what waits for them, else sent; the rest kept
+    on a transient failure."""
+    async with turn:
+        return await _async_deliver_in_turn(runtime, target, messages, options)
+
+
+async def _async_deliver_in_turn(
+    runtime: FacebookRuntime,
+    target: Target,
+    messages: list[OutgoingMessage],
+    options: SendOptions,
+) -> DeliveryOutcome:
     if runtime.outbox.has_pending(target):
         outcome = DeliveryOutcome(target, leftover=messages, reason=WAITING)
     else:
         outcome = await _async_send_or_utility(runtime, target, messages, options)
         async_fire_delivered(runtime.hass, runtime.page.id, outcome)
-        runtime.note_result(outcome.error, sent=bool(outcome.sent))
     if outcome.leftover:
         try:
             await runtime.outbox.async_keep(target, outcome.leftover, options, outcome.reason or "")
@@ -155,7 +190,7 @@ async def _async_send_or_utility(
     """The messages; as a utility message when the person's window is closed (known to us
     already, or said by Meta's 10/2018278 before anything went out) and the template is usable."""
     template = runtime.usable_template(target)
-    if template is not None and runtime.window_closed(target):
+    if template is not None and runtime.audience.is_closed(target.psid):
         outcome = await deliver_utility(runtime.client, target, messages, template)
     else:
         outcome = await deliver_one(runtime.client, target, messages, options)
@@ -170,14 +205,14 @@ async def _async_send_or_utility(
     return outcome
 
 
-def _report(runtime: FacebookRuntime, outcomes: list[DeliveryOutcome]) -> None:
+def _report(runtime: FacebookRuntime, outcomes: list[DeliveryOutcome], label: str) -> None:
     """Say what waits in the outbox; raise one error naming every failed target with a hint."""
     for outcome in outcomes:
         if outcome.leftover:
             LOGGER.warning(
                 "%s: %s can't be reached now (%s); the message waits in the outbox "
                 "and is retried for up to %s",
-                runtime.settings.label,
+                label,
                 outcome.target.describe(),
                 outcome.reason,
                 runtime.outbox.ttl,
@@ -191,7 +226,7 @@ def _report(runtime: FacebookRuntime, outcomes: list[DeliveryOutcome]) -> None:
         translation_domain=DOMAIN,
         translation_key="send_failed",
         translation_placeholders={
-            "service": runtime.settings.label,
+            "service": label,
             "failed": str(len(failed)),
             "total": str(len(outcomes)),
             "details": details,
@@ -220,15 +255,15 @@ def failure_text(runtime: FacebookRuntime, outcome: DeliveryOutcome) -> str:
 
 def _window_closed_at(runtime: FacebookRuntime, target: Target) -> str | None:
     """When the target's window closed, if we know it closed."""
-    audience = runtime.audience.audience
-    if target.psid is None or not audience.is_closed(target.psid, dt_util.utcnow()):
+    audience = runtime.audience
+    if target.psid is None or not audience.is_closed(target.psid):
         return None
     closes_at = audience.closes_at(target.psid)
     return closes_at.isoformat(timespec="minutes") if closes_at else None
 
 
 async def _async_broadcast(
-    runtime: FacebookRuntime, messages: list[OutgoingMessage], options: SendOptions
+    runtime: FacebookRuntime, messages: list[OutgoingMessage], options: SendOptions, label: str
 ) -> None:
     """Everyone the page can reach, one Send API call each; fires `facebook_broadcast_finished`.
 
@@ -239,20 +274,23 @@ async def _async_broadcast(
     async with runtime.broadcast_lock:
         # A closed window is still reached by a utility message, if the call is only text.
         closed_too = runtime.usable_template() is not None and text_of(messages) is not None
-        now = dt_util.utcnow()
-        targets, skipped = runtime.broadcast_recipients(options.tag, now, closed_too=closed_too)
+        targets, skipped = runtime.broadcast_recipients(options.tag, closed_too=closed_too)
         LOGGER.info(
-            "%s: BROADCAST to %d people (%d skipped: window closed)",
-            runtime.settings.label,
-            len(targets),
-            skipped,
+            "%s: BROADCAST to %d people (%d skipped: window closed)", label, len(targets), skipped
         )
-        outcomes = (
-            await _async_deliver(runtime, targets, messages, options, BROADCAST_CONCURRENCY)
-            if targets
-            else []
-        )
-        failed = _failed_in_broadcast(runtime, outcomes)
+        turns = [runtime.turns.take(person_key(target)) for target in targets]
+        try:
+            outcomes = await _async_deliver(
+                runtime,
+                list(zip(targets, turns, strict=True)),
+                messages,
+                options,
+                BROADCAST_CONCURRENCY,
+            )
+        finally:
+            for turn in turns:
+                turn.release()
+        failed = _failed_in_broadcast(label, outcomes)
         queued = sum(1 for o in outcomes if o.leftover)
         sent = len(outcomes) - len(failed) - queued
         counts = {"sent": sent, "skipped": skipped, "failed": len(failed), "queued": queued}
@@ -260,37 +298,35 @@ async def _async_broadcast(
             counts["utility"] = sum(1 for o in outcomes if o.via == "utility" and o.sent)
         async_fire_broadcast_finished(runtime.hass, runtime.page.id, counts)
     if not targets:
-        raise _nobody(runtime, skipped)
+        raise _nobody(label, skipped)
     if failed and not sent and not queued:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="broadcast_failed",
             translation_placeholders={
-                "service": runtime.settings.label,
+                "service": label,
                 "failed": str(len(failed)),
                 "error": str(failed[0].error),
             },
         )
 
 
-def _failed_in_broadcast(
-    runtime: FacebookRuntime, outcomes: list[DeliveryOutcome]
-) -> list[DeliveryOutcome]:
+def _failed_in_broadcast(label: str, outcomes: list[DeliveryOutcome]) -> list[DeliveryOutcome]:
     """Who a broadcast could not reach (each in the log, with Meta's reason)."""
     failed = [o for o in outcomes if o.error is not None]
     for outcome in failed:
         LOGGER.warning(
             "%s: BROADCAST to %s failed: %s",
-            runtime.settings.label,
+            label,
             outcome.target.describe(),
             outcome.error,
         )
     return failed
 
 
-def _nobody(runtime: FacebookRuntime, skipped: int) -> HomeAssistantError:
+def _nobody(label: str, skipped: int) -> HomeAssistantError:
     """A BROADCAST with nobody to send to is an error, never a silent success."""
-    placeholders = {"service": runtime.settings.label}
+    placeholders = {"service": label}
     if skipped:
         return HomeAssistantError(
             translation_domain=DOMAIN,
@@ -311,8 +347,36 @@ async def async_reply_get_my_id(runtime: FacebookRuntime, psid: str) -> None:
     outcome = await deliver_one(
         runtime.client, target, [outgoing], SendOptions(MESSAGING_TYPE_RESPONSE)
     )
-    runtime.note_result(outcome.error, sent=bool(outcome.sent))
     if outcome.error is not None or outcome.leftover:
         LOGGER.warning(
             "Could not answer 'get my id' from %s: %s", psid, outcome.error or outcome.reason
         )
+
+
+async def async_answer(runtime: FacebookRuntime, psid: str, text: str, mid: str | None) -> None:
+    """Assist's answer to a person: a reply quoting their question (`mid`), or unquoted when
+    Meta refuses the quote as a bad request before any part of it went out (the person unsent
+    the question meanwhile), so an answer is never lost to its quote."""
+    data: dict[str, Any] = {"messaging_type": MESSAGING_TYPE_RESPONSE}
+    if mid:
+        try:
+            await async_send(
+                runtime, text, title=None, targets=[psid], data={**data, "reply_to": mid}
+            )
+        except SendFailed as err:
+            if not _quote_refused(err.outcomes):
+                raise
+            LOGGER.info(
+                "Meta refused to quote the question of %s (%s); answering without the quote",
+                psid,
+                err.outcomes[0].error,
+            )
+        else:
+            return
+    await async_send(runtime, text, title=None, targets=[psid], data=data)
+
+
+def _quote_refused(outcomes: list[DeliveryOutcome]) -> bool:
+    """Meta refused the quoted answer as a bad request before any part of it went out."""
+    (outcome,) = outcomes  # an answer goes to one person
+    return not outcome.sent and isinstance(outcome.error, GraphInvalidRequestError)

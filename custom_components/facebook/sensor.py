@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import FacebookEntity, async_add_per_person
 from .events import window_signal
-from .runtime import FacebookRuntime
+from .runtime import FacebookConfigEntry, FacebookRuntime
 
 PARALLEL_UPDATES = 0
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: FacebookConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One window sensor per person."""
     async_add_per_person(entry, async_add_entities, WindowClosesSensor)
@@ -36,7 +37,7 @@ class WindowClosesSensor(FacebookEntity, SensorEntity):
     @property
     def native_value(self) -> datetime | None:
         """When it closes (or closed)."""
-        return self.runtime.audience.audience.closes_at(str(self.psid))
+        return self.runtime.audience.closes_at(str(self.psid))
 
     async def async_added_to_hass(self) -> None:
         """Look again whenever the person acts on the page."""

@@ -8,26 +8,26 @@ rejected or paused template is a repair issue with Meta's reason, gone once it i
 
 from __future__ import annotations
 
-import asyncio
-
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN, ISSUE_TEMPLATE_REFUSED, LOGGER
+from .background import BackgroundJob
+from .const import ISSUE_TEMPLATE_REFUSED, LOGGER
 from .events import PageRef
-from .messenger.accounts import SUBSCRIBED_FIELDS, subscribe
-from .messenger.client import GraphClient
-from .messenger.errors import GraphError
-from .messenger.models import TemplateStatusChange
-from .messenger.templates import (
+from .issues import async_clear_issue, async_raise_issue
+from .messenger import (
     APPROVED,
     PENDING_STATUSES,
+    SUBSCRIBED_FIELDS,
     TEMPLATE_NAME,
+    TEMPLATE_STATUS_FIELDS,
+    GraphClient,
+    GraphError,
     TemplateState,
+    TemplateStatusChange,
     create_template,
     find_template,
+    subscribe,
 )
-from .messenger.webhook import TEMPLATE_STATUS_FIELDS
 
 TEMPLATE_DOCS = (
     "https://developers.facebook.com/documentation/business-messaging/messenger-platform/"
@@ -48,9 +48,7 @@ class UtilityTemplate:
         self.language = language
         self._issue_id = f"{ISSUE_TEMPLATE_REFUSED}_{key}"
         self.state: TemplateState | None = None
-        self._task: asyncio.Task[None] | None = None
-        # A config entry manages the page's webhook fields: it adds the template reviews.
-        self.subscribe = False
+        self._job = BackgroundJob(hass, f"{page.label} utility template")
 
     @property
     def usable(self) -> bool:
@@ -60,15 +58,12 @@ class UtilityTemplate:
     @callback
     def async_start(self) -> None:
         """Find or create the template in the background (the page works meanwhile)."""
-        self._task = self._hass.async_create_background_task(
-            self.async_prepare(), f"{DOMAIN} {self._page.label} utility template"
-        )
+        self._job.async_start(self.async_prepare())
 
     @callback
     def async_stop(self) -> None:
         """Stop preparing the template."""
-        if self._task is not None:
-            self._task.cancel()
+        self._job.async_stop()
 
     async def async_prepare(self) -> None:
         """The page's own template: found by name, or created (then reviewed by Meta)."""
@@ -76,9 +71,8 @@ class UtilityTemplate:
         if page_id is None:
             return
         try:
-            if self.subscribe:
-                fields = (*SUBSCRIBED_FIELDS, TEMPLATE_STATUS_FIELDS[0])
-                await subscribe(self._client, page_id, fields)
+            fields = (*SUBSCRIBED_FIELDS, TEMPLATE_STATUS_FIELDS[0])
+            await subscribe(self._client, page_id, fields)
             state = await find_template(self._client, page_id, self.language)
             if state is None:
                 state = await create_template(self._client, page_id, self.language)
@@ -115,27 +109,21 @@ class UtilityTemplate:
     def _async_set(self, state: TemplateState) -> None:
         self.state = state
         if state.status == APPROVED or state.status in PENDING_STATUSES:
-            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id)
+            async_clear_issue(self._hass, self._issue_id)
             return
         LOGGER.error(
             "%s: Meta set the utility template %s to %s (%s)",
             self._page.label,
             state.name,
             state.status,
-            state.reason or "no reason given",
+            state.reason,
         )
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            self._issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_TEMPLATE_REFUSED,
-            translation_placeholders={
-                "page": self._page.label,
-                "template": state.name,
-                "status": state.status,
-                "reason": state.reason or "no reason given",
-            },
-            learn_more_url=TEMPLATE_DOCS,
+        placeholders = {"page": self._page.label, "template": state.name, "status": state.status}
+        key = ISSUE_TEMPLATE_REFUSED
+        if state.reason:
+            placeholders["reason"] = state.reason
+        else:
+            key = f"{ISSUE_TEMPLATE_REFUSED}_unexplained"  # Meta gave no reason
+        async_raise_issue(
+            self._hass, self._issue_id, key, placeholders, learn_more_url=TEMPLATE_DOCS
         )

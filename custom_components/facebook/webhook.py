@@ -8,18 +8,13 @@ hands parsed events to the router.
 
 from __future__ import annotations
 
-import time
-
 from aiohttp import web
 from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.util.json import json_loads
 
 from .const import LOGGER, WEBHOOK_MAX_BODY, WEBHOOK_PATH
-from .messenger.webhook import SIGNATURE_HEADER, matching_secrets, parse_body, verify_handshake
+from .messenger import SIGNATURE_HEADER, matching_secrets, parse_body, verify_handshake
 from .router import WebhookRouter
-
-# At most one warning about bad signatures per this many seconds.
-BAD_SIGNATURE_LOG_INTERVAL = 60.0
 
 
 class BodyTooLarge(Exception):
@@ -36,16 +31,15 @@ class FacebookWebhookView(HomeAssistantView):
     def __init__(self, router: WebhookRouter) -> None:
         """Serve the router's pages."""
         self.router = router
-        self._bad_since_log = 0
-        self._bad_logged_at = -BAD_SIGNATURE_LOG_INTERVAL
+        self.auth = router.auth
 
     async def get(self, request: web.Request) -> web.Response:
         """Meta's subscription handshake: echo the challenge if the verify token matches."""
-        challenge = verify_handshake(request.query, self.router.verify_tokens())
+        challenge = verify_handshake(request.query, self.auth.verify_tokens)
         if challenge is None:
             LOGGER.debug("Webhook handshake refused (mode or verify token mismatch)")
             return web.Response(status=403, text="Forbidden")
-        self.router.async_note_unsigned()
+        self.auth.async_note_unsigned()
         return web.Response(text=challenge, content_type="text/plain")
 
     async def post(self, request: web.Request) -> web.Response:
@@ -54,15 +48,15 @@ class FacebookWebhookView(HomeAssistantView):
             body = await _read_limited(request, WEBHOOK_MAX_BODY)
         except BodyTooLarge:
             return web.Response(status=413, text="Request body too large")
-        secrets = self.router.app_secrets()
+        secrets = self.auth.app_secrets
         signed_by: list[bytes] | None = None
         if secrets:
             signed_by = matching_secrets(body, request.headers.get(SIGNATURE_HEADER), secrets)
             if not signed_by:
-                self._note_bad_signature(request.remote)
+                self.auth.async_note_bad_signature(request.remote)
                 return web.Response(status=403, text="Invalid signature")
         else:
-            self.router.async_note_unsigned()
+            self.auth.async_note_unsigned()
         try:
             payload = json_loads(body)
         except (ValueError, RecursionError):
@@ -76,20 +70,6 @@ class FacebookWebhookView(HomeAssistantView):
         self.router.async_dispatch(parsed.events, signed_by)
         self.router.async_template_changes(parsed.template_changes, signed_by)
         return web.Response(text="EVENT_RECEIVED")
-
-    def _note_bad_signature(self, remote: str | None) -> None:
-        self.router.bad_signatures += 1
-        self._bad_since_log += 1
-        now = time.monotonic()
-        if now - self._bad_logged_at >= BAD_SIGNATURE_LOG_INTERVAL:
-            LOGGER.warning(
-                "Rejected %d webhook request(s) with a missing or invalid %s (latest from %s)",
-                self._bad_since_log,
-                SIGNATURE_HEADER,
-                remote or "unknown address",
-            )
-            self._bad_logged_at = now
-            self._bad_since_log = 0
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes:

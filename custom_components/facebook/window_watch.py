@@ -17,8 +17,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .events import PageRef, async_fire_window_closing
-from .messenger.audience import Audience
-from .messenger.recipients import AddressBook
+from .messenger import AddressBook, Audience
 from .store import async_load_field, page_store
 
 # The audience is saved at most this many seconds after it changed (a burst: one write). A kill
@@ -28,21 +27,44 @@ AUDIENCE_SAVE_DELAY = 10.0
 
 
 class StoredAudience:
-    """A page's audience, saved with Home Assistant's storage helper."""
+    """A page's audience, saved with Home Assistant's storage helper: the one owner of who can
+    be reached and when each person's window closes."""
 
     def __init__(self, hass: HomeAssistant, key: str) -> None:
         """The audience of a page, kept on disk as `facebook.audience.<key>`."""
-        self.audience = Audience()
+        self._audience = Audience()
         self._store = page_store(hass, "audience", key)
         self._save_pending = False
 
+    def __len__(self) -> int:
+        """How many people are known."""
+        return len(self._audience)
+
+    @property
+    def people(self) -> list[str]:
+        """Everyone who acted on the page, longest-silent first."""
+        return self._audience.people
+
+    def closes_at(self, psid: str) -> datetime | None:
+        """When the 24-hour window of `psid` closes (or closed), if known."""
+        return self._audience.closes_at(psid)
+
+    def is_closed(self, psid: str | None, tag: str | None = None) -> bool:
+        """Whether the window of `psid` for such a message is known to be closed now (a
+        phone number or an unknown person counts as open: our knowledge may lag)."""
+        return psid is not None and self._audience.is_closed(psid, dt_util.utcnow(), tag)
+
+    def was_warned(self, psid: str) -> bool:
+        """Whether the current window of `psid` already had its closing warning."""
+        return self._audience.was_warned(psid)
+
     async def async_load(self) -> None:
         """Read what was saved (a missing or damaged file means nobody is known yet)."""
-        self.audience.load(await async_load_field(self._store, "people"))
+        self._audience.load(await async_load_field(self._store, "people"))
 
     def record(self, psid: str, stamp: float) -> bool:
         """A person acted at `stamp` (epoch s); True if it moved their window."""
-        if not self.audience.record(psid, stamp):
+        if not self._audience.record(psid, stamp):
             return False
         self._schedule_save()
         return True
@@ -50,7 +72,7 @@ class StoredAudience:
     def mark_warned(self, psid: str, *, now: bool = False) -> None:
         """The closing warning of the current window of `psid` was given; with `now`, it is
         written at once (a message goes out with it: a restart must not send it again)."""
-        self.audience.mark_warned(psid)
+        self._audience.mark_warned(psid)
         if now:
             self._save_pending = False
             self._store.async_delay_save(self._data, 0)
@@ -65,7 +87,7 @@ class StoredAudience:
 
     def _data(self) -> dict[str, Any]:
         self._save_pending = False
-        return self.audience.to_json()
+        return self._audience.to_json()
 
 
 class WindowWatch:
@@ -110,10 +132,10 @@ class WindowWatch:
         Cheap on the webhook's hot path: a person who writes again keeps their timer; when it
         fires it looks again and, if the window moved on, sets itself for the new time.
         """
-        audience = self._stored.audience
-        if psid not in self._book or psid in self._timers or audience.was_warned(psid):
+        stored = self._stored
+        if psid not in self._book or psid in self._timers or stored.was_warned(psid):
             return
-        closes_at = audience.closes_at(psid)
+        closes_at = stored.closes_at(psid)
         now = dt_util.utcnow()
         if closes_at is None or closes_at <= now:
             return

@@ -175,3 +175,22 @@ async def people_of(page: GraphClient, page_id: str) -> list[Person]:
 async def subscribe(page: GraphClient, page_id: str, fields: tuple[str, ...]) -> None:
     """Subscribe the app to the page's webhook fields (`POST /{page_id}/subscribed_apps`)."""
     await page.write("POST", f"/{page_id}/subscribed_apps", {"subscribed_fields": ",".join(fields)})
+
+
+async def subscribe_app(
+    app: GraphClient, app_id: str, callback_url: str, verify_token: str, fields: tuple[str, ...]
+) -> None:
+    """Set the app's webhook for pages (`POST /{app_id}/subscriptions`, with the app token).
+
+    Meta calls `callback_url` with the verify challenge before it answers, so the webhook must
+    already answer `verify_token`.
+    https://developers.facebook.com/docs/graph-api/reference/app/subscriptions/
+    """
+    body = {
+        "object": "page",
+        "callback_url": callback_url,
+        "verify_token": verify_token,
+        "fields": ",".join(fields),
+        "include_values": "true",
+    }
+    await app.write("POST", f"/{app_id}/subscriptions", body)

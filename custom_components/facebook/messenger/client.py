@@ -42,6 +42,9 @@ _USAGE_KEYS: Final = ("call_count", "total_cputime", "total_time")
 # JSON encoders: Home Assistant injects its (orjson) one; the standard library's is the default.
 type JSONEncoder = Callable[[Any], bytes]
 type FormFactory = Callable[[], aiohttp.FormData]
+# Hears how every call ended (None: Meta answered 2xx), once, after the retries: one place
+# learns from all of them whether the token still works.
+type ResultObserver = Callable[[GraphError | None], None]
 
 
 def compact_json(value: Any) -> bytes:
@@ -129,9 +132,11 @@ class GraphClient:
         limiter: PageRateLimiter | None = None,
         timeout: float = REQUEST_TIMEOUT,
         encode_json: JSONEncoder = compact_json,
+        on_result: ResultObserver | None = None,
     ) -> None:
         """Create a client; nothing is sent until a method is called."""
         self._session = session
+        self._on_result = on_result
         self._encode_json = encode_json
         self._headers = {"Authorization": f"Bearer {token}"}
         self._json_headers = {**self._headers, "Content-Type": "application/json"}
@@ -252,6 +257,17 @@ class GraphClient:
 
     async def _call(self, request: _Request) -> JSONDict:
         """One Graph call with retries; returns the answer's JSON object."""
+        try:
+            answer = await self._call_with_retries(request)
+        except GraphError as error:
+            if self._on_result is not None:
+                self._on_result(error)
+            raise
+        if self._on_result is not None:
+            self._on_result(None)
+        return answer
+
+    async def _call_with_retries(self, request: _Request) -> JSONDict:
         attempts = 0
         while True:
             await self._wait_turn(request)

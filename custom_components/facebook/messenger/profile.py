@@ -9,7 +9,7 @@ did, and `CallBudget` when the next call may go.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 import hashlib
 import json
 import re
@@ -165,3 +165,43 @@ async def set_profile(client: GraphClient, profile: JSONDict) -> None:
 async def delete_fields(client: GraphClient, fields: Sequence[str]) -> None:
     """`DELETE /me/messenger_profile` with a JSON `fields` body (one call, §3.1)."""
     await client.write("DELETE", PROFILE_PATH, {"fields": list(fields)})
+
+
+# The profile's lists as text a person can edit: one item a line, its two parts split by " | "
+# ("Lights | LIGHTS", "Weather | https://example.com/weather").
+PROFILE_LINES: Final = {
+    "menu": ("title", "payload"),
+    "ice_breakers": ("question", "payload"),
+    "commands": ("name", "description"),
+}
+
+
+def profile_from_lines(texts: Mapping[str, Any]) -> dict[str, Any]:
+    """The menu, ice breakers and commands typed as lines, as the lists YAML would give
+    (None where nothing was typed), and `get_started`."""
+    lists: dict[str, Any] = {}
+    for key, (first, second) in PROFILE_LINES.items():
+        items = []
+        for line in str(texts.get(key) or "").splitlines():
+            if not line.strip():
+                continue
+            head, _, tail = (part.strip() for part in line.partition("|"))
+            is_link = key == "menu" and _URL.match(tail) is not None
+            kind = "url" if is_link else second
+            items.append({first: head, kind: tail} if tail else {first: head})
+        lists[key] = items or None
+    lists["get_started"] = str(texts.get("get_started") or "").strip() or None
+    return lists
+
+
+def profile_to_lines(stored: Mapping[str, Any]) -> dict[str, str]:
+    """The stored lists as the lines `profile_from_lines` reads."""
+    texts = {}
+    for key, (first, second) in PROFILE_LINES.items():
+        lines = []
+        for item in stored.get(key) or []:
+            tail = item.get("url") or item.get(second)
+            lines.append(f"{item.get(first)} | {tail}" if tail else str(item.get(first)))
+        texts[key] = "\n".join(lines)
+    texts["get_started"] = str(stored.get("get_started") or "")
+    return texts

@@ -1,0 +1,140 @@
+"""YAML stays the source of truth: each `notify: - platform: facebook` entry is a config entry.
+
+At every start each YAML entry is imported into a config entry of its own (source `import`):
+created the first time, updated from the YAML every start after, removed when its YAML is gone.
+Its `allowed_chat_ids` become person subentries, so YAML pages get devices and entities too.
+The import never calls Meta (it cannot delay the start): the entry learns its page id from Meta
+when it is set up. It keeps the files the YAML page had (`storage_key` = its service name), so
+nothing it kept (the outbox, the audience, the profile's record) is lost or moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.config import config_per_platform
+from homeassistant.config_entries import SOURCE_IMPORT, ConfigSubentryData
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import slugify
+import voluptuous as vol
+
+from .const import (
+    CONF_ALLOWED_CHAT_IDS,
+    CONF_APP_SECRET,
+    CONF_COMMANDS,
+    CONF_CONVERSATION_AGENT,
+    CONF_GET_STARTED,
+    CONF_GRAPH_API_VERSION,
+    CONF_GRAPH_URL,
+    CONF_ICE_BREAKERS,
+    CONF_KEEP_ALIVE,
+    CONF_KEEP_ALIVE_MESSAGE,
+    CONF_MENU,
+    CONF_MESSAGING_TYPE,
+    CONF_OUTBOX_TTL,
+    CONF_PAGE_ACCESS_TOKEN,
+    CONF_PSID,
+    CONF_STORAGE_KEY,
+    CONF_TAG,
+    CONF_UTILITY_TEMPLATE,
+    CONF_VERIFY_TOKEN,
+    CONF_WINDOW_WARNING,
+    DOMAIN,
+    SUBENTRY_TYPE_PERSON,
+)
+from .schema import PLATFORM_SCHEMA
+
+NOTIFY_DOMAIN = "notify"
+DATA_KEYS = (CONF_PAGE_ACCESS_TOKEN, CONF_APP_SECRET, CONF_GRAPH_URL, CONF_GRAPH_API_VERSION)
+OPTION_KEYS = (
+    CONF_MESSAGING_TYPE,
+    CONF_TAG,
+    CONF_KEEP_ALIVE,
+    CONF_KEEP_ALIVE_MESSAGE,
+    CONF_UTILITY_TEMPLATE,
+    CONF_CONVERSATION_AGENT,
+    CONF_MENU,
+    CONF_ICE_BREAKERS,
+    CONF_COMMANDS,
+    CONF_GET_STARTED,
+)
+
+
+def service_name(config: ConfigType) -> str:
+    """`notify.<service_name>`: the name Home Assistant gives a YAML notify entry's service."""
+    return slugify(config.get(CONF_NAME) or "notify")
+
+
+def yaml_pages(config: ConfigType) -> Iterator[tuple[str, ConfigType | None]]:
+    """Each `facebook` notify entry of the YAML: its service name, and its validated settings
+    (None when it does not validate: the notify platform logs why, as it always did)."""
+    for platform, item in config_per_platform(config, NOTIFY_DOMAIN):
+        if platform != DOMAIN:
+            continue
+        try:
+            yield service_name(item), PLATFORM_SCHEMA(item)
+        except vol.Invalid:
+            yield service_name(item), None
+
+
+def import_data(name: str, config: ConfigType) -> dict[str, Any]:
+    """What the import flow gets for one YAML entry: the entry's data, options and people."""
+    data = {key: config[key] for key in DATA_KEYS if config.get(key) is not None}
+    data[CONF_NAME] = name
+    data[CONF_STORAGE_KEY] = name
+    data[CONF_VERIFY_TOKEN] = config.get(CONF_VERIFY_TOKEN) or config[CONF_PAGE_ACCESS_TOKEN]
+    options = {key: config[key] for key in OPTION_KEYS if config.get(key) is not None}
+    for key in (CONF_WINDOW_WARNING, CONF_OUTBOX_TTL):
+        period: timedelta = config[key]
+        options[key] = period.total_seconds()
+    people = [{CONF_PSID: psid, CONF_NAME: person} for psid, person in _people(config)]
+    return {"data": data, "options": options, "people": people}
+
+
+def _people(config: ConfigType) -> Iterator[tuple[str, str | None]]:
+    allowed: dict[str, str | None] = config.get(CONF_ALLOWED_CHAT_IDS) or {}
+    yield from allowed.items()
+
+
+def person_subentry(person: dict[str, Any]) -> ConfigSubentryData:
+    """A YAML person as a subentry: named as in `allowed_chat_ids`, or by their PSID until
+    Meta tells their name."""
+    psid = str(person[CONF_PSID])
+    return ConfigSubentryData(
+        data={CONF_PSID: psid, CONF_NAME: person.get(CONF_NAME)},
+        subentry_type=SUBENTRY_TYPE_PERSON,
+        title=person.get(CONF_NAME) or psid,
+        unique_id=psid,
+    )
+
+
+async def async_import(hass: HomeAssistant, name: str, page: ConfigType) -> None:
+    """Import one validated YAML entry (create its config entry, or update it)."""
+    await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_IMPORT}, data=import_data(name, page)
+    )
+
+
+@callback
+def async_import_all(hass: HomeAssistant, config: ConfigType) -> None:
+    """Start one import per YAML entry, and remove the imported entries whose YAML is gone.
+
+    Home Assistant sets the entries up only once these imports have run.
+    """
+    names = set()
+    for name, page in yaml_pages(config):
+        names.add(name)
+        if page is not None:
+            hass.async_create_task(
+                async_import(hass, name, page), f"{DOMAIN} import of notify.{name}"
+            )
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.source == SOURCE_IMPORT and entry.data.get(CONF_NAME) not in names:
+            hass.async_create_task(
+                hass.config_entries.async_remove(entry.entry_id),
+                f"{DOMAIN} removal of notify.{entry.data.get(CONF_NAME)}",
+            )
