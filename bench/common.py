@@ -488,11 +488,11 @@ class RunningHass:
 
     hass: Any
     url: str
-    pages: list[Any]
+    pages: dict[str, Any]  # notify service name -> the page its YAML entry was imported into
 
     def page(self, service: str) -> Any:
         """The page behind ``notify.<service>``."""
-        return next(p for p in self.pages if p.settings.service_name == service)
+        return self.pages[service]
 
 
 @contextlib.asynccontextmanager
@@ -509,11 +509,11 @@ async def home_assistant(
 
     from homeassistant import loader
     from homeassistant.const import EVENT_HOMEASSISTANT_START
+    from homeassistant.helpers import frame
     from homeassistant.setup import async_setup_component
     from pytest_homeassistant_custom_component.common import async_test_home_assistant
 
     import custom_components.facebook
-    from custom_components.facebook.router import DATA_ROUTER
 
     assert custom_components.facebook.__file__
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -523,6 +523,7 @@ async def home_assistant(
     logging.getLogger("aiohttp_fast_zlib").setLevel(logging.ERROR)
     port = free_port()
     async with async_test_home_assistant(config_dir=str(config_dir)) as hass:
+        frame.async_setup(hass)  # as Home Assistant's own start does (a second one too)
         hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
         try:
             http = {"server_host": "127.0.0.1", "server_port": port}
@@ -530,15 +531,27 @@ async def home_assistant(
             assert await async_setup_component(hass, "notify", {"notify": entries})
             hass.bus.async_fire(EVENT_HOMEASSISTANT_START)  # the HTTP server starts on this
             await hass.async_block_till_done()
-            router = hass.data[DATA_ROUTER]
             deadline = time.monotonic() + 30
-            while not all(page.page_id for page in router.runtimes):
+            while not (pages := _imported_pages(hass, len(entries))):
                 if time.monotonic() > deadline:
                     raise RuntimeError("the pages did not look themselves up (GET /me)")
                 await asyncio.sleep(0.02)
-            yield RunningHass(hass, f"http://127.0.0.1:{port}", list(router.runtimes))
+            yield RunningHass(hass, f"http://127.0.0.1:{port}", pages)
         finally:
             await hass.async_stop(force=True)
+
+
+def _imported_pages(hass: Any, count: int) -> dict[str, Any] | None:
+    """The pages of the YAML entries, once all ``count`` are loaded and know their page id."""
+    from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntryState
+
+    pages = {
+        entry.data["name"]: entry.runtime_data
+        for entry in hass.config_entries.async_entries("facebook")
+        if entry.source == SOURCE_IMPORT and entry.state is ConfigEntryState.LOADED
+    }
+    ready = len(pages) == count and all(page.page.id for page in pages.values())
+    return pages if ready else None
 
 
 async def add_entry_page(hass: Any, sim: SimProcess, people: dict[str, str]) -> Any:

@@ -95,8 +95,8 @@ def counts(running: common.RunningHass) -> dict[str, int]:
 
     page = running.page("facebook")
     return {
-        "seen_keys": len(running.hass.data[DATA_ROUTER].seen),
-        "audience": len(page.audience.audience),
+        "seen_keys": len(running.hass.data[DATA_ROUTER].redeliveries),
+        "audience": len(page.audience),
         "outbox": len(page.outbox),
     }
 

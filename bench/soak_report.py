@@ -29,7 +29,7 @@ from bench.soak_load import (
 from bench.soak_stack import People, Plan
 from custom_components.facebook.messenger.client import REQUEST_TIMEOUT as GRAPH_TIMEOUT
 from custom_components.facebook.messenger.outbox import MAX_MESSAGES
-from custom_components.facebook.router import SEEN_SAVE_DELAY
+from custom_components.facebook.redelivery import SEEN_SAVE_DELAY
 
 KILL_WINDOW = 1.0  # s: accepted this close before the kill, its removal may not be on disk
 OBSERVE_WINDOW = 1.0  # s: fired this close before the kill, the websocket may not have said so

@@ -33,6 +33,7 @@ from .conftest import (
     SetupEntry,
     page_config,
     router_of,
+    wait_until,
 )
 
 
@@ -43,7 +44,7 @@ async def test_setup_checks_the_page_and_joins_the_webhook(
     assert entry.state is ConfigEntryState.LOADED
     runtime = entry.runtime_data
     assert (runtime.page.id, runtime.page.name) == (PAGE_ID, "Home")
-    assert router_of(hass).runtimes == [runtime]
+    assert router_of(hass).pages == {PAGE_ID: runtime}
     assert [r.query["fields"] for r in simulator.requests if r.path.endswith("/me")] == ["id,name"]
 
 
@@ -54,19 +55,26 @@ async def test_a_rejected_token_at_setup_asks_for_a_new_one(
     assert entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == ["reauth"]
-    assert router_of(hass).runtimes == []  # nothing left behind
+    assert router_of(hass).pages == {}  # nothing left behind
 
 
-async def test_network_down_at_setup_is_retried_never_waited_for(
+async def test_network_down_at_setup_starts_the_page_anyway_and_delivers_later(
     hass: HomeAssistant, simulator: Simulator, setup_entry: SetupEntry
 ) -> None:
+    """Meta out of reach at start costs nothing: the page starts (Home Assistant's start never
+    waits for Meta), a notification waits in the outbox, and goes once Meta answers again."""
     simulator.inject_disconnect(count=None, paths="all")
     entry = await setup_entry()
-    assert entry.state is ConfigEntryState.SETUP_RETRY
-    assert router_of(hass).runtimes == []
-    simulator.faults.clear()
-    await hass.config_entries.async_reload(entry.entry_id)
     assert entry.state is ConfigEntryState.LOADED
+    assert router_of(hass).pages == {PAGE_ID: entry.runtime_data}
+    await hass.services.async_call(
+        "notify", "send_message", {"entity_id": "notify.alice", "message": "later"}, blocking=True
+    )
+    assert len(entry.runtime_data.outbox) == 1  # kept, not lost
+    simulator.faults.clear()
+    await wait_until(lambda: [m.text for m in simulator.messages_to(ALICE)] == ["later"])
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.runtime_data.page.name == "Home"  # the check in the background got through
 
 
 async def test_a_rejected_token_on_a_send_starts_reauthentication(
@@ -111,13 +119,13 @@ async def test_reloading_twenty_times_leaves_nothing_behind(
     # Not one more (a store's one-off final-write listener may come and go: never more).
     assert after[0] <= tasks
     assert after[1] <= listeners
-    assert len(router_of(hass).runtimes) == 1
+    assert len(router_of(hass).pages) == 1
     body, headers = simulator.build_webhook(simulator.message_event(ALICE, "after reloads"))
     assert (await client.post(WEBHOOK_PATH, data=body, headers=headers)).status == 200
     assert [e.data["message"] for e in events] == ["after reloads"]  # fired once, not 21 times
     closing = async_capture_events(hass, EVENT_WINDOW_CLOSING)
     assert await hass.config_entries.async_unload(entry.entry_id)
-    assert router_of(hass).runtimes == []
+    assert router_of(hass).pages == {}
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(hours=24))  # Alice's warning time
     await hass.async_block_till_done()
     assert closing == []  # the unloaded page's timers went with it
@@ -188,7 +196,7 @@ async def test_the_same_page_as_an_entry_first_then_yaml_the_yaml_is_refused(
         await hass.services.async_call(
             "notify", "facebook", {"message": "x", "target": ["alice"]}, blocking=True
         )
-    assert len(router_of(hass).runtimes) == 1
+    assert len(router_of(hass).pages) == 1
 
 
 async def test_stopping_home_assistant_stops_yaml_pages(

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
@@ -21,7 +22,16 @@ from custom_components.facebook.const import (
 from custom_components.facebook.messenger.templates import TEMPLATE_NAME
 from simulator import Simulator
 
-from .conftest import ALICE, BOB, PAGE_ID, ClientFactory, SetupEntry, SetupFacebook
+from .conftest import (
+    ALICE,
+    BOB,
+    PAGE_ID,
+    ClientFactory,
+    SetupEntry,
+    SetupFacebook,
+    page_config,
+    restarted,
+)
 
 DAY = 24 * 3600
 
@@ -78,8 +88,10 @@ async def test_an_existing_template_is_found_not_made_again(
     await setup_facebook(utility_template=True)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(template_requests(simulator, "POST")) == 1
-    await setup_facebook(utility_template=True, name="again")  # the same page again: as a restart
-    await hass.async_block_till_done(wait_background_tasks=True)
+    async with restarted(hass) as new_hass:
+        config = page_config(simulator, utility_template=True)
+        assert await async_setup_component(new_hass, "notify", {"notify": [config]})
+        await new_hass.async_block_till_done(wait_background_tasks=True)
     assert len(template_requests(simulator, "POST")) == 1
     listing = template_requests(simulator, "GET")
     assert listing[-1].query["name"] == TEMPLATE_NAME

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant, callback
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 import pytest
 
-from custom_components.facebook import log_filter, router as router_module
+from custom_components.facebook import log_filter, redelivery as redelivery_module
 from custom_components.facebook.const import (
     EVENT_DELIVERY,
     EVENT_MESSAGE,
@@ -351,7 +351,7 @@ async def test_memory_stays_flat_under_unique_events(
     harness's mocked storage keeps every copy ever written (its mock records each call), which
     real storage does not, so the memory's save is put off past the test here; `bench.memory`
     measures it all on a real Home Assistant."""
-    monkeypatch.setattr(router_module, "SEEN_SAVE_DELAY", 3600.0)
+    monkeypatch.setattr(redelivery_module, "SEEN_SAVE_DELAY", 3600.0)
     fired = 0
 
     @callback
@@ -389,7 +389,7 @@ async def test_memory_stays_flat_under_unique_events(
         f"(growth {growth / 1e3:.0f} kB, peak {peak / 1e6:.2f} MB)"
     )
     assert fired == SEEN_EVENTS_MAX + 2000 + 40_000
-    assert len(router_of(hass).seen) == SEEN_EVENTS_MAX
+    assert len(router_of(hass).redeliveries) == SEEN_EVENTS_MAX
     # Remembering every mid would cost over 4 MB more here; what remains is the test client's
     # own bookkeeping and one resize of the bounded set's table (both measured: about 1.4 MB).
     assert growth < 2_500_000

@@ -8,11 +8,14 @@ that `async_setup_entry` builds the same way (`page.async_build_runtime`).
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
+from functools import partial
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import HomeAssistant
 import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
+from . import log_filter
 from .const import DOMAIN
 from .expiry import async_watch_token_expiry
 from .identity import async_ask_until_answered, async_check_page, duplicate_page
@@ -42,6 +45,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: FacebookConfigEntry) -> 
     """Build the page, check it with Meta (briefly), serve it, and add its entities."""
     router = hass.data[DATA_ROUTER]
     runtime = await async_build_runtime(hass, entry)
+    entry.async_on_unload(partial(log_filter.stop_redacting, *runtime.settings.secrets))
     try:
         answered = await async_check_page(hass, entry, runtime)
         _refuse_a_second_setup(router.pages.get(runtime.page.id or ""), runtime)
@@ -50,6 +54,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: FacebookConfigEntry) -> 
         raise
     entry.runtime_data = runtime
     entry.async_on_unload(runtime.async_stop)
+    entry.async_on_unload(  # Home Assistant does not unload entries when it stops
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, lambda _event: runtime.async_stop())
+    )
     router.async_add(runtime)
     entry.async_on_unload(lambda: router.async_remove(runtime))
     entry.async_on_unload(entry.add_update_listener(_async_reload))

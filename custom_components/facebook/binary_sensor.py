@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -51,6 +52,11 @@ class WindowOpenSensor(FacebookEntity, BinarySensorEntity):
         signal = window_signal(self.runtime.page.id, str(self.psid))
         self.async_on_remove(async_dispatcher_connect(self.hass, signal, self._async_moved))
         self.async_on_remove(self._async_cancel)
+        self.async_on_remove(  # no timer outlives Home Assistant (it does not remove entities)
+            self.hass.bus.async_listen_once(
+                EVENT_HOMEASSISTANT_STOP, lambda _event: self._async_cancel()
+            )
+        )
         self._async_arm()
 
     @callback

@@ -17,7 +17,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 
-from . import log_filter
 from .assist import Assist
 from .const import (
     CONF_APP_ID,
@@ -249,7 +248,6 @@ class FacebookRuntime:
             self.utility.async_stop()
         if self.assist is not None:
             self.assist.async_stop()
-        log_filter.stop_redacting(*self.settings.secrets)
 
 
 type FacebookConfigEntry = ConfigEntry[FacebookRuntime]
