@@ -194,13 +194,22 @@ TABLE: dict[str, ErrorSpec] = {
         unconfirmed=True,
     ),
     "window": ErrorSpec(10, 2018278, WINDOW_MESSAGE),
-    "tag_retired": ErrorSpec(
-        100,
-        None,
-        "(#100) The message tag {tag} is no longer supported. "
-        "Use a utility message template instead.",
-        unconfirmed=True,
+    # Meta documents code 100 for the retired tags (FIDELITY.md F-08); the wording is what the
+    # public reports show ("Invalid parameter").
+    "tag_retired": ErrorSpec(100, None, "(#100) Invalid parameter"),
+    # FIDELITY F-07 (UNCONFIRMED): Meta says such use "will fail" and names no error.
+    "tag_customer_feedback": ErrorSpec(100, None, "(#100) Invalid parameter", unconfirmed=True),
+    # FIDELITY F-09 (UNCONFIRMED): code 10 is Meta's "permission denied"; no page names the error.
+    "tag_human_agent": ErrorSpec(
+        10, None, "(#10) Application does not have permission for this action", unconfirmed=True
     ),
+    # Messenger changelog 2026-06-25 (FIDELITY.md F-13).
+    "page_restricted": ErrorSpec(
+        10, 1893063, "(#10) Pages temporarily restricted from sending messages", transient=False
+    ),
+    # FIDELITY F-14 (UNCONFIRMED code): the "Send a Message" page lists 1545041 as
+    # "Messaging window closed".
+    "window_1545041": ErrorSpec(10, 1545041, "(#10) Messaging window closed", unconfirmed=True),
     "tag_required": ErrorSpec(
         100, None, "(#100) The parameter tag is required for MESSAGE_TAG messages", unconfirmed=True
     ),
@@ -245,6 +254,16 @@ TABLE: dict[str, ErrorSpec] = {
     # UNCONFIRMED (reference §7): a wrong APP_ID|APP_SECRET as debug_token's access_token.
     "app_token_invalid": ErrorSpec(
         190, None, "Invalid OAuth access token signature.", unconfirmed=True
+    ),
+    # The app's webhook (FIDELITY.md F-03, F-04): the wordings are UNCONFIRMED.
+    "app_token_required": ErrorSpec(
+        15, None, "(#15) This method must be called with an app access_token.", unconfirmed=True
+    ),
+    "callback_https": ErrorSpec(
+        100, None, "(#100) Param callback_url must be a valid https URL", unconfirmed=True
+    ),
+    "callback_verification": ErrorSpec(
+        2200, None, "(#2200) callback verification failed: {reason}", unconfirmed=True
     ),
     "subscribed_fields_required": ErrorSpec(
         100, None, "(#100) The parameter subscribed_fields is required"
@@ -318,13 +337,6 @@ TABLE: dict[str, ErrorSpec] = {
         2018145,
         "(#100) You must set a Get Started button if you also wish to use persistent menu.",
     ),
-    # The answer to deleting get_started under a menu is UNCONFIRMED (extra §3.6).
-    "profile_keep_get_started": ErrorSpec(
-        100,
-        2018145,
-        "(#100) You must delete the persistent menu before deleting the Get Started button.",
-        unconfirmed=True,
-    ),
     "profile_mixed_ice_breakers": ErrorSpec(
         100,
         None,
@@ -363,6 +375,8 @@ DEFAULT_MESSAGES: dict[tuple[int, int | None], str] = {
     (4, None): "(#4) Application request limit reached",
     (10, None): "(#10) Application does not have permission for this action",
     (10, 2018278): WINDOW_MESSAGE,
+    (10, 1545041): TABLE["window_1545041"].message,
+    (10, 1893063): TABLE["page_restricted"].message,
     (17, None): "(#17) User request limit reached",
     (32, None): "(#32) Page request limit reached",
     (100, None): "(#100) Invalid parameter",
@@ -372,6 +386,7 @@ DEFAULT_MESSAGES: dict[tuple[int, int | None], str] = {
     (190, 463): "Error validating access token: Session has expired.",
     (200, None): "(#200) Permissions error",
     (200, 2018028): TABLE["dev_mode"].message,
+    (200, 1545041): "(#200) Message Not Sent: This person isn't available right now.",
     (341, None): "(#341) Application limit reached",
     (368, None): "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
     (551, None): "(#551) This person isn't available right now.",

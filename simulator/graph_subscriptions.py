@@ -1,13 +1,15 @@
 """``/{page-id}/subscribed_apps``: which webhook fields the app gets for a page (reference §6.2).
 
 The subscription is kept on the page (``SimPage.subscribed_fields``); the webhook sender only
-delivers the events of subscribed fields once a page's subscription was managed here.
+delivers the events of subscribed fields once a page's subscription was managed here. Meta drops
+it after an hour of failed deliveries (``FIDELITY.md`` F-01); subscribing again restores it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from . import outage
 from .errors import fail
 from .graph_request import Answer, Context
 from .state import APP_NAME
@@ -68,12 +70,14 @@ def subscribe(ctx: Context) -> Answer:
     """
     _check(ctx)
     ctx.page.subscribed_fields = _fields(ctx.call.params.get("subscribed_fields"))
+    outage.resubscribed(ctx.page)
     return {"success": True}, None
 
 
 def subscriptions(ctx: Context) -> Answer:
-    """GET: the app's subscription, or an empty list."""
+    """GET: the app's subscription, or an empty list (after the one-hour rule dropped it too)."""
     _check(ctx)
+    outage.sweep(ctx.world.state)
     page = ctx.page
     if not page.subscribed_fields:
         return {"data": []}, None

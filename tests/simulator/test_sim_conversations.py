@@ -54,6 +54,7 @@ async def test_cursor_paging(graph: Graph, http: aiohttp.ClientSession, sim: Sim
     reply = await graph.request("GET", "/v25.0/me/conversations", params=params)
     pages = [reply.body]
     while "next" in pages[-1]["paging"]:
+        sim.advance(1)  # Meta allows 2 calls per second per page
         async with http.get(pages[-1]["paging"]["next"]) as response:
             assert response.status == 200
             pages.append(await response.json())
@@ -118,10 +119,11 @@ async def test_instagram_platform_is_empty(graph: Graph) -> None:
     assert reply.body == {"data": []}
 
 
-async def test_bad_platform_and_field(graph: Graph) -> None:
+async def test_bad_platform_and_field(graph: Graph, sim: Simulator) -> None:
     platform = await graph.request("GET", "/v25.0/me/conversations", params={"platform": "sms"})
     assert platform.error["code"] == 100
     field = await graph.request("GET", "/v25.0/me/conversations", params={"fields": "secrets"})
+    sim.advance(1)
     assert field.error["message"] == (
         "(#100) Tried accessing nonexisting field (secrets) on node type (Conversation)"
     )
