@@ -33,7 +33,7 @@ class SimConfig:
     # Utility template review (messenger-2026-extra §1.4: "within seconds of creation").
     template_review: str = "approve"
     template_review_delay: float = 0.0
-    # The two spellings of the status webhook field (messenger-2026-extra §1.2, UNCONFIRMED).
+    # The two spellings of the status webhook field (FIDELITY F-32, UNCONFIRMED).
     template_status_field: str = TEMPLATE_STATUS_FIELDS[0]
     window_error: str = WINDOW_ERRORS[0]
     # Conversations API: 2 calls per second per page (FIDELITY.md F-11); None: no cap.

@@ -3,7 +3,8 @@
 Every error answer is ``{"error": {"message", "type", "code", "error_subcode"?, "is_transient"?,
 "fbtrace_id"}}``. The table below names every error the simulator produces, so the messages stay
 in one place and tests (and clients) can match them exactly. Rows marked ``unconfirmed`` are the
-simulator's best guess where the reference found no real answer.
+simulator's best guess where Meta's pages give no answer: each names its ``FIDELITY.md`` row
+(F-30 for the Send API shape errors below, unless a comment names another).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ TABLE: dict[str, ErrorSpec] = {
     "nonexisting_field": ErrorSpec(
         100, None, "(#100) Tried accessing nonexisting field ({field}) on node type ({node})"
     ),
+    # FIDELITY F-30 (UNCONFIRMED) for the unconfirmed rows from here to "tag_required".
     "bad_json_body": ErrorSpec(
         100, None, "(#100) The request body could not be parsed as JSON", unconfirmed=True
     ),
@@ -220,8 +222,8 @@ TABLE: dict[str, ErrorSpec] = {
     "page_token_required": ErrorSpec(
         210, None, "(#210) A page access token is required to request this resource."
     ),
-    # Which code a user token gets from the Send API is UNCONFIRMED; 230 is the Page Messages
-    # reference's "Requires pages_messaging permission to manage the object" (reference §3.3).
+    # FIDELITY F-25 (UNCONFIRMED): which code a user token gets from the Send API; 230 is the
+    # Page Messages reference's "Requires pages_messaging permission to manage the object".
     "send_needs_page_token": ErrorSpec(
         230,
         None,
@@ -229,29 +231,29 @@ TABLE: dict[str, ErrorSpec] = {
         "is needed to send messages",
         unconfirmed=True,
     ),
-    # UNCONFIRMED (reference §7): Meta's wording for an unknown client_id, code 101.
+    # FIDELITY F-25 (UNCONFIRMED): Meta's wording for an unknown client_id, code 101.
     "unknown_app": ErrorSpec(
         101, None, "Error validating application. Invalid application ID.", unconfirmed=True
     ),
-    # Meta answers code 1 for a wrong client_secret (UNCONFIRMED, reference §7); not transient.
+    # Meta answers code 1 for a wrong client_secret (FIDELITY F-25, UNCONFIRMED).
     "client_secret": ErrorSpec(
         1, None, "Error validating client secret.", unconfirmed=True, transient=False
     ),
-    # UNCONFIRMED (reference §7): a token of another app, for the exchange and debug_token.
+    # FIDELITY F-25 (UNCONFIRMED): a token of another app, for the exchange and debug_token.
     "token_wrong_app": ErrorSpec(
         190,
         None,
         "Error validating access token: The access token does not belong to application {app_id}",
         unconfirmed=True,
     ),
-    # UNCONFIRMED (reference §7): only user tokens can be exchanged; a page token gets 190.
+    # FIDELITY F-25 (UNCONFIRMED): only user tokens can be exchanged; a page token gets 190.
     "not_user_token": ErrorSpec(
         190,
         None,
         "Invalid OAuth access token - only user access tokens can be exchanged",
         unconfirmed=True,
     ),
-    # UNCONFIRMED (reference §7): a wrong APP_ID|APP_SECRET as debug_token's access_token.
+    # FIDELITY F-25 (UNCONFIRMED): a wrong APP_ID|APP_SECRET as debug_token's access_token.
     "app_token_invalid": ErrorSpec(
         190, None, "Invalid OAuth access token signature.", unconfirmed=True
     ),
@@ -268,7 +270,7 @@ TABLE: dict[str, ErrorSpec] = {
     "subscribed_fields_required": ErrorSpec(
         100, None, "(#100) The parameter subscribed_fields is required"
     ),
-    # Utility templates: codes and wording UNCONFIRMED (messenger-2026-extra §1.4, §1.8); the
+    # Utility templates: codes and wording FIDELITY F-32 (UNCONFIRMED); the
     # messages hold what third-party code matches ("already exists", "template cannot be
     # found", "requires pages_utility_messaging permission").
     "template_exists": ErrorSpec(
@@ -324,7 +326,8 @@ TABLE: dict[str, ErrorSpec] = {
         unconfirmed=True,
     ),
     # Messenger Profile (messenger-2026-extra §3.2, §3.6): only the Get Started message and
-    # subcode 2018145 and "Invalid button type" come from there; the rest is UNCONFIRMED.
+    # subcode 2018145 and "Invalid button type" come from there; the rest: F-27 (UNCONFIRMED).
+    # FIDELITY F-27 (UNCONFIRMED) for the unconfirmed profile rows.
     "profile_unknown": ErrorSpec(
         100, None, "(#100) Unknown Messenger Profile property: {name}", unconfirmed=True
     ),
@@ -353,7 +356,7 @@ TABLE: dict[str, ErrorSpec] = {
     "profile_command_name": ErrorSpec(
         100, None, '(#100) Command names must not start with "/"', unconfirmed=True
     ),
-    # Replies and reactions: the answers to a wrong mid are UNCONFIRMED (extra §4.1, §4.3).
+    # Replies and reactions: the answers to a wrong mid: FIDELITY F-34 (UNCONFIRMED).
     "reply_to_unknown": ErrorSpec(
         100,
         None,

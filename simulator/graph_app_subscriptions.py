@@ -79,7 +79,8 @@ def _object(params: dict[str, Any]) -> str:
 
 
 def _check_callback(url: str) -> None:
-    """HTTPS, or plain HTTP to this machine (a documented deviation, F-20)."""
+    """HTTPS, or plain HTTP to this machine (a documented deviation, FIDELITY F-20; the
+    refusal's wording is UNCONFIRMED)."""
     parts = urlsplit(url)
     local = parts.scheme == "http" and (parts.hostname or "") in LOCAL_HOSTS
     if not (parts.scheme == "https" and parts.hostname) and not local:
@@ -149,6 +150,7 @@ def subscribe(ctx: Context) -> Answer:
     if verification is None or not verification["ok"]:
         reason = _failure_reason(verification) if verification else "no verification was made"
         raise fail("callback_verification", reason=reason)
+    # FIDELITY F-03 (UNCONFIRMED): a new POST replaces the object's subscription.
     ctx.world.state.app_subscriptions[(app_id, kind)] = AppSubscription(
         app_id=app_id,
         object=kind,

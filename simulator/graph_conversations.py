@@ -87,7 +87,7 @@ def _person(page: SimPage, user: SimUser, from_page: bool) -> dict[str, str]:
 
 
 def _attachment(mid: str, index: int, item: dict[str, Any]) -> dict[str, Any]:
-    """One attachment as the message node shows it (its URL; the shape is UNCONFIRMED, F-10)."""
+    """One attachment as the message node shows it (its URL; FIDELITY F-10, UNCONFIRMED shape)."""
     kind = str(item.get("type", "file"))
     payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
     url = str(payload.get("url") or "")
@@ -129,7 +129,8 @@ def _recent(ctx: Context, message: MessageRef) -> bool:
 
 
 def _listing(ctx: Context, user: SimUser, params: dict[str, Any]) -> dict[str, Any]:
-    """The conversation's messages, newest first; details only for the 20 most recent."""
+    """The conversation's messages, newest first; details only for the 20 most recent
+    (FIDELITY F-10, UNCONFIRMED for the list)."""
     wanted = list_fields(params, MESSAGE_FIELDS, LIST_DEFAULT, "Message")
     messages = _newest_first(ctx, user)
     recent = {m.mid for m in messages[:DETAILED]}

@@ -3,7 +3,7 @@ token (Messenger Platform > User Profile API, updated Mar 18, 2026; ``FIDELITY.m
 
 A page reads the public profile of the people who wrote to it. ``locale``, ``timezone`` and
 ``gender`` need their own permissions; the simulator leaves them out when the token lacks them
-(UNCONFIRMED, F-18). Any other field is Graph's 100 "nonexisting field" on node type User.
+(FIDELITY F-18, UNCONFIRMED). Any other field is Graph's 100 "nonexisting field" on node type User.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .graph_request import Answer, Context, requested_fields
 from .state import SimUser
 
 PUBLIC = ("id", "name", "first_name", "last_name", "profile_pic")
-# Field -> the permission it needs (User Profile API; UNCONFIRMED what a missing one does).
+# Field -> the permission it needs (FIDELITY F-18 (UNCONFIRMED): what a missing one does).
 GATED = {
     "locale": "pages_user_locale",
     "timezone": "pages_user_timezone",
@@ -56,7 +56,7 @@ def profile(ctx: Context) -> Answer:
     for name in requested_fields(ctx.call.params.get("fields"), DEFAULT):
         if name not in PUBLIC and name not in GATED:
             raise fail("nonexisting_field", field=name, node="User")
-        if name in PUBLIC or GATED[name] in granted:
+        if name in PUBLIC or GATED[name] in granted:  # FIDELITY F-18 (UNCONFIRMED)
             result[name] = values[name]
     result["id"] = user.psid
     return result, None

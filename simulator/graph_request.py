@@ -134,7 +134,7 @@ def resolve(path: str, default_version: str) -> Route:
     version = default_version
     if parts and VERSION_RE.fullmatch(parts[0]):
         answering = answering_version(parts.pop(0))
-        if answering is None:
+        if answering is None:  # FIDELITY F-06 (UNCONFIRMED)
             raise fail("unknown_path", path="/" + "/".join(parts))
         version = answering
     if not parts:

@@ -46,7 +46,7 @@ def _check_url_size(ctx: Context, kind: str, url: Any) -> None:
         return
     limit = IMAGE_URL_LIMIT if kind == "image" else ctx.config.max_attachment_bytes
     if size > limit:
-        raise fail("attachment_size")
+        raise fail("attachment_size")  # FIDELITY F-15 (UNCONFIRMED subcode)
 
 
 def _check_file(ctx: Context, kind: str, file: RecordedFile) -> None:
@@ -116,7 +116,7 @@ def _check_window(ctx: Context, request: SendRequest, user: SimUser) -> None:
     """The 24-hour window and message tags (reference §1.5, §8)."""
     _check_tag(ctx, request.tag)
     if request.messaging_type == "UTILITY":
-        return  # approved utility templates may go out of the window (UNCONFIRMED details)
+        return  # approved utility templates may go out of the window (FIDELITY F-32, UNCONFIRMED)
     elapsed = ctx.world.now() - user.last_inbound
     allowed = WINDOW_SECONDS
     if request.messaging_type == "MESSAGE_TAG" and request.tag in LIVE_TAGS:

@@ -36,7 +36,7 @@ WEBHOOK_FIELDS = (
     "response_feedback",
     "send_cart",
     "standby",
-    # The utility guide's spelling (messenger-2026-extra §1.2): accepted too, UNCONFIRMED.
+    # The utility guide's spelling: accepted too (FIDELITY F-32, UNCONFIRMED).
     "message_template_status_update",
 )
 NEEDED = ("pages_manage_metadata", "pages_messaging")  # reference §6.2
@@ -63,7 +63,7 @@ def _check(ctx: Context) -> None:
 
 
 def subscribe(ctx: Context) -> Answer:
-    """POST: subscribe the app to these fields (replacing the earlier ones: UNCONFIRMED, §6.2).
+    """POST: subscribe the app to these fields (replacing the earlier ones: F-02, UNCONFIRMED).
 
     The answer's ``success`` is a boolean; Meta's doc sample shows the string "true" and other
     sources a boolean (reference §6.2).

@@ -29,7 +29,11 @@ def is_dropped(page: SimPage) -> bool:
 
 
 def drop(page: SimPage, now: float) -> None:
-    """Unsubscribe the app from the page: no fields, so no deliveries, until it subscribes."""
+    """Unsubscribe the app from the page: no fields, so no deliveries, until it subscribes.
+
+    The app's own webhook (``/{app-id}/subscriptions``) stays active: FIDELITY F-19
+    (UNCONFIRMED).
+    """
     page.subscribed_fields = []
     page.unsubscribed_at = now
     page.failing_since = None

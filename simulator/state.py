@@ -19,7 +19,7 @@ ATTACHMENT_TTL_SECONDS = 90 * 24 * 3600  # reference §2.2: attachment ids expir
 # Reference §7: a short-lived user token lasts about an hour, a long-lived one 5183944 s.
 SHORT_LIVED_SECONDS = 3600
 LONG_LIVED_SECONDS = 5183944
-DATA_ACCESS_SECONDS = 90 * 24 * 3600  # debug_token's data_access_expires_at (UNCONFIRMED)
+DATA_ACCESS_SECONDS = 90 * 24 * 3600  # debug_token's (FIDELITY F-25, UNCONFIRMED)
 DEFAULT_SCOPES = (
     "pages_messaging",
     "pages_show_list",

@@ -48,7 +48,7 @@ BUTTON_TYPES = (
 LIVE_TAGS = {"HUMAN_AGENT": 7 * 24 * 3600, "CUSTOMER_FEEDBACK": 7 * 24 * 3600}
 # Error 100 since 2026-04-27 (FIDELITY.md F-08).
 RETIRED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE"})
-# Stopped on 2020-03-04; the last four names are from memory (UNCONFIRMED in the reference).
+# Stopped on 2020-03-04; the last four names are from memory (FIDELITY F-37, UNCONFIRMED).
 LEGACY_TAGS = frozenset(
     {
         "APPLICATION_UPDATE",
@@ -97,7 +97,7 @@ class SendRequest:
     @property
     def template(self) -> dict[str, Any] | None:
         """The utility template this message sends (``message.template``, or the attachment
-        form ``template_type: utility`` that one third party uses: UNCONFIRMED, extra §1.7)."""
+        form ``template_type: utility`` that one third party uses: FIDELITY F-32, UNCONFIRMED)."""
         if self.message is None:
             return None
         template = self.message.get("template")
@@ -285,7 +285,7 @@ def _check_message(message: dict[str, Any], has_file: bool) -> None:
         _check_quick_replies(message["quick_replies"])
     if not blank(text) and attachment is not None:
         raise fail("text_and_attachment")
-    # Characters are code points here; Meta's exact counting is UNCONFIRMED.
+    # Characters are code points here (FIDELITY F-30, UNCONFIRMED).
     if text is not None and len(_string("message[text]", text)) >= TEXT_LIMIT:
         raise fail("text_too_long")
 

@@ -76,7 +76,7 @@ def message_event(
     """A person's message: text, a quick-reply tap, attachments, a quoted reply, a command.
 
     ``reply_to`` is ``{"mid", "is_self_reply"}`` (messenger-2026-extra §4.3); ``commands``
-    names the commands chosen, as ``[{"name"}]`` (UNCONFIRMED layout, extra §3.6).
+    names the commands chosen, as ``[{"name"}]`` (FIDELITY F-27, UNCONFIRMED layout).
     """
     message: dict[str, Any] = {"mid": mid or new_mid()}
     if text is not None:
@@ -172,8 +172,8 @@ def template_status_event(
     *,
     field: str = "messenger_template_status_update",
 ) -> Event:
-    """A utility template's review outcome (value shape: WhatsApp's documented one, UNCONFIRMED
-    for Messenger, messenger-2026-extra §1.6)."""
+    """A utility template's review outcome (value shape: WhatsApp's documented one; for
+    Messenger FIDELITY F-32, UNCONFIRMED)."""
     value = {
         "event": status,
         "message_template_id": int(template_id) if template_id.isdigit() else template_id,
