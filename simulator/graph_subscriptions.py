@@ -39,7 +39,8 @@ WEBHOOK_FIELDS = (
     # The utility guide's spelling: accepted too (FIDELITY F-32, UNCONFIRMED).
     "message_template_status_update",
 )
-NEEDED = ("pages_manage_metadata", "pages_messaging")  # reference §6.2
+NEEDED = ("pages_manage_metadata", "pages_messaging")  # Messenger webhooks page (notes §6.2)
+READ_NEEDED = ("pages_manage_metadata", "pages_show_list")  # Graph reference page/subscribed_apps
 
 
 def _fields(value: Any) -> list[str]:
@@ -76,7 +77,7 @@ def subscribe(ctx: Context) -> Answer:
 
 def subscriptions(ctx: Context) -> Answer:
     """GET: the app's subscription, or an empty list (after the one-hour rule dropped it too)."""
-    _check(ctx)
+    ctx.require(*READ_NEEDED, what="The subscribed_apps edge")
     outage.sweep(ctx.world.state)
     page = ctx.page
     if not page.subscribed_fields:

@@ -577,8 +577,12 @@ class WebhookSender:
         for event in items:
             page = pages.get(event_page(event))
             field = event_field(event)
+            app_fields = self._app_fields(page.app_id) if page is not None else None
             if page is not None and outage.is_dropped(page):
                 reason = outage.DROPPED.format(page_id=page.page_id)
+                skipped.setdefault(reason, []).append(event)
+            elif field is not None and app_fields is not None and field not in app_fields:
+                reason = f"not delivered: app {page.app_id} is not subscribed to {field}"
                 skipped.setdefault(reason, []).append(event)
             elif page is None or page.subscribed_fields is None or field is None:
                 kept.append(event)
@@ -588,6 +592,15 @@ class WebhookSender:
             else:
                 kept.append(event)
         return kept, skipped
+
+    def _app_fields(self, app_id: str) -> list[str] | None:
+        """The fields of the app's page webhook (None: set in the dashboard, so every field).
+
+        Only fields subscribed at both the page and the app level get webhooks (Graph
+        reference page/subscribed_apps; FIDELITY.md F-02).
+        """
+        subscription = self.world.state.app_subscriptions.get((app_id, "page"))
+        return subscription.fields if subscription is not None and subscription.active else None
 
     def _record_skipped(
         self, target: str, reason: str, events: list[Event], build_kwargs: dict[str, Any]

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 
 from simulator import Simulator
-from tests.simulator.helpers import ALICE, SECRET, TOKEN, VERIFY_TOKEN, Graph, Receiver
+from tests.simulator.helpers import ALICE, PAGE_ID, SECRET, TOKEN, VERIFY_TOKEN, Graph, Receiver
 
 APP_ID = "1517776481860111"
 APP_TOKEN = f"{APP_ID}|{SECRET}"
@@ -129,3 +129,19 @@ async def test_control_api_shows_and_switches(
         assert (await response.json())["active"] is False
     async with http.post(f"{sim.url}/_sim/apps/42/subscription", json={"active": True}) as response:
         assert response.status == 400
+
+
+async def test_only_fields_of_both_levels_are_delivered(
+    graph: Graph, sim: Simulator, receiver: Receiver
+) -> None:
+    """Graph reference page/subscribed_apps: fields subscribed at the page and the app level."""
+    await post(graph, form(receiver.url, fields="messages"))
+    page_fields = {"subscribed_fields": "messages,messaging_postbacks"}
+    await graph.request(
+        "POST",
+        f"/v25.0/{PAGE_ID}/subscribed_apps",
+        params=page_fields,
+    )
+    assert (await sim.user_says(ALICE, "hi"))[0] == 200
+    status, text = await sim.user_taps_button(ALICE, "Go", "GO")
+    assert status == 0 and f"app {APP_ID} is not subscribed to messaging_postbacks" in text
