@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from .config import SimConfig
 from .faults import Fault
 from .recording import RecordedRequest, SentMessage, WebhookPost
-from .state import SimAdmin, SimPage, SimTemplate, SimToken, SimUser
+from .state import AppSubscription, MessageRef, SimAdmin, SimPage, SimTemplate, SimToken, SimUser
 
 
 class SimulatorApi(Protocol):
@@ -150,6 +150,29 @@ class SimulatorApi(Protocol):
     @property
     def templates(self) -> dict[str, SimTemplate]:
         """Utility templates by id."""
+
+    def subscription(self, page_id: str | None = None) -> dict[str, Any]:
+        """A page's webhook subscription."""
+
+    def drop_subscription(self, page_id: str | None = None) -> None:
+        """Unsubscribe the app from a page now."""
+
+    @property
+    def app_subscriptions(self) -> dict[tuple[str, str], AppSubscription]:
+        """The apps' webhooks."""
+
+    def set_app_subscription_active(self, app_id: str, active: bool, obj: str = "page") -> None:
+        """(In)activate an app's webhook."""
+
+    @property
+    def verifications(self) -> list[dict[str, Any]]:
+        """The verification GETs sent for app webhooks."""
+
+    def set_remote_size(self, url: str, size: int) -> None:
+        """How big the file behind a URL is."""
+
+    def conversation(self, psid: str) -> list[MessageRef]:
+        """The messages between a person and their page."""
 
     @property
     def ui_setup(self) -> dict[str, str] | None:

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .versions import check_default
+
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # reference §2.3
 TEMPLATE_REVIEWS = ("approve", "reject", "pending")
 TEMPLATE_STATUS_FIELDS = ("messenger_template_status_update", "message_template_status_update")
+# How a closed 24-hour window is refused: 10/2018278 (the error codes page) or the subcode
+# 1545041 the "Send a Message" page lists as "Messaging window closed" (FIDELITY.md F-14).
+WINDOW_ERRORS = ("2018278", "1545041")
 
 
 @dataclass(slots=True)
@@ -28,8 +33,11 @@ class SimConfig:
     # Utility template review (messenger-2026-extra §1.4: "within seconds of creation").
     template_review: str = "approve"
     template_review_delay: float = 0.0
-    # The two spellings of the status webhook field (messenger-2026-extra §1.2, UNCONFIRMED).
+    # The two spellings of the status webhook field (FIDELITY F-32, UNCONFIRMED).
     template_status_field: str = TEMPLATE_STATUS_FIELDS[0]
+    window_error: str = WINDOW_ERRORS[0]
+    # Conversations API: 2 calls per second per page (FIDELITY.md F-11); None: no cap.
+    conversations_rate_cap: int | None = 2
 
     def check(self) -> None:
         """Refuse settings the simulator cannot honour."""
@@ -37,5 +45,8 @@ class SimConfig:
             raise ValueError(f"template_review must be one of {TEMPLATE_REVIEWS}")
         if self.template_status_field not in TEMPLATE_STATUS_FIELDS:
             raise ValueError(f"template_status_field must be one of {TEMPLATE_STATUS_FIELDS}")
+        if self.window_error not in WINDOW_ERRORS:
+            raise ValueError(f"window_error must be one of {WINDOW_ERRORS}")
+        check_default(self.default_version)
         if self.template_review_delay < 0:
             raise ValueError("template_review_delay must not be negative")

@@ -27,6 +27,7 @@ from .serialize import (
     user_json,
     webhook_json,
 )
+from .state import AppSubscription
 
 API_KEY: web.AppKey[SimulatorApi] = web.AppKey("simulator_api")
 USER_FIELDS = ("name", "page", "last_inbound", "blocked", "has_role", "phone")
@@ -40,6 +41,8 @@ PAGE_FIELDS = (
     "phone_matching",
     "app_id",
     "scopes",
+    "human_agent_approved",
+    "restricted",
 )
 CONFIG_FIELDS = (
     "latency",
@@ -50,6 +53,8 @@ CONFIG_FIELDS = (
     "template_review",
     "template_review_delay",
     "template_status_field",
+    "window_error",
+    "conversations_rate_cap",
 )
 
 
@@ -296,6 +301,68 @@ async def get_profile(request: web.Request) -> web.Response:
     return web.json_response(sim.profile(page_id))
 
 
+# ----------------------------------------------------------------------------- subscriptions
+
+
+def app_subscription_json(subscription: AppSubscription) -> dict[str, Any]:
+    """An app's webhook as the simulator keeps it."""
+    return asdict(subscription)
+
+
+async def get_subscriptions(request: web.Request) -> web.Response:
+    """GET /_sim/subscriptions: each page's subscription (failing since, dropped at), the
+    apps' webhooks and every verification GET sent for them with the callback's answer."""
+    sim = _api(request)
+    return web.json_response(
+        {
+            "pages": [sim.subscription(page_id) for page_id in sim.pages],
+            "apps": [app_subscription_json(s) for s in sim.app_subscriptions.values()],
+            "verifications": sim.verifications,
+        }
+    )
+
+
+def _page_id(request: web.Request) -> str:
+    page_id = request.match_info["page_id"]
+    if page_id not in _api(request).pages:
+        raise BadRequest(f"unknown page {page_id}")
+    return page_id
+
+
+async def post_unsubscribe(request: web.Request) -> web.Response:
+    """POST /_sim/pages/{page_id}/unsubscribe: drop the page's subscription now."""
+    sim = _api(request)
+    page_id = _page_id(request)
+    sim.drop_subscription(page_id)
+    return web.json_response(sim.subscription(page_id))
+
+
+async def post_app_subscription(request: web.Request) -> web.Response:
+    """POST /_sim/apps/{app_id}/subscription {"active", "object"?}: (in)activate a webhook."""
+    sim = _api(request)
+    data = await read_json(request)
+    (active,) = require(data, "active")
+    app_id, obj = request.match_info["app_id"], str(data.get("object", "page"))
+    if (app_id, obj) not in sim.app_subscriptions:
+        raise BadRequest(f"app {app_id} has no {obj} webhook")
+    sim.set_app_subscription_active(app_id, bool(active), obj)
+    return web.json_response(app_subscription_json(sim.app_subscriptions[(app_id, obj)]))
+
+
+async def post_remote_file(request: web.Request) -> web.Response:
+    """POST /_sim/remote_files {"url", "size"}: how big the file behind a URL is."""
+    url, size = require(await read_json(request), "url", "size")
+    _api(request).set_remote_size(str(url), int(size))
+    return web.json_response({"url": url, "size": int(size)}, status=201)
+
+
+async def get_conversation(request: web.Request) -> web.Response:
+    """GET /_sim/conversations/{psid}: the messages between the person and their page."""
+    sim = _api(request)
+    psid = _user(request)
+    return web.json_response({"data": [asdict(m) for m in sim.conversation(psid)]})
+
+
 # ----------------------------------------------------------------------------- faults, settings
 
 
@@ -423,6 +490,11 @@ ROUTES = (
     ("POST", "/_sim/clock", post_clock),
     ("POST", "/_sim/verify", post_verify),
     ("POST", "/_sim/reset", post_reset),
+    ("GET", "/_sim/subscriptions", get_subscriptions),
+    ("POST", "/_sim/pages/{page_id}/unsubscribe", post_unsubscribe),
+    ("POST", "/_sim/apps/{app_id}/subscription", post_app_subscription),
+    ("POST", "/_sim/remote_files", post_remote_file),
+    ("GET", "/_sim/conversations/{psid}", get_conversation),
 )
 
 

@@ -17,7 +17,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from . import chat, control, tokens, webhook
+from . import chat, control, outage, tokens, webhook
 from .chat_model import ChatModel
 from .config import SimConfig
 from .faults import Fault, FaultQueue, edges_for
@@ -27,6 +27,8 @@ from .recording import RecordedRequest, Recorder, SentMessage, WebhookPost
 from .state import (
     DEFAULT_SCOPES,
     TOKEN_STATES,
+    AppSubscription,
+    MessageRef,
     SimAdmin,
     SimPage,
     SimTemplate,
@@ -82,8 +84,8 @@ class Simulator:
         )
         self.config.check()
         self.world = World(random=random.Random(seed))
-        self.graph = GraphApi(self.world, self.config)
         self.sender = webhook.WebhookSender(self.world, self.config)
+        self.graph = GraphApi(self.world, self.config, self._verify_callback)
         self.people = People(self.world, self.sender)
         self.chat = ChatModel(self.world, self.sender)
         self.app = self._build_app()
@@ -184,6 +186,7 @@ class Simulator:
     @clock_offset.setter
     def clock_offset(self, value: float) -> None:
         self.world.state.clock_offset = value
+        outage.sweep(self.world.state)
 
     def now(self) -> float:
         """Simulated epoch seconds."""
@@ -206,6 +209,8 @@ class Simulator:
         phone_matching: bool = False,
         app_id: str = "1517776481860111",
         scopes: Iterable[str] = DEFAULT_SCOPES,
+        human_agent_approved: bool = False,
+        restricted: bool = False,
     ) -> SimPage:
         """Add (or replace) a page whose ``token`` authenticates Graph calls (it never expires;
         ``token_state`` says whether it still works)."""
@@ -227,12 +232,16 @@ class Simulator:
             phone_matching=phone_matching,
             app_id=str(app_id),
             scopes=tuple(scopes),
+            human_agent_approved=human_agent_approved,
+            restricted=restricted,
         )
         state = self.world.state
         previous = state.pages.get(page_id)
         if previous is not None:  # what the Graph API managed stays with the page
             page.subscribed_fields = previous.subscribed_fields
             page.profile = previous.profile
+            page.failing_since = previous.failing_since
+            page.unsubscribed_at = previous.unsubscribed_at
         state.pages[page_id] = page
         tokens.register_page(state, page, previous)
         return page
@@ -307,6 +316,7 @@ class Simulator:
         world.faults.clear()
         world.limiter.clear()
         world.profile_calls.clear()
+        world.conversation_calls.clear()
         world.usage.clear()
 
     # ----------------------------------------------------------------------------- faults
@@ -608,6 +618,69 @@ class Simulator:
     async def settle(self) -> None:
         """Wait for the status webhooks already under way."""
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # ----------------------------------------------------------------------------- subscriptions
+
+    async def _verify_callback(
+        self, url: str, verify_token: str, challenge: str
+    ) -> tuple[int, str]:
+        """Meta's verification GET for an app webhook (``POST /{app-id}/subscriptions``)."""
+        return await self.sender.verify(url, verify_token, challenge=challenge)
+
+    def _page(self, page_id: str | None) -> SimPage:
+        state = self.world.state
+        return state.pages[str(page_id)] if page_id is not None else state.first_page()
+
+    def subscription(self, page_id: str | None = None) -> dict[str, Any]:
+        """The page's webhook subscription: fields, whether events are delivered, since when
+        deliveries fail and when the one-hour rule dropped it (default: the first page)."""
+        outage.sweep(self.world.state)
+        page = self._page(page_id)
+        return {
+            "page_id": page.page_id,
+            "app_id": page.app_id,
+            "subscribed_fields": page.subscribed_fields,
+            "subscribed": page.subscribed_fields is None or bool(page.subscribed_fields),
+            "failing_since": page.failing_since,
+            "unsubscribed_at": page.unsubscribed_at,
+            "target": self.sender.target_for(page.page_id),
+        }
+
+    def drop_subscription(self, page_id: str | None = None) -> None:
+        """Unsubscribe the app from the page now, as the one-hour rule does."""
+        outage.drop(self._page(page_id), self.now())
+
+    @property
+    def app_subscriptions(self) -> dict[tuple[str, str], AppSubscription]:
+        """The apps' webhooks by (app id, object)."""
+        return self.world.state.app_subscriptions
+
+    def set_app_subscription_active(self, app_id: str, active: bool, obj: str = "page") -> None:
+        """Mark an app's webhook active or not (what ``GET /{app-id}/subscriptions`` shows);
+        an inactive one gets no events."""
+        self.world.state.app_subscriptions[(str(app_id), obj)].active = active
+
+    @property
+    def verifications(self) -> list[dict[str, Any]]:
+        """Every verification GET sent for an app webhook, with the callback's answer."""
+        return self.world.state.verifications
+
+    def set_remote_size(self, url: str, size: int) -> None:
+        """Tell the simulator how big the file behind ``url`` is (image URLs: 8 MB at most)."""
+        self.world.state.remote_sizes[str(url)] = int(size)
+
+    def restrict_page(self, page_id: str | None = None, restricted: bool = True) -> None:
+        """Meta restricts the page from sending (10/1893063) or lifts the restriction."""
+        self._page(page_id).restricted = restricted
+
+    def approve_human_agent(self, page_id: str | None = None, approved: bool = True) -> None:
+        """The page's app passed (or lost) App Review for the Human Agent permission."""
+        self._page(page_id).human_agent_approved = approved
+
+    def conversation(self, psid: str) -> list[MessageRef]:
+        """The remembered messages between ``psid`` and their page, oldest first."""
+        user = self.world.state.users[str(psid)]
+        return self.world.state.conversation(user.page_id, user.psid)
 
     def profile(self, page_id: str | None = None) -> dict[str, Any]:
         """The page's Messenger Profile properties (default: the first page)."""

@@ -3,7 +3,8 @@
 Every error answer is ``{"error": {"message", "type", "code", "error_subcode"?, "is_transient"?,
 "fbtrace_id"}}``. The table below names every error the simulator produces, so the messages stay
 in one place and tests (and clients) can match them exactly. Rows marked ``unconfirmed`` are the
-simulator's best guess where the reference found no real answer.
+simulator's best guess where Meta's pages give no answer: each names its ``FIDELITY.md`` row
+(F-30 for the Send API shape errors below, unless a comment names another).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ TABLE: dict[str, ErrorSpec] = {
     "nonexisting_field": ErrorSpec(
         100, None, "(#100) Tried accessing nonexisting field ({field}) on node type ({node})"
     ),
+    # FIDELITY F-30 (UNCONFIRMED) for the unconfirmed rows from here to "tag_required".
     "bad_json_body": ErrorSpec(
         100, None, "(#100) The request body could not be parsed as JSON", unconfirmed=True
     ),
@@ -194,13 +196,22 @@ TABLE: dict[str, ErrorSpec] = {
         unconfirmed=True,
     ),
     "window": ErrorSpec(10, 2018278, WINDOW_MESSAGE),
-    "tag_retired": ErrorSpec(
-        100,
-        None,
-        "(#100) The message tag {tag} is no longer supported. "
-        "Use a utility message template instead.",
-        unconfirmed=True,
+    # Meta documents code 100 for the retired tags (FIDELITY.md F-08); the wording is what the
+    # public reports show ("Invalid parameter").
+    "tag_retired": ErrorSpec(100, None, "(#100) Invalid parameter"),
+    # FIDELITY F-07 (UNCONFIRMED): Meta says such use "will fail" and names no error.
+    "tag_customer_feedback": ErrorSpec(100, None, "(#100) Invalid parameter", unconfirmed=True),
+    # FIDELITY F-09 (UNCONFIRMED): code 10 is Meta's "permission denied"; no page names the error.
+    "tag_human_agent": ErrorSpec(
+        10, None, "(#10) Application does not have permission for this action", unconfirmed=True
     ),
+    # Messenger changelog 2026-06-25 (FIDELITY.md F-13).
+    "page_restricted": ErrorSpec(
+        10, 1893063, "(#10) Pages temporarily restricted from sending messages", transient=False
+    ),
+    # FIDELITY F-14 (UNCONFIRMED code): the "Send a Message" page lists 1545041 as
+    # "Messaging window closed".
+    "window_1545041": ErrorSpec(10, 1545041, "(#10) Messaging window closed", unconfirmed=True),
     "tag_required": ErrorSpec(
         100, None, "(#100) The parameter tag is required for MESSAGE_TAG messages", unconfirmed=True
     ),
@@ -211,8 +222,8 @@ TABLE: dict[str, ErrorSpec] = {
     "page_token_required": ErrorSpec(
         210, None, "(#210) A page access token is required to request this resource."
     ),
-    # Which code a user token gets from the Send API is UNCONFIRMED; 230 is the Page Messages
-    # reference's "Requires pages_messaging permission to manage the object" (reference §3.3).
+    # FIDELITY F-25 (UNCONFIRMED): which code a user token gets from the Send API; 230 is the
+    # Page Messages reference's "Requires pages_messaging permission to manage the object".
     "send_needs_page_token": ErrorSpec(
         230,
         None,
@@ -220,36 +231,46 @@ TABLE: dict[str, ErrorSpec] = {
         "is needed to send messages",
         unconfirmed=True,
     ),
-    # UNCONFIRMED (reference §7): Meta's wording for an unknown client_id, code 101.
+    # FIDELITY F-25 (UNCONFIRMED): Meta's wording for an unknown client_id, code 101.
     "unknown_app": ErrorSpec(
         101, None, "Error validating application. Invalid application ID.", unconfirmed=True
     ),
-    # Meta answers code 1 for a wrong client_secret (UNCONFIRMED, reference §7); not transient.
+    # Meta answers code 1 for a wrong client_secret (FIDELITY F-25, UNCONFIRMED).
     "client_secret": ErrorSpec(
         1, None, "Error validating client secret.", unconfirmed=True, transient=False
     ),
-    # UNCONFIRMED (reference §7): a token of another app, for the exchange and debug_token.
+    # FIDELITY F-25 (UNCONFIRMED): a token of another app, for the exchange and debug_token.
     "token_wrong_app": ErrorSpec(
         190,
         None,
         "Error validating access token: The access token does not belong to application {app_id}",
         unconfirmed=True,
     ),
-    # UNCONFIRMED (reference §7): only user tokens can be exchanged; a page token gets 190.
+    # FIDELITY F-25 (UNCONFIRMED): only user tokens can be exchanged; a page token gets 190.
     "not_user_token": ErrorSpec(
         190,
         None,
         "Invalid OAuth access token - only user access tokens can be exchanged",
         unconfirmed=True,
     ),
-    # UNCONFIRMED (reference §7): a wrong APP_ID|APP_SECRET as debug_token's access_token.
+    # FIDELITY F-25 (UNCONFIRMED): a wrong APP_ID|APP_SECRET as debug_token's access_token.
     "app_token_invalid": ErrorSpec(
         190, None, "Invalid OAuth access token signature.", unconfirmed=True
+    ),
+    # The app's webhook (FIDELITY.md F-03, F-04): the wordings are UNCONFIRMED.
+    "app_token_required": ErrorSpec(
+        15, None, "(#15) This method must be called with an app access_token.", unconfirmed=True
+    ),
+    "callback_https": ErrorSpec(
+        100, None, "(#100) Param callback_url must be a valid https URL", unconfirmed=True
+    ),
+    "callback_verification": ErrorSpec(
+        2200, None, "(#2200) callback verification failed: {reason}", unconfirmed=True
     ),
     "subscribed_fields_required": ErrorSpec(
         100, None, "(#100) The parameter subscribed_fields is required"
     ),
-    # Utility templates: codes and wording UNCONFIRMED (messenger-2026-extra §1.4, §1.8); the
+    # Utility templates: codes and wording FIDELITY F-32 (UNCONFIRMED); the
     # messages hold what third-party code matches ("already exists", "template cannot be
     # found", "requires pages_utility_messaging permission").
     "template_exists": ErrorSpec(
@@ -305,7 +326,8 @@ TABLE: dict[str, ErrorSpec] = {
         unconfirmed=True,
     ),
     # Messenger Profile (messenger-2026-extra §3.2, §3.6): only the Get Started message and
-    # subcode 2018145 and "Invalid button type" come from there; the rest is UNCONFIRMED.
+    # subcode 2018145 and "Invalid button type" come from there; the rest: F-27 (UNCONFIRMED).
+    # FIDELITY F-27 (UNCONFIRMED) for the unconfirmed profile rows.
     "profile_unknown": ErrorSpec(
         100, None, "(#100) Unknown Messenger Profile property: {name}", unconfirmed=True
     ),
@@ -317,13 +339,6 @@ TABLE: dict[str, ErrorSpec] = {
         100,
         2018145,
         "(#100) You must set a Get Started button if you also wish to use persistent menu.",
-    ),
-    # The answer to deleting get_started under a menu is UNCONFIRMED (extra §3.6).
-    "profile_keep_get_started": ErrorSpec(
-        100,
-        2018145,
-        "(#100) You must delete the persistent menu before deleting the Get Started button.",
-        unconfirmed=True,
     ),
     "profile_mixed_ice_breakers": ErrorSpec(
         100,
@@ -341,7 +356,7 @@ TABLE: dict[str, ErrorSpec] = {
     "profile_command_name": ErrorSpec(
         100, None, '(#100) Command names must not start with "/"', unconfirmed=True
     ),
-    # Replies and reactions: the answers to a wrong mid are UNCONFIRMED (extra §4.1, §4.3).
+    # Replies and reactions: the answers to a wrong mid: FIDELITY F-34 (UNCONFIRMED).
     "reply_to_unknown": ErrorSpec(
         100,
         None,
@@ -363,6 +378,8 @@ DEFAULT_MESSAGES: dict[tuple[int, int | None], str] = {
     (4, None): "(#4) Application request limit reached",
     (10, None): "(#10) Application does not have permission for this action",
     (10, 2018278): WINDOW_MESSAGE,
+    (10, 1545041): TABLE["window_1545041"].message,
+    (10, 1893063): TABLE["page_restricted"].message,
     (17, None): "(#17) User request limit reached",
     (32, None): "(#32) Page request limit reached",
     (100, None): "(#100) Invalid parameter",
@@ -372,6 +389,7 @@ DEFAULT_MESSAGES: dict[tuple[int, int | None], str] = {
     (190, 463): "Error validating access token: Session has expired.",
     (200, None): "(#200) Permissions error",
     (200, 2018028): TABLE["dev_mode"].message,
+    (200, 1545041): "(#200) Message Not Sent: This person isn't available right now.",
     (341, None): "(#341) Application limit reached",
     (368, None): "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
     (551, None): "(#551) This person isn't available right now.",

@@ -26,6 +26,7 @@ ALL_EDGES = frozenset(
         "messenger_profile",
         "oauth",
         "debug_token",
+        "subscriptions",
     }
 )
 FAULT_KINDS = ("error", "http", "disconnect", "delay")

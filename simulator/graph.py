@@ -10,15 +10,19 @@ slept afterwards. The routes themselves live in the ``graph_*`` modules.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass
 import time
+from typing import Any
 
 from aiohttp import web
 
 from . import (
+    graph_app_subscriptions,
+    graph_conversations,
     graph_pages,
+    graph_people,
     graph_profile,
     graph_send,
     graph_subscriptions,
@@ -34,6 +38,8 @@ from .recording import RecordedRequest, SentMessage
 from .world import World
 
 Handler = Callable[[Context], Answer]
+# Sends Meta's verification GET: (url, verify_token, challenge) -> (status, body).
+Verifier = Callable[[str, str, str], Awaitable[tuple[int, str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +56,37 @@ class Edge:
 
 
 def node(ctx: Context) -> Answer:
-    """GET /me or /{id}: the page, or the person and the pages they administer."""
+    """GET /{id}: the page, a person who wrote to it, a conversation or a message; with a user
+    token, the person and the pages they administer."""
     caller = ctx.caller
     if caller is not None and caller.admin is not None:
         return graph_tokens.user_node(ctx, caller, caller.admin)
+    name = ctx.route.node
+    if name.startswith("t_"):
+        return graph_conversations.conversation_node(ctx)
+    if name.startswith("m_"):
+        return graph_conversations.message_node(ctx)
+    if graph_people.user_of(ctx, name) is not None:
+        return graph_people.profile(ctx)
     return graph_pages.node(ctx)
+
+
+def owned(ctx: Context) -> bool:
+    """Whether a node other than the page itself is the calling page's (a conversation, a
+    message, a person who wrote to it)."""
+    if ctx.caller is None or ctx.caller.page is None:
+        return False
+    name = ctx.route.node
+    return graph_conversations.belongs(ctx, name) or graph_people.user_of(ctx, name) is not None
 
 
 ROUTES: dict[str, Edge] = {
     "node": Edge({"GET": node}, "any"),
     "conversations": Edge({"GET": graph_pages.conversations}),
-    "messages": Edge({"POST": graph_send.send}, refusal="send_needs_page_token"),
+    "messages": Edge(
+        {"POST": graph_send.send, "GET": graph_conversations.conversation_messages},
+        refusal="send_needs_page_token",
+    ),
     "message_attachments": Edge({"POST": graph_send.upload}),
     "accounts": Edge({"GET": graph_tokens.accounts}, "any"),
     "subscribed_apps": Edge(
@@ -80,10 +106,18 @@ ROUTES: dict[str, Edge] = {
     "messenger_profile": Edge(
         {"GET": graph_profile.read, "POST": graph_profile.write, "DELETE": graph_profile.delete}
     ),
-    # Meta documents GET; an OAuth 2.0 client posts to the token endpoint (RFC 6749 §3.2), which
-    # keeps the client secret out of the URL. Meta's acceptance of POST is UNCONFIRMED (§7).
-    "oauth": Edge({"GET": graph_tokens.exchange, "POST": graph_tokens.exchange}, "none"),
+    # Meta documents only GET for the exchange; a POST is refused (FIDELITY F-16, UNCONFIRMED).
+    "oauth": Edge({"GET": graph_tokens.exchange}, "none"),
     "debug_token": Edge({"GET": graph_tokens.debug}, "none"),
+    # The app's webhook: the handlers check the app access token themselves (F-03).
+    "subscriptions": Edge(
+        {
+            "GET": graph_app_subscriptions.listing,
+            "POST": graph_app_subscriptions.subscribe,
+            "DELETE": graph_app_subscriptions.unsubscribe,
+        },
+        "none",
+    ),
 }
 GATEWAY_REASONS = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
@@ -104,15 +138,19 @@ def plain_failure(fault: Fault) -> Outcome:
 class GraphApi:
     """The Graph API side of the simulator."""
 
-    def __init__(self, world: World, config: SimConfig) -> None:
-        """Answer from ``world`` with the settings of ``config``."""
+    def __init__(self, world: World, config: SimConfig, verifier: Verifier) -> None:
+        """Answer from ``world`` with the settings of ``config``; ``verifier`` sends Meta's
+        verification GET to a callback URL."""
         self.world = world
         self.config = config
+        self.verifier = verifier
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """The catch-all aiohttp handler for Graph paths."""
         raw = await request.read()
-        outcome = self.process(request, raw, time.monotonic())
+        call = read_call(request, raw, time.monotonic())
+        prepared = await self._verify_first(call)
+        outcome = self.process(call, prepared)
         if outcome.delay > 0:
             await asyncio.sleep(outcome.delay)
         if outcome.disconnect:
@@ -128,26 +166,44 @@ class GraphApi:
             )
         return web.json_response(outcome.payload, status=outcome.status, headers=outcome.headers)
 
-    def process(self, request: web.Request, raw: bytes, received_at: float) -> Outcome:
+    async def _verify_first(self, call: Call) -> dict[str, Any] | None:
+        """Meta's verification GET for ``POST /{app-id}/subscriptions``, sent before the call
+        is answered (the answer depends on it; F-04). None for every other call."""
+        try:
+            route = resolve(call.path, self.config.default_version)
+        except GraphError:
+            return None
+        target = graph_app_subscriptions.verification_target(self.world, call, route)
+        if target is None:
+            return None
+        url, verify_token = target
+        challenge = str(self.world.random.randrange(10**9, 10**10))
+        answer = await self.verifier(url, verify_token, challenge)
+        return graph_app_subscriptions.record_verification(
+            self.world.state, route.node, url, verify_token, challenge, answer
+        )
+
+    def process(self, call: Call, prepared: dict[str, Any] | None = None) -> Outcome:
         """Answer one request and record it (synchronous: see the module docstring)."""
-        call = read_call(request, raw, received_at)
         page = self.world.state.page_for_token(call.token)
         version = self.config.default_version
         sent: SentMessage | None = None
         try:
             route = resolve(call.path, version)
             version = route.version
-            outcome, sent = self._faulted(call, route)
+            outcome, sent = self._faulted(call, route, prepared)
         except GraphError as err:
             outcome = Outcome(err.http_status or 400, err.body(), headers=dict(err.headers))
         page_id = page.page_id if page is not None else None
-        self._add_headers(outcome, page_id, version, received_at)
+        self._add_headers(outcome, page_id, version, call.received_at)
         self._record(call, outcome, page_id)
         if sent is not None:
             self.world.recorder.add_sent(sent)
         return outcome
 
-    def _faulted(self, call: Call, route: Route) -> tuple[Outcome, SentMessage | None]:
+    def _faulted(
+        self, call: Call, route: Route, prepared: dict[str, Any] | None
+    ) -> tuple[Outcome, SentMessage | None]:
         """Answer through the first matching fault, if one is queued (GraphError escapes)."""
         delay = self.config.latency if route.kind in SEND_EDGES else 0.0
         fault = self.world.faults.take(route.kind)
@@ -159,26 +215,26 @@ class GraphApi:
         elif fault is not None and fault.kind == "disconnect":
             if fault.after_accept:  # accepted (or refused), then the connection drops
                 with contextlib.suppress(GraphError):
-                    sent = self._dispatch(call, route)[1]
+                    sent = self._dispatch(call, route, prepared)[1]
             outcome = Outcome(0, {}, disconnect=True)
         else:
             if fault is not None and fault.kind == "error":
                 raise fault.error()
-            payload, sent = self._dispatch(call, route)
+            payload, sent = self._dispatch(call, route, prepared)
             outcome = Outcome(200, payload)
         outcome.delay = delay
         return outcome, sent
 
-    def _dispatch(self, call: Call, route: Route) -> Answer:
+    def _dispatch(self, call: Call, route: Route, prepared: dict[str, Any] | None) -> Answer:
         if call.body.error is not None:
             raise call.body.error
         edge = ROUTES[route.kind]
-        context = Context(self.world, self.config, call, route)
+        context = Context(self.world, self.config, call, route, prepared=prepared)
         method = call.method.lower()
         if edge.audience != "none":
             context.caller = caller = authenticate(self.world, call)
             nodes = {"me", caller.node_id, *(caller.admin.pages if caller.admin else ())}
-            if route.node not in nodes:
+            if route.node not in nodes and not owned(context):
                 raise fail("unsupported_request", method=method, object_id=route.node)
         handler = edge.handlers.get(call.method)
         if handler is None:

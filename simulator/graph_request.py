@@ -18,9 +18,9 @@ from .errors import fail
 from .recording import SentMessage
 from .state import SimAdmin, SimPage, SimToken
 from .validation import blank
+from .versions import VERSION_RE, answering_version
 from .world import World
 
-VERSION_RE = re.compile(r"v\d+\.\d+")
 NODE_EDGES = (
     "messages",
     "message_attachments",
@@ -29,7 +29,10 @@ NODE_EDGES = (
     "subscribed_apps",
     "message_templates",
     "messenger_profile",
+    "subscriptions",
 )
+# Node ids that are not numbers: conversations (``t_...``) and messages (``m_...``).
+NODE_RE = re.compile(r"(?:\d+|me|t_[\w-]+|m_[\w-]+)")
 # Paths that name no node: the token exchange and the token debugger (reference §7).
 TOP_LEVEL = {("oauth", "access_token"): "oauth", ("debug_token",): "debug_token"}
 
@@ -100,6 +103,8 @@ class Context:
     call: Call
     route: Route
     caller: Caller | None = None
+    # What happened before the call was answered: the verification GET of an app webhook.
+    prepared: dict[str, Any] | None = None
 
     @property
     def page(self) -> SimPage:
@@ -120,18 +125,25 @@ Answer = tuple[dict[str, Any], SentMessage | None]
 
 
 def resolve(path: str, default_version: str) -> Route:
-    """Map a path to a route, or raise Meta's 2500 "Unknown path components" error."""
+    """Map a path to a route, or raise Meta's 2500 "Unknown path components" error.
+
+    An expired version is answered by the oldest live one; a version Meta never had is an
+    unknown path (``FIDELITY.md`` F-05, F-06).
+    """
     parts = [part for part in path.split("/") if part]
     version = default_version
     if parts and VERSION_RE.fullmatch(parts[0]):
-        version = parts.pop(0)
+        answering = answering_version(parts.pop(0))
+        if answering is None:  # FIDELITY F-06 (UNCONFIRMED)
+            raise fail("unknown_path", path="/" + "/".join(parts))
+        version = answering
     if not parts:
         raise fail("unknown_path", path="/")
     top = TOP_LEVEL.get(tuple(parts))
     if top is not None:
         return Route(version, "", top)
     node, rest = parts[0], parts[1:]
-    if node != "me" and not node.isdigit():
+    if not NODE_RE.fullmatch(node):
         raise fail("unknown_path", path="/" + "/".join(parts))
     if not rest:
         return Route(version, node, "node")

@@ -33,6 +33,22 @@ def new_message_id() -> str:
     return "m_" + secrets.token_urlsafe(48)
 
 
+IMAGE_URL_LIMIT = 8 * 1024 * 1024  # images fetched from a URL: 8 MB (FIDELITY.md F-15)
+
+
+def _check_url_size(ctx: Context, kind: str, url: Any) -> None:
+    """A file Meta fetches from a URL: images up to 8 MB, other media as uploads (F-15).
+
+    The simulator fetches nothing: tests tell it a URL's size (``Simulator.set_remote_size``).
+    """
+    size = ctx.world.state.remote_sizes.get(str(url))
+    if size is None:
+        return
+    limit = IMAGE_URL_LIMIT if kind == "image" else ctx.config.max_attachment_bytes
+    if size > limit:
+        raise fail("attachment_size")  # FIDELITY F-15 (UNCONFIRMED subcode)
+
+
 def _check_file(ctx: Context, kind: str, file: RecordedFile) -> None:
     if len(file.data) > ctx.config.max_attachment_bytes:
         raise fail("attachment_size")
@@ -88,22 +104,25 @@ def _recipient(ctx: Context, request: SendRequest) -> tuple[SimUser, str | None]
     raise fail("no_user")
 
 
-def _check_tag(tag: str | None) -> None:
+def _check_tag(ctx: Context, tag: str | None) -> None:
+    """Retired tags get 100 (F-08); HUMAN_AGENT needs an approved app (F-09)."""
     if tag in RETIRED_TAGS or tag in LEGACY_TAGS:
-        raise fail("tag_retired", tag=tag)
+        raise fail("tag_retired")
+    if tag == "HUMAN_AGENT" and not ctx.page.human_agent_approved:
+        raise fail("tag_human_agent")
 
 
 def _check_window(ctx: Context, request: SendRequest, user: SimUser) -> None:
     """The 24-hour window and message tags (reference §1.5, §8)."""
-    _check_tag(request.tag)
+    _check_tag(ctx, request.tag)
     if request.messaging_type == "UTILITY":
-        return  # approved utility templates may go out of the window (UNCONFIRMED details)
+        return  # approved utility templates may go out of the window (FIDELITY F-32, UNCONFIRMED)
     elapsed = ctx.world.now() - user.last_inbound
     allowed = WINDOW_SECONDS
     if request.messaging_type == "MESSAGE_TAG" and request.tag in LIVE_TAGS:
         allowed = LIVE_TAGS[request.tag]
     if elapsed > allowed:
-        raise fail("window")
+        raise fail("window" if ctx.config.window_error == "2018278" else "window_1545041")
 
 
 def _media(ctx: Context, request: SendRequest, file: RecordedFile | None) -> dict[str, Any] | None:
@@ -115,6 +134,8 @@ def _media(ctx: Context, request: SendRequest, file: RecordedFile | None) -> dic
     payload: dict[str, Any] = attachment["payload"]
     if file is not None:
         _check_file(ctx, kind, file)
+    if not blank(payload.get("url")):
+        _check_url_size(ctx, kind, payload["url"])
     reused = payload.get("attachment_id")
     if not blank(reused) and ctx.world.state.attachment_for(str(reused), ctx.page.page_id) is None:
         raise fail("attachment_id")
@@ -187,6 +208,8 @@ def send(ctx: Context) -> Answer:
     file = call.body.files.get(FILE_FIELD)
     request = validate_send(call.params, has_file=file is not None)
     ctx.require("pages_messaging", what="Sending messages")
+    if ctx.page.restricted:
+        raise fail("page_restricted")
     rendered = _utility(ctx, request)
     payload = _media(ctx, request, file)
     user, recipient_id = _recipient(ctx, request)
@@ -194,7 +217,7 @@ def send(ctx: Context) -> Answer:
     if recipient_id is not None:
         _check_window(ctx, request, user)
     else:
-        _check_tag(request.tag)
+        _check_tag(ctx, request.tag)
     _admit(ctx, request)
     message_id = None if request.sender_action else new_message_id()
     attachment_id, saved = _reusable_id(ctx, request, payload, file)
@@ -209,9 +232,25 @@ def send(ctx: Context) -> Answer:
     sent.rendered = rendered
     if message_id is not None:
         ctx.world.state.remember(
-            MessageRef(message_id, user.psid, ctx.page.page_id, True, sent.text, sent.sent_at)
+            MessageRef(
+                message_id,
+                user.psid,
+                ctx.page.page_id,
+                True,
+                sent.text,
+                sent.sent_at,
+                _attachments(request),
+            )
         )
     return answer, sent
+
+
+def _attachments(request: SendRequest) -> list[dict[str, Any]]:
+    """The message's attachments, as the Conversations API shows them back."""
+    message = request.message or {}
+    many = message.get("attachments")
+    items = many if isinstance(many, list) else [request.attachment] if request.attachment else []
+    return [dict(item) for item in items if isinstance(item, dict)]
 
 
 def _sent(
@@ -249,6 +288,8 @@ def upload(ctx: Context) -> Answer:
     payload = attachment["payload"]
     if file is not None:
         _check_file(ctx, kind, file)
+    if not blank(payload.get("url")):
+        _check_url_size(ctx, kind, payload["url"])
     reusable = payload.get("is_reusable") in (True, "true")
     attachment_id = _save_attachment(ctx, kind, payload.get("url"), file, reusable=reusable)
     return {"attachment_id": attachment_id}, None

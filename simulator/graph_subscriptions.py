@@ -1,13 +1,15 @@
 """``/{page-id}/subscribed_apps``: which webhook fields the app gets for a page (reference §6.2).
 
 The subscription is kept on the page (``SimPage.subscribed_fields``); the webhook sender only
-delivers the events of subscribed fields once a page's subscription was managed here.
+delivers the events of subscribed fields once a page's subscription was managed here. Meta drops
+it after an hour of failed deliveries (``FIDELITY.md`` F-01); subscribing again restores it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from . import outage
 from .errors import fail
 from .graph_request import Answer, Context
 from .state import APP_NAME
@@ -34,10 +36,11 @@ WEBHOOK_FIELDS = (
     "response_feedback",
     "send_cart",
     "standby",
-    # The utility guide's spelling (messenger-2026-extra §1.2): accepted too, UNCONFIRMED.
+    # The utility guide's spelling: accepted too (FIDELITY F-32, UNCONFIRMED).
     "message_template_status_update",
 )
-NEEDED = ("pages_manage_metadata", "pages_messaging")  # reference §6.2
+NEEDED = ("pages_manage_metadata", "pages_messaging")  # Messenger webhooks page (notes §6.2)
+READ_NEEDED = ("pages_manage_metadata", "pages_show_list")  # Graph reference page/subscribed_apps
 
 
 def _fields(value: Any) -> list[str]:
@@ -61,19 +64,21 @@ def _check(ctx: Context) -> None:
 
 
 def subscribe(ctx: Context) -> Answer:
-    """POST: subscribe the app to these fields (replacing the earlier ones: UNCONFIRMED, §6.2).
+    """POST: subscribe the app to these fields (replacing the earlier ones: F-02, UNCONFIRMED).
 
     The answer's ``success`` is a boolean; Meta's doc sample shows the string "true" and other
     sources a boolean (reference §6.2).
     """
     _check(ctx)
     ctx.page.subscribed_fields = _fields(ctx.call.params.get("subscribed_fields"))
+    outage.resubscribed(ctx.page)
     return {"success": True}, None
 
 
 def subscriptions(ctx: Context) -> Answer:
-    """GET: the app's subscription, or an empty list."""
-    _check(ctx)
+    """GET: the app's subscription, or an empty list (after the one-hour rule dropped it too)."""
+    ctx.require(*READ_NEEDED, what="The subscribed_apps edge")
+    outage.sweep(ctx.world.state)
     page = ctx.page
     if not page.subscribed_fields:
         return {"data": []}, None

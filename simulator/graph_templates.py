@@ -35,7 +35,7 @@ FIELDS = (
     "parameter_format",
     "creation_time",
 )
-DEFAULT_FIELDS = ("name", "language", "category", "components", "id")  # UNCONFIRMED (§1.6)
+DEFAULT_FIELDS = ("name", "language", "category", "components", "id")  # FIDELITY F-32 (UNCONFIRMED)
 REJECTED_BY_CHOICE = "TAG_SHOULD_BE_MARKETING"
 
 

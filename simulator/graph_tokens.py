@@ -64,7 +64,7 @@ def exchange(ctx: Context) -> Answer:
     grant, app_id, secret, short = _params(
         ctx, "grant_type", "client_id", "client_secret", "fb_exchange_token"
     )
-    if grant != "fb_exchange_token":  # the other grants are not simulated (UNCONFIRMED, §7)
+    if grant != "fb_exchange_token":  # other grants: not simulated (FIDELITY F-25, UNCONFIRMED)
         raise fail("bad_enum", name="grant_type", values="fb_exchange_token", value=grant)
     state = ctx.world.state
     known = state.app_secret(app_id)
@@ -148,7 +148,7 @@ def _token_data(ctx: Context, record: SimToken) -> dict[str, Any]:
     if user_id is not None:
         data["user_id"] = user_id
     if record.kind == PAGE:
-        data["profile_id"] = record.owner  # UNCONFIRMED (reference §7, §10)
+        data["profile_id"] = record.owner  # FIDELITY F-25 (UNCONFIRMED)
     return data
 
 

@@ -14,7 +14,7 @@ from .validation import blank
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 25
-MAX_LIMIT = 100  # the real maximum is UNCONFIRMED (reference §10); larger limits are capped
+MAX_LIMIT = 100  # FIDELITY F-36 (UNCONFIRMED): the real maximum; larger limits are capped
 
 
 def cursor(key: str) -> str:

@@ -66,7 +66,7 @@ class People:
         return await self.taps_button(psid, title, str(item.get("payload")))
 
     async def taps_ice_breaker(self, psid: str, question: str) -> tuple[int, str]:
-        """An ice breaker: a postback titled with the question (UNCONFIRMED shape, §3.6)."""
+        """An ice breaker: a postback titled with the question (FIDELITY F-27, UNCONFIRMED)."""
         items = profile.default_items(self._page(psid).profile.get("ice_breakers"))
         item = next((i for i in items if i.get("question") == question), None)
         if item is None:
@@ -74,7 +74,7 @@ class People:
         return await self.taps_button(psid, question, str(item.get("payload")))
 
     async def sends_command(self, psid: str, name: str) -> tuple[int, str]:
-        """A command: the text "/name" and the command's name (UNCONFIRMED layout, §3.6)."""
+        """A command: the text "/name" and the command's name (FIDELITY F-27, UNCONFIRMED)."""
         commands = profile.default_items(self._page(psid).profile.get("commands"), "commands")
         if not any(c.get("name") == name for c in commands):
             raise ValueError(f"the page has no command {name!r}")

@@ -207,12 +207,6 @@ def fields_of(value: Any, *, name: str = "fields") -> list[str]:
     return names
 
 
-def check_delete(current: dict[str, Any], names: list[str]) -> None:
-    """Deleting Get Started while a menu stays is refused (UNCONFIRMED, extra §3.6)."""
-    if "get_started" in names and "persistent_menu" in current and "persistent_menu" not in names:
-        raise fail("profile_keep_get_started")
-
-
 def default_items(value: Any, key: str = "call_to_actions") -> list[dict[str, Any]]:
     """The default locale's items of a localized property (or a flat list as it is)."""
     if not isinstance(value, list):

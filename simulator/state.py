@@ -19,7 +19,7 @@ ATTACHMENT_TTL_SECONDS = 90 * 24 * 3600  # reference §2.2: attachment ids expir
 # Reference §7: a short-lived user token lasts about an hour, a long-lived one 5183944 s.
 SHORT_LIVED_SECONDS = 3600
 LONG_LIVED_SECONDS = 5183944
-DATA_ACCESS_SECONDS = 90 * 24 * 3600  # debug_token's data_access_expires_at (UNCONFIRMED)
+DATA_ACCESS_SECONDS = 90 * 24 * 3600  # debug_token's (FIDELITY F-25, UNCONFIRMED)
 DEFAULT_SCOPES = (
     "pages_messaging",
     "pages_show_list",
@@ -52,6 +52,14 @@ class SimPage:
     # None: never managed through subscribed_apps, so every event is delivered (reference §6.2).
     subscribed_fields: list[str] | None = None
     profile: dict[str, Any] = field(default_factory=dict)  # Messenger Profile properties
+    # The app passed App Review for the Human Agent permission (FIDELITY.md F-09).
+    human_agent_approved: bool = False
+    # Meta restricted the page from sending: every send gets 10/1893063 (F-13).
+    restricted: bool = False
+    # Since when deliveries of this page's events have failed (None: the last one worked), and
+    # when the one-hour rule dropped the app's subscription (F-01).
+    failing_since: float | None = None
+    unsubscribed_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -101,7 +109,8 @@ class SimTemplate:
 
 @dataclass(slots=True)
 class MessageRef:
-    """A message of a conversation, either way, so replies and reactions can name it by mid."""
+    """A message of a conversation, either way: replies and reactions name it by mid, and the
+    Conversations API reads it back."""
 
     mid: str
     psid: str
@@ -109,6 +118,21 @@ class MessageRef:
     from_page: bool
     text: str | None
     time: float
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class AppSubscription:
+    """An app's webhook for one object (``/{app-id}/subscriptions``, FIDELITY.md F-03)."""
+
+    app_id: str
+    object: str
+    callback_url: str
+    verify_token: str
+    fields: list[str]
+    include_values: bool
+    version: str
+    active: bool = True
 
 
 @dataclass(slots=True)
@@ -162,6 +186,11 @@ class State:
     admins: dict[str, SimAdmin] = field(default_factory=dict)
     templates: dict[str, SimTemplate] = field(default_factory=dict)
     messages: dict[str, MessageRef] = field(default_factory=dict)
+    # The apps' webhooks by (app id, object), and the verify GETs Meta sent for them.
+    app_subscriptions: dict[tuple[str, str], AppSubscription] = field(default_factory=dict)
+    verifications: list[dict[str, Any]] = field(default_factory=list)
+    # Sizes of files behind URLs a send names (the simulator fetches nothing): url -> bytes.
+    remote_sizes: dict[str, int] = field(default_factory=dict)
     clock_offset: float = 0.0
 
     def now(self) -> float:
@@ -202,6 +231,18 @@ class State:
         self.messages[message.mid] = message
         while len(self.messages) > MESSAGE_MEMORY:
             del self.messages[next(iter(self.messages))]
+
+    def conversation(self, page_id: str, psid: str) -> list[MessageRef]:
+        """The remembered messages between a page and a person, oldest first."""
+        found = [m for m in self.messages.values() if m.page_id == page_id and m.psid == psid]
+        return sorted(found, key=lambda message: message.time)
+
+    def callback_for(self, app_id: str) -> str | None:
+        """Where the app's page events go, if its page webhook is set and active."""
+        subscription = self.app_subscriptions.get((app_id, "page"))
+        if subscription is None or not subscription.active:
+            return None
+        return subscription.callback_url
 
     def app_secret(self, app_id: str) -> str | None:
         """The app's secret, from the first page of that app that has one."""

@@ -43,11 +43,12 @@ BUTTON_TYPES = (
     "account_unlink",
     "game_play",
 )
-# Tags that still work today, with how long after the user's last action (reference §1.5).
+# Tags that still work today, with how long after the user's last action (FIDELITY.md F-07,
+# F-09): CUSTOMER_FEEDBACK only with its template, HUMAN_AGENT only for approved apps.
 LIVE_TAGS = {"HUMAN_AGENT": 7 * 24 * 3600, "CUSTOMER_FEEDBACK": 7 * 24 * 3600}
-# Error 100 since 2026-04-27 (reference §1.5).
+# Error 100 since 2026-04-27 (FIDELITY.md F-08).
 RETIRED_TAGS = frozenset({"CONFIRMED_EVENT_UPDATE", "ACCOUNT_UPDATE", "POST_PURCHASE_UPDATE"})
-# Stopped on 2020-03-04; the last four names are from memory (UNCONFIRMED in the reference).
+# Stopped on 2020-03-04; the last four names are from memory (FIDELITY F-37, UNCONFIRMED).
 LEGACY_TAGS = frozenset(
     {
         "APPLICATION_UPDATE",
@@ -96,7 +97,7 @@ class SendRequest:
     @property
     def template(self) -> dict[str, Any] | None:
         """The utility template this message sends (``message.template``, or the attachment
-        form ``template_type: utility`` that one third party uses: UNCONFIRMED, extra §1.7)."""
+        form ``template_type: utility`` that one third party uses: FIDELITY F-32, UNCONFIRMED)."""
         if self.message is None:
             return None
         template = self.message.get("template")
@@ -284,7 +285,7 @@ def _check_message(message: dict[str, Any], has_file: bool) -> None:
         _check_quick_replies(message["quick_replies"])
     if not blank(text) and attachment is not None:
         raise fail("text_and_attachment")
-    # Characters are code points here; Meta's exact counting is UNCONFIRMED.
+    # Characters are code points here (FIDELITY F-30, UNCONFIRMED).
     if text is not None and len(_string("message[text]", text)) >= TEXT_LIMIT:
         raise fail("text_too_long")
 
@@ -329,16 +330,7 @@ def validate_send(params: dict[str, Any], *, has_file: bool = False) -> SendRequ
     if has_message and not blank(action):
         raise fail("message_and_state")
     if not blank(action):
-        sender_action = _enum("sender_action", action, SENDER_ACTIONS, upper=False)
-        if sender_action in {"react", "unreact"}:
-            payload = params.get("payload")
-            if not isinstance(payload, dict) or blank(payload.get("message_id")):
-                raise fail("param_required", name="payload[message_id]")
-            if sender_action == "react" and blank(payload.get("reaction")):
-                raise fail("param_required", name="payload[reaction]")
-        messaging_type, tag = _check_kind(params, required=False)
-        payload = params.get("payload") if sender_action in {"react", "unreact"} else None
-        return SendRequest(recipient, None, sender_action, messaging_type, tag, None, payload)
+        return _sender_action(params, recipient, action)
     if not isinstance(message, dict):
         raise fail("not_object", name="message")
     _check_message(message, has_file)
@@ -353,7 +345,39 @@ def validate_send(params: dict[str, Any], *, has_file: bool = False) -> SendRequ
     if metadata is not None and len(_string("message[metadata]", metadata)) >= METADATA_LIMIT:
         raise fail("too_long", name="message[metadata]", limit=METADATA_LIMIT - 1)
     request.reply_to = _reply_to(params.get("reply_to"))
+    _check_feedback_tag(request)
     return request
+
+
+# Send API fields a sender action may not come with: "Can only be sent with the recipient
+# parameter" (FIDELITY.md F-12); a reaction's ``payload`` is the documented exception.
+NOT_WITH_ACTIONS = ("messaging_type", "tag", "notification_type", "reply_to", "persona_id")
+
+
+def _sender_action(params: dict[str, Any], recipient: dict[str, Any], action: Any) -> SendRequest:
+    """A sender action: only the recipient, plus the payload of a reaction."""
+    sender_action = _enum("sender_action", action, SENDER_ACTIONS, upper=False)
+    reaction = sender_action in {"react", "unreact"}
+    extra = [name for name in NOT_WITH_ACTIONS if not blank(params.get(name))]
+    if extra or (not reaction and not blank(params.get("payload"))):
+        raise fail("message_and_state")  # FIDELITY F-12 (UNCONFIRMED for fields but message)
+    payload = params.get("payload") if reaction else None
+    if reaction:
+        if not isinstance(payload, dict) or blank(payload.get("message_id")):
+            raise fail("param_required", name="payload[message_id]")
+        if sender_action == "react" and blank(payload.get("reaction")):
+            raise fail("param_required", name="payload[reaction]")
+    return SendRequest(recipient, None, sender_action, None, None, None, payload)
+
+
+def _check_feedback_tag(request: SendRequest) -> None:
+    """CUSTOMER_FEEDBACK "can only be used with the Customer Feedback Template" (F-07)."""
+    if request.tag != "CUSTOMER_FEEDBACK":
+        return
+    payload = (request.attachment or {}).get("payload")
+    kind = payload.get("template_type") if isinstance(payload, dict) else None
+    if str(kind).lower() != "customer_feedback":
+        raise fail("tag_customer_feedback")
 
 
 def _reply_to(value: Any) -> str | None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from . import outage
 from .config import SimConfig
 from .recording import WebhookPost
 from .state import MessageRef, SimTemplate
@@ -75,7 +76,7 @@ def message_event(
     """A person's message: text, a quick-reply tap, attachments, a quoted reply, a command.
 
     ``reply_to`` is ``{"mid", "is_self_reply"}`` (messenger-2026-extra §4.3); ``commands``
-    names the commands chosen, as ``[{"name"}]`` (UNCONFIRMED layout, extra §3.6).
+    names the commands chosen, as ``[{"name"}]`` (FIDELITY F-27, UNCONFIRMED layout).
     """
     message: dict[str, Any] = {"mid": mid or new_mid()}
     if text is not None:
@@ -171,8 +172,8 @@ def template_status_event(
     *,
     field: str = "messenger_template_status_update",
 ) -> Event:
-    """A utility template's review outcome (value shape: WhatsApp's documented one, UNCONFIRMED
-    for Messenger, messenger-2026-extra §1.6)."""
+    """A utility template's review outcome (value shape: WhatsApp's documented one; for
+    Messenger FIDELITY F-32, UNCONFIRMED)."""
     value = {
         "event": status,
         "message_template_id": int(template_id) if template_id.isdigit() else template_id,
@@ -386,8 +387,12 @@ class WebhookSender:
             reply_to=self._quote(psid, reply_to),
             commands=commands,
         )
-        mid = event["message"]["mid"]
-        self.world.state.remember(MessageRef(mid, psid, page, False, text, stamp / 1000))
+        body = event["message"]
+        self.world.state.remember(
+            MessageRef(
+                body["mid"], psid, page, False, text, stamp / 1000, body.get("attachments", [])
+            )
+        )
         return event
 
     def _quote(self, psid: str, mid: str | None) -> dict[str, Any] | None:
@@ -523,27 +528,46 @@ class WebhookSender:
     ) -> list[tuple[int, str]]:
         """POST the events in batches of at most 1000; returns (status, text) per batch.
 
-        ``duplicate`` and ``shuffle`` apply to the whole list before it is cut into batches.
-        Status 0 means no HTTP answer (the text says why).
+        Each page's events go to ``url``, else to its app's callback URL (set through
+        ``/{app-id}/subscriptions``), else to ``webhook_url``. ``duplicate`` and ``shuffle``
+        apply to the whole list before it is cut into batches. Status 0 means no HTTP answer
+        (the text says why); events of unsubscribed pages are recorded as skipped.
         """
-        target = url or self.config.webhook_url
-        if not target:
-            raise RuntimeError("no webhook URL: pass url= or set sim.webhook_url")
         items = expand(
             as_list(events),
             duplicate=build_kwargs.pop("duplicate", False),
             shuffle=build_kwargs.pop("shuffle", False),
             rng=self.world.random,
         )
+        outage.sweep(self.world.state)
         items, skipped = self._subscribed(items)
         size = max(1, min(batch_size, MAX_BATCH))
-        batches = [items[start : start + size] for start in range(0, len(items), size)]
-        results = [await self._post_batch(target, batch, build_kwargs) for batch in batches]
-        results.extend(
-            self._record_skipped(target, reason, group, build_kwargs)
-            for reason, group in skipped.items()
-        )
+        results = []
+        for target, group in self._by_target(items, url).items():
+            for start in range(0, len(group), size):
+                batch = group[start : start + size]
+                results.append(await self._post_batch(target, batch, build_kwargs))
+        for reason, group in skipped.items():
+            target = url or self.target_for(event_page(group[0])) or ""
+            results.append(self._record_skipped(target, reason, group, build_kwargs))
         return results
+
+    def target_for(self, page_id: str) -> str | None:
+        """Where a page's events go: its app's callback URL, else ``webhook_url``."""
+        state = self.world.state
+        page = state.pages.get(page_id)
+        callback = state.callback_for(page.app_id) if page is not None else None
+        return callback or self.config.webhook_url
+
+    def _by_target(self, items: list[Event], url: str | None) -> dict[str, list[Event]]:
+        """The events grouped by the URL they go to, in first-seen order."""
+        groups: dict[str, list[Event]] = {}
+        for event in items:
+            target = url or self.target_for(event_page(event))
+            if not target:
+                raise RuntimeError("no webhook URL: pass url= or set sim.webhook_url")
+            groups.setdefault(target, []).append(event)
+        return groups
 
     def _subscribed(self, items: list[Event]) -> tuple[list[Event], dict[str, list[Event]]]:
         """The events the pages' subscriptions let through, and the others by reason."""
@@ -553,7 +577,14 @@ class WebhookSender:
         for event in items:
             page = pages.get(event_page(event))
             field = event_field(event)
-            if page is None or page.subscribed_fields is None or field is None:
+            app_fields = self._app_fields(page.app_id) if page is not None else None
+            if page is not None and outage.is_dropped(page):
+                reason = outage.DROPPED.format(page_id=page.page_id)
+                skipped.setdefault(reason, []).append(event)
+            elif field is not None and app_fields is not None and field not in app_fields:
+                reason = f"not delivered: app {page.app_id} is not subscribed to {field}"
+                skipped.setdefault(reason, []).append(event)
+            elif page is None or page.subscribed_fields is None or field is None:
                 kept.append(event)
             elif field not in page.subscribed_fields:
                 reason = f"not delivered: page {page.page_id} is not subscribed to {field}"
@@ -561,6 +592,15 @@ class WebhookSender:
             else:
                 kept.append(event)
         return kept, skipped
+
+    def _app_fields(self, app_id: str) -> list[str] | None:
+        """The fields of the app's page webhook (None: set in the dashboard, so every field).
+
+        Only fields subscribed at both the page and the app level get webhooks (Graph
+        reference page/subscribed_apps; FIDELITY.md F-02).
+        """
+        subscription = self.world.state.app_subscriptions.get((app_id, "page"))
+        return subscription.fields if subscription is not None and subscription.active else None
 
     def _record_skipped(
         self, target: str, reason: str, events: list[Event], build_kwargs: dict[str, Any]
@@ -581,10 +621,19 @@ class WebhookSender:
             self._client(), target, body, headers, self.config.webhook_timeout
         )
         now = self.world.now()
+        self._note_outcome(batch, 200 <= status < 300, now)
         recorder.add_webhook_post(
             WebhookPost(target, body, headers, len(batch), status, text, now, started_at=started_at)
         )
         return status, text
+
+    def _note_outcome(self, batch: list[Event], ok: bool, now: float) -> None:
+        """Start or clear the failure clock of every page in the batch (the one-hour rule)."""
+        pages = self.world.state.pages
+        for page_id in dict.fromkeys(event_page(event) for event in batch):
+            page = pages.get(page_id)
+            if page is not None:
+                outage.record(page, ok, now)
 
     async def post_one(self, event: Event) -> tuple[int, str]:
         """POST one event; what the webhook answered."""

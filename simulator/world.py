@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 import random
 
+from . import outage
 from .faults import FaultQueue
 from .limits import RateLimiter, UsageMeter, WindowCounter
 from .recording import Recorder
@@ -28,6 +29,7 @@ class World:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     usage: UsageMeter = field(default_factory=UsageMeter)
     profile_calls: WindowCounter = field(default_factory=WindowCounter)
+    conversation_calls: WindowCounter = field(default_factory=WindowCounter)
     random: random.Random = field(default_factory=random.Random)
     # Told of every template status change (the simulator posts the status webhook).
     template_listeners: list[TemplateListener] = field(default_factory=list)
@@ -41,8 +43,10 @@ class World:
         return int(self.state.now() * 1000)
 
     def advance(self, seconds: float) -> None:
-        """Move the simulated clock forward (windows close, ids and tokens expire)."""
+        """Move the simulated clock forward (windows close, ids and tokens expire, and pages
+        whose deliveries have failed for an hour lose their subscription)."""
         self.state.clock_offset += seconds
+        outage.sweep(self.state)
 
     def set_template_status(
         self, template: SimTemplate, status: str, reason: str | None = None

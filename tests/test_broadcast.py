@@ -176,6 +176,7 @@ async def test_injected_613_mid_run_backs_off_and_completes(
 async def test_tagged_broadcast_reaches_closed_windows(
     hass: HomeAssistant, simulator: Simulator, client: TestClient
 ) -> None:
+    simulator.approve_human_agent()  # an app Meta approved for Human Agent (FIDELITY F-09)
     closed = people(5)
     await write_in(client, simulator, closed, age_ms=2 * DAY_MS)
     events = async_capture_events(hass, EVENT_BROADCAST_FINISHED)

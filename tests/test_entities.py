@@ -255,6 +255,7 @@ async def test_facebook_send_message_takes_every_data_key(
     data: dict[str, Any],
     check: Any,
 ) -> None:
+    simulator.approve_human_agent()  # an app Meta approved for Human Agent (FIDELITY F-09)
     await hass.services.async_call(
         DOMAIN,
         "send_message",

@@ -183,6 +183,7 @@ async def test_url_media_is_sent_by_reference_after_the_text(
 async def test_per_call_messaging_options_and_sender_action(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
+    simulator.approve_human_agent()  # an app Meta approved for Human Agent (FIDELITY F-09)
     await setup_facebook()
     await notify(
         hass,
@@ -215,6 +216,7 @@ async def test_per_call_messaging_options_and_sender_action(
 async def test_config_default_messaging_type_and_tag(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
+    simulator.approve_human_agent()  # an app Meta approved for Human Agent (FIDELITY F-09)
     await setup_facebook(tag="HUMAN_AGENT")
     await notify(hass, message="tagged", target=["alice"])
     body = sent_bodies(simulator)[0]

@@ -222,6 +222,7 @@ async def test_window_closing_ends_with_send_failed(
 async def test_tagged_messages_outlive_the_24_hour_window(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
+    simulator.approve_human_agent()  # an app Meta approved for Human Agent (FIDELITY F-09)
     page = await setup_facebook(tag="HUMAN_AGENT")
     page.audience.record(ALICE, (dt_util.utcnow() - timedelta(days=2)).timestamp())  # closed
     simulator.inject_http_status(503, count=4)

@@ -69,8 +69,10 @@ async def test_menu_rules(graph: Graph) -> None:
     other = {"persistent_menu": [{"locale": "fr_FR", "call_to_actions": [item]}]}
     assert "default locale" in await error(graph, other)
     graph.sim.advance(600)
-    kept = await graph.request("DELETE", PATH, json={"fields": ["get_started"]})
-    assert kept.error["error_subcode"] == 2018145
+    # No Meta page forbids deleting Get Started while a menu stays (FIDELITY.md F-17).
+    deleted = await graph.request("DELETE", PATH, json={"fields": ["get_started"]})
+    assert deleted.body == {"result": "success"}
+    assert "persistent_menu" in graph.sim.profile() and "get_started" not in graph.sim.profile()
 
 
 async def test_other_properties(graph: Graph) -> None:

@@ -19,6 +19,23 @@ def tagged(tag: str, psid: str = ALICE) -> dict[str, object]:
     return text_message(psid, messaging_type="MESSAGE_TAG", tag=tag)
 
 
+def feedback(psid: str = ALICE) -> dict[str, object]:
+    """A Customer Feedback template, the only message the CUSTOMER_FEEDBACK tag may carry."""
+    payload = {
+        "template_type": "customer_feedback",
+        "title": "Rate us",
+        "subtitle": "How did we do?",
+        "button_title": "Rate",
+        "feedback_screens": [{"questions": [{"id": "q1", "type": "csat"}]}],
+    }
+    return {
+        "recipient": {"id": psid},
+        "messaging_type": "MESSAGE_TAG",
+        "tag": "CUSTOMER_FEEDBACK",
+        "message": {"attachment": {"type": "template", "payload": payload}},
+    }
+
+
 async def test_unknown_psid(graph: Graph, sim: Simulator) -> None:
     reply = await graph.send(text_message("1111111111111111"))
     assert reply.status == 400
@@ -155,6 +172,7 @@ async def test_receipts_do_not_reopen_window(graph: Graph, sim: Simulator) -> No
 
 
 async def test_human_agent_within_seven_days(graph: Graph, sim: Simulator) -> None:
+    sim.approve_human_agent()
     sim.advance(3 * DAY)
     reply = await graph.send(tagged("HUMAN_AGENT"))
     assert reply.status == 200
@@ -163,22 +181,45 @@ async def test_human_agent_within_seven_days(graph: Graph, sim: Simulator) -> No
 
 
 async def test_human_agent_after_seven_days(graph: Graph, sim: Simulator) -> None:
+    sim.approve_human_agent()
     sim.advance(7 * DAY + 60)
     reply = await graph.send(tagged("HUMAN_AGENT"))
     assert (reply.error["code"], reply.error["error_subcode"]) == (10, 2018278)
 
 
+async def test_human_agent_needs_an_approved_app(graph: Graph, sim: Simulator) -> None:
+    """Unreviewed apps are refused HUMAN_AGENT, inside the window too (FIDELITY.md F-09)."""
+    for delay in (0, 2 * DAY):
+        sim.advance(delay)
+        reply = await graph.send(tagged("HUMAN_AGENT"))
+        assert (reply.status, reply.error["code"]) == (400, 10)
+        assert (
+            reply.error["message"] == "(#10) Application does not have permission for this action"
+        )
+    assert sim.sent == []
+
+
 async def test_customer_feedback_within_seven_days(graph: Graph, sim: Simulator) -> None:
     sim.advance(6 * DAY)
-    assert (await graph.send(tagged("CUSTOMER_FEEDBACK"))).status == 200
+    assert (await graph.send(feedback())).status == 200
     sim.advance(2 * DAY)
-    assert (await graph.send(tagged("CUSTOMER_FEEDBACK"))).error["error_subcode"] == 2018278
+    assert (await graph.send(feedback())).error["error_subcode"] == 2018278
+
+
+async def test_customer_feedback_only_with_its_template(graph: Graph, sim: Simulator) -> None:
+    """ "Use in any other form is prohibited and will fail" (FIDELITY.md F-07)."""
+    for body in (tagged("CUSTOMER_FEEDBACK"), text_message(tag="CUSTOMER_FEEDBACK")):
+        reply = await graph.send(body)
+        assert (reply.status, reply.error["code"]) == (400, 100)
+        assert reply.error["message"] == "(#100) Invalid parameter"
+    assert sim.sent == []
 
 
 async def test_human_agent_tag_only_counts_with_message_tag_type(
     graph: Graph, sim: Simulator
 ) -> None:
     """A tag with messaging_type UPDATE does not stretch the window."""
+    sim.approve_human_agent()
     sim.advance(2 * DAY)
     reply = await graph.send(text_message(tag="HUMAN_AGENT"))
     assert reply.error["error_subcode"] == 2018278
@@ -194,13 +235,14 @@ async def test_retired_tags_fail_with_100(graph: Graph, sim: Simulator, tag: str
     assert inside.status == 400
     assert inside.error["code"] == 100
     assert "error_subcode" not in inside.error
-    assert tag in inside.error["message"]
+    assert inside.error["message"] == "(#100) Invalid parameter"  # FIDELITY.md F-08
     sim.advance(3 * DAY)
     assert (await graph.send(tagged(tag))).error["code"] == 100
     assert sim.sent == []
 
 
 async def test_tags_are_case_insensitive(graph: Graph, sim: Simulator) -> None:
+    sim.approve_human_agent()
     sim.advance(2 * DAY)
     assert (await graph.send(tagged("human_agent"))).status == 200
 
