@@ -31,6 +31,7 @@ from .conftest import (
     SetupFacebook,
 )
 
+
 async def start(hass: HomeAssistant) -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
@@ -97,7 +98,7 @@ async def test_a_page_token_sets_the_page_up_with_its_people(
 
 
 async def test_a_user_token_is_exchanged_for_a_page_token_that_never_expires(
-    hass: HomeAssistant, simulator: Simulator
+    hass: HomeAssistant, simulator: Simulator, reachable: str
 ) -> None:
     simulator.add_page(page_id="2000000000000002", name="Club", token="club-page-token")
     short = admin_token(simulator)  # Dana runs both pages; her Explorer token lasts an hour
@@ -120,8 +121,63 @@ async def test_a_user_token_is_exchanged_for_a_page_token_that_never_expires(
     assert simulator.token_status(short) == "expired"
     assert simulator.token_status(token) == "valid"
     exchange = [r for r in simulator.requests if r.path.endswith("/oauth/access_token")]
-    assert exchange[0].method == "POST"
-    assert APP_SECRET not in repr(exchange[0].query)  # the secret went in the body
+    assert exchange[0].method == "GET"  # as Meta documents it (no log line shows its query)
+    assert exchange[0].query["grant_type"] == "fb_exchange_token"
+
+
+async def test_the_flow_sets_the_app_s_webhook_and_answers_meta_s_check(
+    hass: HomeAssistant, simulator: Simulator, reachable: str
+) -> None:
+    """With the app's credentials, no dashboard step is left: the flow sets the callback URL
+    and verify token, and the webhook answers the check Meta makes while it does."""
+    creds = credentials(simulator, app_id=APP_ID, app_secret=APP_SECRET)
+    result = await step(hass, await start(hass), **creds)
+    result = await through_webhook(hass, result)
+    assert result["step_id"] == "people"
+    subscription = simulator.app_subscriptions[(APP_ID, "page")]
+    assert subscription.callback_url == f"{reachable}/api/facebook_webhooks"
+    assert subscription.verify_token == "my-verify-token-123"
+    assert set(subscription.fields) >= {"messages", "messaging_postbacks", "message_reactions"}
+    (check,) = simulator.verifications
+    assert (check["verify_token"], check["ok"]) == ("my-verify-token-123", True)
+    posts = [r for r in simulator.requests if r.path.endswith(f"/{APP_ID}/subscriptions")]
+    assert [r.method for r in posts] == ["POST"]
+    assert APP_SECRET not in repr(posts[0].query)  # the app token travels in the header
+    result = await step(hass, result, people=[])
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # The flow is over: its verify token is now the entry's, and still answered.
+    await hass.async_block_till_done()
+    webhook = f"{reachable}/api/facebook_webhooks"
+    assert (await simulator.verify_webhook(webhook, "my-verify-token-123"))[0] == 200
+
+
+async def test_without_app_credentials_the_step_shows_url_and_token(
+    hass: HomeAssistant, simulator: Simulator, reachable: str
+) -> None:
+    result = await step(hass, await start(hass), **credentials(simulator))
+    assert result["description_placeholders"]["webhook_url"] == (
+        f"{reachable}/api/facebook_webhooks"
+    )
+    result = await through_webhook(hass, result)
+    assert result["step_id"] == "people"
+    assert simulator.app_subscriptions == {}  # nothing to set it with
+
+
+async def test_meta_refusing_the_app_s_webhook_leaves_it_to_the_user(
+    hass: HomeAssistant, simulator: Simulator, reachable: str
+) -> None:
+    creds = credentials(simulator, app_id=APP_ID, app_secret=APP_SECRET)
+    result = await step(hass, await start(hass), **creds)
+    simulator.inject_error(
+        100, message="(#100) Param callback_url must be a valid https URL", paths="subscriptions"
+    )
+    result = await step(hass, result, verify_token="my-verify-token-123", subscribe=True)
+    assert result["step_id"] == "webhook"
+    assert result["errors"] == {"base": "app_subscribe_failed"}
+    assert "valid https URL" in result["description_placeholders"]["error"]
+    assert result["description_placeholders"]["verify_token"] == "my-verify-token-123"
+    result = await step(hass, result, verify_token="my-verify-token-123", subscribe=True)
+    assert result["step_id"] == "people"  # entered by hand: the flow goes on
 
 
 async def test_a_user_token_needs_the_app_credentials(
@@ -336,7 +392,7 @@ async def test_the_same_person_twice(
 
 
 async def test_a_page_token_that_expires_is_said_and_becomes_a_repair_issue(
-    hass: HomeAssistant, simulator: Simulator
+    hass: HomeAssistant, simulator: Simulator, reachable: str
 ) -> None:
     """A page token made from a short-lived user token lasts its hour: the flow says so, and
     the page gets a repair issue (it is within 7 days of its end)."""

@@ -139,7 +139,7 @@ async def test_rejected_token_asks_for_a_new_one_in_yaml_not_a_crash(
     assert shown["description_placeholders"]["service"] == "notify.facebook"
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
     assert result["reason"] == "reauth_in_yaml"
-    with pytest.raises(HomeAssistantError, match="notify.facebook can't send") as err:
+    with pytest.raises(HomeAssistantError, match=r"notify\.facebook can't send") as err:
         await hass.services.async_call(
             "notify", "facebook", {"message": "x", "target": ["alice"]}, blocking=True
         )
@@ -158,9 +158,7 @@ async def test_a_token_that_works_again_needs_no_new_one(
             "notify", "facebook", {"message": "rejected", "target": ["alice"]}, blocking=True
         )
     await hass.async_block_till_done()
-    assert [f["context"]["source"] for f in hass.config_entries.flow.async_progress()] == [
-        "reauth"
-    ]
+    assert [f["context"]["source"] for f in hass.config_entries.flow.async_progress()] == ["reauth"]
     await hass.services.async_call(
         "notify", "facebook", {"message": "works again", "target": ["alice"]}, blocking=True
     )

@@ -1,10 +1,12 @@
 """What setting a page up needs from Meta: whose token it is, how long it lasts, a token that
 never expires, the pages of a user, the people who wrote, and the webhook subscription.
 
-This is the Graph API Explorer work a household would otherwise do by hand (reference §7, §5.3,
-§6.2). Every call goes through a `GraphClient`, so tokens travel in the `Authorization` header;
-the two exceptions are Meta's: `debug_token` takes the token it inspects as a query parameter,
-and the exchange sends the app secret, in a form body (never in a URL).
+This is the Graph API Explorer work a household would otherwise do by hand. Every call goes
+through a `GraphClient`, so tokens travel in the `Authorization` header; the two exceptions are
+Meta's own: `debug_token` takes the token it inspects as a query parameter, and the token
+exchange takes the app secret in its query (Meta documents only a GET for it). Neither query is
+ever logged or shown.
+https://developers.facebook.com/docs/facebook-login/guides/access-tokens/
 """
 
 from __future__ import annotations
@@ -108,18 +110,20 @@ async def is_user_token(client: GraphClient) -> bool:
 async def long_lived_user_token(
     session: aiohttp.ClientSession, base_url: str, app_id: str, app_secret: str, token: str
 ) -> str:
-    """Exchange a short-lived user token for a long-lived one (about 60 days, reference §7).
+    """Exchange a short-lived user token for a long-lived one (about 60 days).
 
-    The app secret goes in a form body to the token endpoint, so it is never part of a URL.
+    As Meta documents it, a GET whose query carries the app secret: the client never logs a
+    query or puts it in an error, and Home Assistant's log filter scrubs the secret anyway.
+    https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived/
     """
     exchange = GraphClient(session, token, base_url=base_url, app_secret=app_secret)
-    form = {
+    query = {
         "grant_type": "fb_exchange_token",
         "client_id": app_id,
         "client_secret": app_secret,
         "fb_exchange_token": token,
     }
-    answer = await exchange.post_form("/oauth/access_token", form)
+    answer = await exchange.get("/oauth/access_token", query)
     long_lived = answer.get("access_token")
     if not isinstance(long_lived, str) or not long_lived:
         raise GraphInvalidRequestError("the token exchange answered without a token")

@@ -172,12 +172,6 @@ class GraphClient:
         """A POST or DELETE on the Graph API with a JSON body (unpaced: not a Send API call)."""
         return await self._call(self._request(method, path, json_body=body, paced=False))
 
-    async def post_form(self, path: str, fields: dict[str, str]) -> JSONDict:
-        """A POST with a form body (the OAuth token endpoint: its secrets stay out of URLs)."""
-        request = self._request("POST", path, form=lambda: aiohttp.FormData(fields), paced=False)
-        request.headers = {}  # the form carries its own credentials
-        return await self._call(request)
-
     async def send(
         self, body: JSONDict, upload: Upload | None = None, *, media: bool = False
     ) -> SendResult:
