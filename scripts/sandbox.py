@@ -10,7 +10,8 @@ packages. Run it as ``python scripts/sandbox.py COMMAND``.
     yet, in the oldest storage format (1.1), which every Home Assistant migrates on load. If the
     file exists, only the picture's path is brought up to date (the sandbox moved).
     It also exposes ``input_boolean.hall_light`` to Assist (see :func:`expose`), so that
-    "turn on the hall light" works over Messenger.
+    "turn on the hall light" works over Messenger, and marks two of onboarding's steps done (see
+    :func:`skip_onboarding_steps`), so that a first visit asks only for an account.
 ``python scripts/sandbox.py requirements [--install]``
     Print the packages the sandbox needs that the installed Home Assistant's manifests ask for
     and that are missing (one a line); with ``--install``, install them (uv, else pip). They are
@@ -21,6 +22,11 @@ packages. Run it as ``python scripts/sandbox.py COMMAND``.
 ``python scripts/sandbox.py wait SIM_URL [--timeout S] [--pid PID ...]``
     Wait until the simulator's webhook handshake with Home Assistant succeeded; exit 1 on
     timeout, 3 if one of the processes died first.
+``python scripts/sandbox.py banner SIM_URL CONFIG_DIR``
+    The lines of ``scripts/develop``'s final banner about the chat page and the UI setup: who
+    writes to which page (the page whose people are in CONFIG_DIR's ``allowed_chat_ids`` is the
+    one set up in YAML), and what the UI setup asks for (the simulator's demo user token, app id
+    and secret, its URL), so that they do not scroll away with the start-up lines.
 """
 
 # ruff: noqa: T201 - a command-line tool: printing is its output
@@ -32,6 +38,7 @@ from importlib import metadata
 import json
 import os
 from pathlib import Path
+import re
 import subprocess
 import sys
 import time
@@ -155,6 +162,35 @@ def expose(config_dir: Path) -> str:
     return "missing"
 
 
+ONBOARDING = Path(".storage") / "onboarding"
+# Onboarding's location step sets what configuration.yaml already says, and then sets up
+# Google Translate (text to speech, which needs ffmpeg), Met.no (weather, from the internet),
+# Radio Browser (internet radio) and a shopping list: none of them is what the sandbox shows,
+# and the first three fail here with tracebacks that bury the integration's own lines.
+SKIPPED_STEPS = ("core_config", "analytics")
+
+
+def skip_onboarding_steps(config_dir: Path) -> str:
+    """Mark onboarding's location and analytics steps done; returns created or unchanged.
+
+    Only for a configuration that has not been onboarded yet (no ``.storage/onboarding``): the
+    first visit then asks for the owner's account and goes on to the dashboard. Written in
+    storage format 4 (Home Assistant 2025.4's); later versions migrate it on load.
+    """
+    storage = config_dir.resolve() / ONBOARDING
+    if storage.exists():
+        return "unchanged"
+    storage.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "version": 4,
+        "minor_version": 1,
+        "key": "onboarding",
+        "data": {"done": list(SKIPPED_STEPS)},
+    }
+    storage.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return "created"
+
+
 NEEDED_INTEGRATIONS = ("frontend", "camera", "conversation")
 
 
@@ -210,15 +246,66 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def verification(sim_url: str) -> dict[str, Any] | None:
-    """The simulator's last handshake with its webhook URL (None if none, or no answer)."""
+def sim_state(sim_url: str) -> dict[str, Any] | None:
+    """The simulator's ``/_sim/state`` (None if it does not answer)."""
     try:
         with urllib.request.urlopen(sim_url.rstrip("/") + "/_sim/state", timeout=5) as response:  # noqa: S310 - a URL we were given
             state = json.load(response)
     except (OSError, ValueError):
         return None
-    result = state.get("verification")
+    return state if isinstance(state, dict) else None
+
+
+def verification(sim_url: str) -> dict[str, Any] | None:
+    """The simulator's last handshake with its webhook URL (None if none, or no answer)."""
+    result = (sim_state(sim_url) or {}).get("verification")
     return result if isinstance(result, dict) else None
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def banner(sim_url: str, config_dir: Path) -> list[str]:
+    """The banner's lines after the chat page's URL: who writes to which page, and what the UI
+    setup asks for (a label column of 17 characters, as scripts/develop prints the URLs)."""
+    state = sim_state(sim_url) or {}
+    configuration = (config_dir / "configuration.yaml").read_text(encoding="utf-8")
+    in_yaml = set(re.findall(r"""["'](\d{15,17})["']""", configuration))  # allowed_chat_ids
+    pad = " " * 17
+    lines = [pad + "(pick who you are on the left:"]
+    ui_page: dict[str, Any] | None = None
+    for page in state.get("pages", []):
+        people = [u for u in state.get("users", []) if u.get("page_id") == page["page_id"]]
+        if not people:
+            continue
+        who = _names([str(u["name"]) for u in people]) + (
+            " write" if len(people) > 1 else " writes"
+        )
+        if any(u["psid"] in in_yaml for u in people):
+            lines.append(
+                f"{pad} {who} to {page['name']}, which {config_dir.name}/ sets up in YAML;"
+            )
+        else:
+            ui_page = ui_page or page
+            lines.append(f"{pad} {who} to {page['name']}, once you set it up in the UI;")
+    lines.append(pad + ' tap a suggestion, or write "help" or "get my id")')
+    setup = state.get("ui_setup")
+    if not isinstance(setup, dict):
+        return lines
+    lines += [
+        "",
+        "UI setup         Settings > Devices & services > Add integration > Facebook Messenger,",
+        pad + "with Advanced mode on in your profile first (for the Graph API URL field):",
+        pad + f"  Access token   {setup.get('user_token')}",
+        pad + f"  App secret     {setup.get('app_secret') or '(none)'}",
+        pad + f"  App ID         {setup.get('app_id')}",
+        pad + f"  Graph API URL  {sim_url}",
+    ]
+    if ui_page is not None:
+        people = [str(u["name"]) for u in state["users"] if u.get("page_id") == ui_page["page_id"]]
+        lines.append(pad + f"then pick the page {ui_page['name']}, and {_names(people)}.")
+    return lines
 
 
 def wait(sim_url: str, timeout: float, pids: list[int]) -> int:
@@ -240,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python scripts/sandbox.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     seed_parser = commands.add_parser(
-        "seed", help="write the front door camera's config entry, expose the hall light"
+        "seed",
+        help="write the front door camera's config entry, expose the hall light, skip two "
+        "onboarding steps",
     )
     seed_parser.add_argument("config_dir", type=Path)
     requirements_parser = commands.add_parser(
@@ -251,8 +340,15 @@ def main(argv: list[str] | None = None) -> int:
     wait_parser.add_argument("sim_url")
     wait_parser.add_argument("--timeout", type=float, default=120.0)
     wait_parser.add_argument("--pid", type=int, action="append", default=[])
+    banner_parser = commands.add_parser("banner", help="the final banner's lines about the pages")
+    banner_parser.add_argument("sim_url")
+    banner_parser.add_argument("config_dir", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "banner":
+        print("\n".join(banner(args.sim_url, args.config_dir)))
+        return 0
     if args.command == "seed":
+        skip_onboarding_steps(args.config_dir)
         if expose(args.config_dir) == "missing":
             print(
                 f"{args.config_dir / REGISTRY} has no {EXPOSED}; to switch it through Assist, "

@@ -261,7 +261,8 @@ class ChatModel:
             left = thread.typing_at + TYPING_SECONDS - now
             typing_left = left if left > 0 else None
         return {
-            "user": user_json(user, now),
+            "user": {**user_json(user, now), "wrote": _wrote(thread)},
+            "now": now,
             "page": {"page_id": user.page_id, "name": page.name if page else user.page_id},
             "items": items,
             "quick_replies": quick_replies,
@@ -298,6 +299,7 @@ class ChatModel:
         for user in self.world.state.users.values():
             thread = self.threads.get(user.psid)
             data = user_json(user, now)
+            data["wrote"] = _wrote(thread)
             data["unread"] = self._unread(thread) if thread else 0
             last = thread.items[-1] if thread and thread.items else None
             data["last"] = _preview(last) if last else None
@@ -347,6 +349,15 @@ class ChatModel:
         watermark = max(newest, self.world.now_ms())
         status, text = await self.sender.post_one(self.sender.read_event(psid, watermark))
         return {"status": status, "body": text, "watermark": watermark}
+
+
+def _wrote(thread: Thread | None) -> bool:
+    """Whether the person has written (or tapped) to the page: only that opens a 24-hour window.
+
+    The simulator lets the page message its demo people from the start (their window counts
+    from then), but on Messenger, and for Home Assistant, someone who never wrote has none.
+    """
+    return thread is not None and any(item["from"] == "user" for item in thread.items)
 
 
 def _sender_action(thread: Thread, sent: SentMessage) -> None:

@@ -342,12 +342,12 @@ async def test_options_are_checked_and_reload_the_page(
     options = {"window_warning": {"hours": 2}, "outbox_ttl": {"minutes": 30}}
     bad = dict(
         await hass.config_entries.options.async_configure(
-            result["flow_id"], {"messaging_type": "UPDATE", "tag": "HUMAN_AGENT", **options}
+            result["flow_id"], {"messaging_type": "update", "tag": "human_agent", **options}
         )
     )
     assert bad["errors"] == {"base": "tag_mismatch"}
     done = await hass.config_entries.options.async_configure(
-        bad["flow_id"], {"messaging_type": "RESPONSE", "tag": "none", **options}
+        bad["flow_id"], {"messaging_type": "response", "tag": "none", **options}
     )
     assert done["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()

@@ -198,3 +198,42 @@ async def test_wait(sim: Simulator, receiver: Receiver) -> None:
     assert await asyncio.to_thread(sandbox.wait, sim.url, 30, []) == 0
     # Nobody listening at the URL counts as not verified.
     assert sandbox.verification("http://127.0.0.1:9") is None
+
+
+async def test_banner_says_who_writes_where_and_what_the_ui_setup_asks(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    from simulator.__main__ import ui_setup
+
+    (tmp_path / "configuration.yaml").write_text('allowed_chat_ids:\n  Alice: "6543210987654321"\n')
+    lines = await asyncio.to_thread(sandbox.banner, sim.url, tmp_path)
+    text = "\n".join(line.strip() for line in lines)
+    assert f"Alice and Bob write to Home, which {tmp_path.name}/ sets up in YAML;" in text
+    assert "Carol writes to Cabin, once you set it up in the UI;" in text
+    assert "UI setup" not in text  # this simulator offers none
+    sim.add_admin()
+    ui_setup(sim, "EAAbannerdemotoken")
+    lines = await asyncio.to_thread(sandbox.banner, sim.url, tmp_path)
+    text = "\n".join(line.strip() for line in lines)
+    assert "Access token   EAAbannerdemotoken" in text
+    assert "App secret     test-app-secret" in text
+    assert f"App ID         {sim.ui_setup['app_id']}" in text
+    assert f"Graph API URL  {sim.url}" in text
+    assert "Advanced mode on in your profile" in text
+    assert "then pick the page Cabin, and Carol." in text
+    # No simulator answering: only what needs none.
+    assert sandbox.banner("http://127.0.0.1:9", tmp_path)[0].strip() == (
+        "(pick who you are on the left:"
+    )
+
+
+def test_skip_onboarding_steps_only_on_a_fresh_configuration(tmp_path: Path) -> None:
+    assert sandbox.skip_onboarding_steps(tmp_path) == "created"
+    document = json.loads((tmp_path / ".storage" / "onboarding").read_text())
+    assert (document["version"], document["key"]) == (4, "onboarding")
+    # The owner's account (user) and the final step (integration) are left to the first visit.
+    assert document["data"] == {"done": ["core_config", "analytics"]}
+    onboarded = {"version": 4, "minor_version": 1, "key": "onboarding", "data": {"done": []}}
+    (tmp_path / ".storage" / "onboarding").write_text(json.dumps(onboarded))
+    assert sandbox.skip_onboarding_steps(tmp_path) == "unchanged"
+    assert json.loads((tmp_path / ".storage" / "onboarding").read_text()) == onboarded

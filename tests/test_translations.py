@@ -1,7 +1,8 @@
-"""Every message the integration shows is translated, and every translation is used.
+"""Every message the integration shows is translated, every translation is used, and every
+translation file passes hassfest's rules for keys and strings.
 
-Read from the source (no Home Assistant needed): each `translation_key="..."` literal, each
-library error's `key`, and the placeholders each raise passes, against translations/en.json.
+Read from the source: each `translation_key="..."` literal, each library error's `key`, and the
+placeholders each raise passes, against translations/en.json.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 from pathlib import Path
 import re
 import string
+
+import pytest
 
 from custom_components.facebook.messenger import errors, outbox
 from custom_components.facebook.messenger.errors import MessengerError
@@ -85,3 +88,76 @@ def test_every_issue_is_translated() -> None:
     assert set(STRINGS["issues"]) >= {"token_expires", "unauthenticated_webhook"}
     for issue in STRINGS["issues"].values():
         assert issue["title"] and issue["description"]
+
+
+# hassfest (script/hassfest/translations.py in Home Assistant's repository, which the hassfest
+# GitHub action runs) checks every translation file of a custom integration against a schema:
+# keys at these places must be translation keys (lowercase letters, digits, `-` and `_`, neither
+# of those two at either end nor twice in a row) or slugs, and no string may contain HTML
+# (`cv.string_with_no_html`: anything like `<name>` counts). `*` stands for any key.
+TRANSLATION_KEY_PLACES = (
+    ("selector", "*", "options"),
+    ("selector", "*", "choices"),
+    ("selector", "*", "unit_of_measurement"),
+    ("selector", "*", "fields"),
+    ("entity", "*"),
+    ("entity", "*", "*", "state"),
+    ("entity", "*", "*", "state_attributes"),
+    ("entity", "*", "*", "state_attributes", "*", "state"),
+    ("device",),
+    ("services",),
+    ("services", "*", "fields"),
+    ("services", "*", "sections"),
+)
+SLUG_PLACES = (("selector",), ("entity",), ("exceptions",), ("config_subentries",))
+TRANSLATION_KEY = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+TRANSLATION_FILES = sorted((PACKAGE / "translations").glob("*.json"))
+
+
+def keys_and_strings(
+    node: object, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], str | None, str | None]]:
+    """(where, key, None) for every key and (where, None, text) for every string, depth first."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, key, None
+            yield from keys_and_strings(value, (*path, key))
+    elif isinstance(node, str):
+        yield path, None, node
+
+
+def placed(path: tuple[str, ...], places: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether `path` is one of `places` (`*`: any key)."""
+    return any(
+        len(place) == len(path)
+        and all(want in ("*", part) for want, part in zip(place, path, strict=True))
+        for place in places
+    )
+
+
+def test_there_is_an_english_translation() -> None:
+    assert PACKAGE / "translations" / "en.json" in TRANSLATION_FILES
+
+
+@pytest.mark.parametrize("path", TRANSLATION_FILES, ids=lambda path: path.name)
+def test_hassfest_accepts_the_keys_and_strings(path: Path) -> None:
+    from homeassistant.helpers import config_validation as cv
+    import voluptuous as vol
+
+    bad: list[str] = []
+    for where, key, text in keys_and_strings(json.loads(path.read_text(encoding="utf-8"))):
+        name = ".".join(where)
+        if key is not None and placed(where, TRANSLATION_KEY_PLACES):
+            if not TRANSLATION_KEY.fullmatch(key):
+                bad.append(f"{name}: {key!r} is not a translation key ([a-z0-9-_]+)")
+        elif key is not None and placed(where, SLUG_PLACES) and key != "_":
+            try:
+                cv.slug(key)
+            except vol.Invalid as err:
+                bad.append(f"{name}: {err}")
+        if text is not None:
+            try:
+                cv.string_with_no_html(text)
+            except vol.Invalid:
+                bad.append(f"{name}: HTML (or something like it, such as <name>) in {text!r}")
+    assert not bad, f"hassfest would refuse {path.name}:\n" + "\n".join(bad)

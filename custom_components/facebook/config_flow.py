@@ -85,7 +85,6 @@ from .messenger import (
     DEFAULT_GRAPH_URL,
     MESSAGING_TYPES,
     SUBSCRIBED_FIELDS,
-    VALID_TAGS,
     GraphAuthError,
     GraphClient,
     GraphError,
@@ -660,8 +659,7 @@ class FacebookOptionsFlow(OptionsFlow):
         errors: dict[str, str] = {}
         placeholders = {"error": ""}
         if user_input is not None:
-            tag = user_input.get(CONF_TAG)
-            options = {**user_input, CONF_TAG: None if tag in (None, NO_TAG) else tag}
+            options = {**user_input, **_from_choices(user_input)}
             options.update(profile_from_lines(user_input))
             try:
                 check_messaging(options.get(CONF_MESSAGING_TYPE), options[CONF_TAG])
@@ -674,17 +672,49 @@ class FacebookOptionsFlow(OptionsFlow):
                     errors["base"], placeholders["error"] = "invalid_profile", str(err)
                 else:
                     return self.async_create_entry(data=options)
-        current = {**self.config_entry.options, **profile_to_lines(self.config_entry.options)}
-        current[CONF_TAG] = current.get(CONF_TAG) or NO_TAG
+        stored = self.config_entry.options
+        current = {**stored, **profile_to_lines(stored), **_to_choices(stored)}
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(_options_schema(), current),
+            data_schema=self.add_suggested_values_to_schema(
+                _options_schema(stored.get(CONF_TAG)), current
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )
 
 
-def _options_schema() -> vol.Schema:
+# The default tags the options offer: HUMAN_AGENT (people typing, within 7 days). Meta takes
+# CUSTOMER_FEEDBACK only with its customer-feedback template, so it is no default to offer.
+TAG_CHOICES = ("HUMAN_AGENT",)
+
+
+def _to_choices(options: Mapping[str, Any]) -> dict[str, str]:
+    """The stored messaging type and tag (Meta's names: `UPDATE`, `HUMAN_AGENT`) as the form's
+    choices, which Home Assistant wants lowercase (`update`, `human_agent`; no tag: `none`)."""
+    messaging_type = options.get(CONF_MESSAGING_TYPE) or DEFAULT_MESSAGING_TYPE
+    return {
+        CONF_MESSAGING_TYPE: str(messaging_type).lower(),
+        CONF_TAG: str(options.get(CONF_TAG) or NO_TAG).lower(),
+    }
+
+
+def _from_choices(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's choices as the options store them: Meta's names, uppercase; no tag is None."""
+    choices: dict[str, Any] = {}
+    if (messaging_type := user_input.get(CONF_MESSAGING_TYPE)) is not None:
+        choices[CONF_MESSAGING_TYPE] = str(messaging_type).upper()
+    tag = user_input.get(CONF_TAG)
+    choices[CONF_TAG] = None if tag in (None, NO_TAG) else str(tag).upper()
+    return choices
+
+
+def _options_schema(stored_tag: str | None = None) -> vol.Schema:
+    """The options form; an entry that stores a tag no longer offered keeps it as a choice."""
+    tags = [NO_TAG, *(tag.lower() for tag in TAG_CHOICES)]
+    if stored_tag and stored_tag.lower() not in tags:
+        tags.append(stored_tag.lower())
+
     def select(options: list[str]) -> SelectSelector:
         return SelectSelector(
             SelectSelectorConfig(
@@ -694,10 +724,10 @@ def _options_schema() -> vol.Schema:
 
     return vol.Schema(
         {
-            vol.Optional(CONF_MESSAGING_TYPE, default=DEFAULT_MESSAGING_TYPE): select(
-                list(MESSAGING_TYPES)
+            vol.Optional(CONF_MESSAGING_TYPE, default=DEFAULT_MESSAGING_TYPE.lower()): select(
+                [messaging_type.lower() for messaging_type in MESSAGING_TYPES]
             ),
-            vol.Optional(CONF_TAG, default=NO_TAG): select([NO_TAG, *VALID_TAGS]),
+            vol.Optional(CONF_TAG, default=NO_TAG): select(tags),
             vol.Optional(
                 CONF_WINDOW_WARNING, default=_duration(DEFAULT_WINDOW_WARNING.total_seconds())
             ): DurationSelector(),

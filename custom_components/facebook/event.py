@@ -10,7 +10,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .entity import FacebookEntity, async_add_per_person
-from .events import ENTITY_EVENT_TYPES, person_event_signal
+from .events import ENTITY_EVENT_TYPES, async_log_words, person_event_signal
 from .runtime import FacebookConfigEntry, FacebookRuntime
 
 PARALLEL_UPDATES = 0
@@ -26,7 +26,8 @@ async def async_setup_entry(
 
 
 class FacebookMessagesEvent(FacebookEntity, EventEntity):
-    """What a person writes, taps or reacts with; attributes as in the bus event."""
+    """What a person writes, taps or reacts with; attributes as in the bus event, and the words
+    in the logbook (the only place Home Assistant's more-info dialog shows them)."""
 
     def __init__(self, runtime: FacebookRuntime, psid: str, name: str) -> None:
         """The messages of the person `psid`."""
@@ -43,3 +44,4 @@ class FacebookMessagesEvent(FacebookEntity, EventEntity):
     def _async_on_event(self, kind: str, data: dict[str, Any]) -> None:
         self._trigger_event(kind, data)
         self.async_write_ha_state()
+        async_log_words(self.hass, self.entity_id, data)  # the dialog shows no attributes

@@ -87,6 +87,26 @@ def async_fire_inbound(
     return data
 
 
+# Home Assistant's more-info dialog shows an event entity's type ("Message") and its logbook, but
+# never its attributes: so what a person wrote also goes to the logbook, on their Messages entity
+# (the logbook's own `logbook_entry` event, as `logbook.log` fires it).
+EVENT_LOGBOOK_ENTRY = "logbook_entry"
+
+
+@callback
+def async_log_words(hass: HomeAssistant, entity_id: str, data: dict[str, Any]) -> None:
+    """A logbook line on a person's Messages entity: their text, tap, reaction or attachments."""
+    attachments = ", ".join(str(item.get("type")) for item in data.get("attachments") or [])
+    words = data.get("message") or data.get("emoji") or attachments
+    if not words or "logbook" not in hass.config.components:
+        return
+    name = data.get("sender_name") or data.get("sender_id")
+    hass.bus.async_fire(
+        EVENT_LOGBOOK_ENTRY,
+        {"name": name, "message": f"“{words}”", "domain": DOMAIN, "entity_id": entity_id},
+    )
+
+
 @callback
 def async_signal_window(hass: HomeAssistant, page_id: str | None, psid: str) -> None:
     """A person's window moved: their window entities look again."""

@@ -71,6 +71,21 @@ function clock(epochSeconds) {
   return new Date(epochSeconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
 }
 
+// A time, with its day when that is not the simulator's today ("Tue 8 Dec 00:14").
+function when(epochSeconds, nowSeconds) {
+  const date = new Date(epochSeconds * 1000);
+  if (date.toDateString() === new Date(nowSeconds * 1000).toDateString()) return clock(epochSeconds);
+  const day = date.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" });
+  return `${day} ${clock(epochSeconds)}`;
+}
+
+// What the person's 24-hour window is: none before they first write (as Home Assistant sees it).
+function windowStatus(user, nowSeconds) {
+  if (!user.window_open) return "closed";
+  if (!user.wrote) return "no window yet";
+  return `open until ${when(user.window_closes_at, nowSeconds)}`;
+}
+
 function duration(seconds) {
   const hours = Math.floor(seconds / 3600);
   const minutes = Math.floor((seconds % 3600) / 60);
@@ -207,8 +222,8 @@ function renderPeople(snap) {
     el("span", { class: "who" },
       el("div", { class: "name" }, user.name),
       el("div", { class: "last" }, user.last || "No messages yet"),
-      el("div", { class: `window ${user.window_open ? "open" : "closed"}`, "data-testid": "window-status" },
-        user.window_open ? `open until ${clock(user.window_closes_at)}` : "closed"),
+      el("div", { class: `window ${user.window_open && user.wrote ? "open" : "closed"}`, "data-testid": "window-status" },
+        windowStatus(user, snap.now)),
       el("div", { class: "psid" }, `PSID ${user.psid}`)),
     user.unread && !current ? el("span", { class: "badge", title: "unread" }, user.unread) : null);
     list.append(el("li", {}, button));
@@ -230,7 +245,9 @@ function renderHeader(snap) {
   pageAvatar.style.background = colourOf(snap.page.name);
   const subtitle = $("subtitle");
   subtitle.replaceChildren(`You are ${snap.user.name} \u00b7 `);
-  if (snap.window_closes_in > 0) {
+  if (snap.window_closes_in > 0 && !snap.user.wrote) {
+    subtitle.append(el("span", { class: "closed" }, "no 24-hour window yet: write to open it"));
+  } else if (snap.window_closes_in > 0) {
     subtitle.append(`24-hour window open, ${duration(snap.window_closes_in)} left`);
   } else {
     subtitle.append(el("span", { class: "closed" }, "24-hour window closed: write to open it"));

@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from simulator.__main__ import DEMO_USER_TOKEN
 from tests.e2e.harness import (
     ALICE,
     BOB,
@@ -140,6 +141,16 @@ def test_develop_up_and_down(socket_enabled: None, tmp_path: Path, how: str) -> 
         assert f"Home Assistant   {ha_url}" in output
         assert f"Chat page        {chat_url}" in output
         assert "[simulator] Webhook verified" in output
+        # The banner, not only the start-up lines, says who writes to which page and what the
+        # UI setup asks for: the simulator's demo credentials and its URL.
+        banner = output[output.index("Everything is up") :]
+        assert "Alice, Bob and Charlie write to Home, which config/ sets up in YAML" in banner
+        assert "Grace and Henry write to Garden club, once you set it up in the UI" in banner
+        assert f"Access token   {DEMO_USER_TOKEN}" in banner
+        assert "App secret     sim-app-secret" in banner
+        assert f"Graph API URL  http://127.0.0.1:{sim_port}" in banner
+        assert "Advanced mode on in your profile" in banner
+        assert "then pick the page Garden club, and Grace and Henry." in banner
 
         status, page = http("GET", chat_url)
         assert status == 200
@@ -150,6 +161,11 @@ def test_develop_up_and_down(socket_enabled: None, tmp_path: Path, how: str) -> 
         # develop seeded the camera's config entry, with this copy's picture path.
         entries = (config / ".storage" / "core.config_entries").read_text(encoding="utf-8")
         assert str(config / "www" / "front_door.jpg") in entries
+        # and left only the owner's account to onboarding (no location step, so none of the
+        # integrations it would set up, which fail here).
+        status, steps = http("GET", ha_url + "/api/onboarding")
+        assert status == 200
+        assert [s["step"] for s in steps if not s["done"]] == ["user", "integration"]
 
         if how == "ctrl-c":
             os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C

@@ -62,9 +62,10 @@ async def test_profile_controls(
     sim.webhook_url = receiver.url
     await graph.request("POST", "/me/messenger_profile", json=PROFILE)
     await tab.goto(f"{sim.url}/chat/#{ALICE}")
-    await expect(tab.get_by_test_id("window-status").first).to_contain_text("open until")
+    await expect(tab.get_by_test_id("window-status").first).to_have_text("no window yet")
     await tab.get_by_test_id("ice-breaker").click()
     await expect(tab.locator(".row.user")).to_have_count(1)
+    await expect(tab.get_by_test_id("window-status").first).to_contain_text("open until")
     assert postbacks(receiver) == ["DOOR"]
     await tab.get_by_test_id("menu-button").click()
     await tab.get_by_test_id("menu-item").click()
