@@ -264,6 +264,7 @@ async def restarted(hass: HomeAssistant) -> AsyncIterator[HomeAssistant]:
     await hass.async_stop()
     async with async_test_home_assistant(config_dir=hass.config.config_dir) as new_hass:
         new_hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+        await new_hass.config_entries.async_initialize()  # the entries saved before the stop
         try:
             yield new_hass
         finally:

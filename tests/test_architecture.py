@@ -36,7 +36,7 @@ GLUE_LAYERS = [
     ["events", "webhook_auth", "redelivery"],
     ["window_watch", "outbox_runner", "media", "keepalive", "utility", "profile_sync", "assist"],
     ["runtime"],
-    ["sending", "expiry", "identity"],
+    ["sending", "expiry", "identity", "people_names"],
     ["page", "get_my_id"],
     ["router"],
     ["schema", "entity"],

@@ -21,6 +21,7 @@ from .expiry import async_watch_token_expiry
 from .identity import async_ask_until_answered, async_check_page, duplicate_page
 from .messenger import PageInfo
 from .page import async_build_runtime
+from .people_names import async_name_people
 from .router import DATA_ROUTER, WebhookRouter
 from .runtime import FacebookConfigEntry, FacebookRuntime
 from .store import async_remove_page_files
@@ -52,6 +53,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: FacebookConfigEntry) -> 
     except BaseException:
         runtime.async_stop()
         raise
+    if answered:  # before the devices are made (no reload: no update listener yet)
+        await async_name_people(hass, entry, runtime)
     entry.runtime_data = runtime
     entry.async_on_unload(runtime.async_stop)
     entry.async_on_unload(  # Home Assistant does not unload entries when it stops

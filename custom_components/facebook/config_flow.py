@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 import secrets
-from types import MappingProxyType
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -22,8 +21,6 @@ from homeassistant.config_entries import (
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    ConfigSubentry,
-    ConfigSubentryData,
     ConfigSubentryFlow,
     OptionsFlow,
     SubentryFlowResult,
@@ -109,7 +106,7 @@ from .messenger import (
 )
 from .router import DATA_ROUTER, WebhookRouter
 from .runtime import FacebookConfigEntry, profile_of
-from .yaml_import import person_subentry
+from .yaml_import import async_update_imported, imported_entry, person_subentry
 
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 TEXT = TextSelector()
@@ -482,24 +479,16 @@ class FacebookConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_import(self, import_data: dict[str, Any]) -> ConfigFlowResult:
         """A YAML entry: a new config entry, or the one it made before, updated from it."""
-        data, options = import_data["data"], import_data["options"]
-        people = [person_subentry(person) for person in import_data["people"]]
-        entry = next(
-            (
-                e
-                for e in self._async_current_entries(include_ignore=False)
-                if _is_imported(e) and e.data.get(CONF_NAME) == data[CONF_NAME]
-            ),
-            None,
+        data = import_data["data"]
+        if (entry := imported_entry(self.hass, data[CONF_NAME])) is not None:
+            async_update_imported(self.hass, entry, import_data)
+            return self.async_abort(reason="already_configured")
+        return self.async_create_entry(
+            title=f"notify.{data[CONF_NAME]}",
+            data=data,
+            options=import_data["options"],
+            subentries=[person_subentry(person) for person in import_data["people"]],
         )
-        if entry is None:
-            return self.async_create_entry(
-                title=f"notify.{data[CONF_NAME]}", data=data, options=options, subentries=people
-            )
-        data = {**data, CONF_PAGE_ID: entry.data.get(CONF_PAGE_ID)}
-        self.hass.config_entries.async_update_entry(entry, data=data, options=options)
-        _async_sync_people(self.hass, entry, people)
-        return self.async_abort(reason="already_configured")
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Meta rejected the token (190): ask for a new one (in YAML, for a YAML page)."""
@@ -619,34 +608,6 @@ class FacebookConfigFlow(ConfigFlow, domain=DOMAIN):
         if entry.state is not ConfigEntryState.LOADED:  # no update listener to reload it
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return result
-
-
-@callback
-def _async_sync_people(
-    hass: HomeAssistant, entry: ConfigEntry, people: list[ConfigSubentryData]
-) -> None:
-    """Make the entry's people those of its YAML: added, renamed, removed."""
-    wanted = {str(person["unique_id"]): person for person in people}
-    for subentry in list(entry.subentries.values()):
-        if subentry.subentry_type != SUBENTRY_TYPE_PERSON:
-            continue
-        person = wanted.pop(str(subentry.unique_id), None)
-        if person is None:
-            hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
-        elif person["data"][CONF_NAME] != subentry.data.get(CONF_NAME):
-            hass.config_entries.async_update_subentry(
-                entry, subentry, data=person["data"], title=person["title"]
-            )
-    for person in wanted.values():
-        hass.config_entries.async_add_subentry(
-            entry,
-            ConfigSubentry(
-                data=MappingProxyType(dict(person["data"])),
-                subentry_type=person["subentry_type"],
-                title=person["title"],
-                unique_id=person["unique_id"],
-            ),
-        )
 
 
 class FacebookOptionsFlow(OptionsFlow):

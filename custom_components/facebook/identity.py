@@ -16,7 +16,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 
 from .const import CONF_PAGE_ID, DOMAIN, LOGGER
 from .messenger import GraphAuthError, GraphError, PageInfo
-from .runtime import FacebookConfigEntry, FacebookRuntime
+from .runtime import FacebookConfigEntry, FacebookRuntime, entry_label
 
 
 async def async_check_page(
@@ -63,7 +63,7 @@ def _adopt(
         if (
             other := hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, info.id)
         ) is not None:
-            raise duplicate_page(runtime, info, other.title)
+            raise duplicate_page(runtime, info, entry_label(other))
         title = info.name if entry.source == SOURCE_IMPORT else entry.title
         hass.config_entries.async_update_entry(
             entry, unique_id=info.id, title=title, data={**entry.data, CONF_PAGE_ID: info.id}

@@ -15,8 +15,7 @@ from typing import Any
 from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
 from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
 from homeassistant.components.notify.legacy import BaseNotificationService
-from homeassistant.config_entries import SOURCE_IMPORT, ConfigEntryState
-from homeassistant.const import CONF_NAME
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 import homeassistant.helpers.config_validation as cv
@@ -33,7 +32,7 @@ from .messenger import TARGET_BROADCAST, AddressBook
 from .runtime import FacebookConfigEntry, FacebookRuntime
 from .schema import PLATFORM_SCHEMA
 from .sending import async_send
-from .yaml_import import async_import, service_name
+from .yaml_import import async_import, imported_entry, service_name
 
 __all__ = ["PLATFORM_SCHEMA", "async_get_service", "async_setup_entry"]
 
@@ -93,14 +92,7 @@ class FacebookNotificationService(BaseNotificationService):
         entries = self._hass.config_entries
         entry = entries.async_get_entry(self._entry_id) if self._entry_id else None
         if entry is None:
-            entry = next(
-                (
-                    e
-                    for e in entries.async_entries(DOMAIN)
-                    if e.source == SOURCE_IMPORT and e.data.get(CONF_NAME) == self._name
-                ),
-                None,
-            )
+            entry = imported_entry(self._hass, self._name)
         if entry is None or entry.state is not ConfigEntryState.LOADED:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

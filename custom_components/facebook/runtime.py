@@ -128,9 +128,8 @@ class PageSettings:
         persons = [
             s.data for s in entry.subentries.values() if s.subentry_type == SUBENTRY_TYPE_PERSON
         ]
-        name = data.get(CONF_NAME)  # a YAML page: named by its service, as it always was
         return cls(
-            label=f"notify.{name}" if name else entry.title,
+            label=entry_label(entry),
             storage_key=storage_key(entry),
             token=data[CONF_PAGE_ACCESS_TOKEN],
             verify_token=data.get(CONF_VERIFY_TOKEN) or data[CONF_PAGE_ACCESS_TOKEN],
@@ -160,6 +159,12 @@ class PageSettings:
     def secrets(self) -> tuple[str | None, ...]:
         """What must never reach a log line."""
         return (self.token, self.verify_token, self.app_secret)
+
+
+def entry_label(entry: ConfigEntry) -> str:
+    """How logs and errors name a page: a YAML page by its service, as it always was."""
+    name = entry.data.get(CONF_NAME)
+    return f"notify.{name}" if name else entry.title
 
 
 def profile_of(config: Mapping[str, Any]) -> JSONDict:

@@ -12,10 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from homeassistant.config import config_per_platform
-from homeassistant.config_entries import SOURCE_IMPORT, ConfigSubentryData
+from homeassistant.config_entries import (
+    SOURCE_IMPORT,
+    ConfigEntry,
+    ConfigSubentry,
+    ConfigSubentryData,
+)
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.typing import ConfigType
@@ -37,6 +43,7 @@ from .const import (
     CONF_MESSAGING_TYPE,
     CONF_OUTBOX_TTL,
     CONF_PAGE_ACCESS_TOKEN,
+    CONF_PAGE_ID,
     CONF_PSID,
     CONF_STORAGE_KEY,
     CONF_TAG,
@@ -71,9 +78,16 @@ def service_name(config: ConfigType) -> str:
 
 def yaml_pages(config: ConfigType) -> Iterator[tuple[str, ConfigType | None]]:
     """Each `facebook` notify entry of the YAML: its service name, and its validated settings
-    (None when it does not validate: the notify platform logs why, as it always did)."""
+    (None when it does not validate: the notify platform logs why, as it always did).
+
+    Home Assistant hands the entries over as written, or already validated by the notify
+    integration (which fills in the defaults: a `window_warning` period says so).
+    """
     for platform, item in config_per_platform(config, NOTIFY_DOMAIN):
         if platform != DOMAIN:
+            continue
+        if isinstance(item.get(CONF_WINDOW_WARNING), timedelta):
+            yield service_name(item), item  # validated already (the notify integration did)
             continue
         try:
             yield service_name(item), PLATFORM_SCHEMA(item)
@@ -112,6 +126,48 @@ def person_subentry(person: dict[str, Any]) -> ConfigSubentryData:
     )
 
 
+def imported_entry(hass: HomeAssistant, name: str) -> ConfigEntry | None:
+    """The config entry the YAML entry of `notify.<name>` was imported into, if any."""
+    return next(
+        (
+            entry
+            for entry in hass.config_entries.async_entries(DOMAIN)
+            if entry.source == SOURCE_IMPORT and entry.data.get(CONF_NAME) == name
+        ),
+        None,
+    )
+
+
+@callback
+def async_update_imported(
+    hass: HomeAssistant, entry: ConfigEntry, imported: dict[str, Any]
+) -> None:
+    """Make an imported entry what its YAML says now (the page id Meta told stays)."""
+    data = {**imported["data"], CONF_PAGE_ID: entry.data.get(CONF_PAGE_ID)}
+    hass.config_entries.async_update_entry(entry, data=data, options=imported["options"])
+    wanted = {str(person[CONF_PSID]): person_subentry(person) for person in imported["people"]}
+    for subentry in list(entry.subentries.values()):
+        if subentry.subentry_type != SUBENTRY_TYPE_PERSON:
+            continue
+        person = wanted.pop(str(subentry.unique_id), None)
+        if person is None:
+            hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+        elif person["data"] != subentry.data or person["title"] != subentry.title:
+            hass.config_entries.async_update_subentry(
+                entry, subentry, data=person["data"], title=person["title"]
+            )
+    for person in wanted.values():
+        hass.config_entries.async_add_subentry(
+            entry,
+            ConfigSubentry(
+                data=MappingProxyType(dict(person["data"])),
+                subentry_type=person["subentry_type"],
+                title=person["title"],
+                unique_id=person["unique_id"],
+            ),
+        )
+
+
 async def async_import(hass: HomeAssistant, name: str, page: ConfigType) -> None:
     """Import one validated YAML entry (create its config entry, or update it)."""
     await hass.config_entries.flow.async_init(
@@ -121,14 +177,19 @@ async def async_import(hass: HomeAssistant, name: str, page: ConfigType) -> None
 
 @callback
 def async_import_all(hass: HomeAssistant, config: ConfigType) -> None:
-    """Start one import per YAML entry, and remove the imported entries whose YAML is gone.
+    """Import every YAML entry, and remove the imported entries whose YAML is gone.
 
-    Home Assistant sets the entries up only once these imports have run.
+    An entry imported before is updated here and now, before Home Assistant sets it up; a new
+    one is made by an import flow, which Home Assistant waits for before it sets entries up.
     """
     names = set()
     for name, page in yaml_pages(config):
         names.add(name)
-        if page is not None:
+        if page is None:
+            continue
+        if (entry := imported_entry(hass, name)) is not None:
+            async_update_imported(hass, entry, import_data(name, page))
+        else:
             hass.async_create_task(
                 async_import(hass, name, page), f"{DOMAIN} import of notify.{name}"
             )

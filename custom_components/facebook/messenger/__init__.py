@@ -42,6 +42,7 @@ from .client import (
     GraphClient,
     RetryPolicy,
 )
+from .coerce import as_text
 from .const import (
     ATTACHMENT_MAX_BYTES,
     DEFAULT_GRAPH_API_VERSION,
@@ -203,6 +204,7 @@ __all__ = [
     "Upload",
     "WindowClosed",
     "app_token",
+    "as_text",
     "build_call",
     "build_profile",
     "check_messaging",
