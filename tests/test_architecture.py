@@ -26,7 +26,7 @@ LIBRARY_LAYERS = [
     ["builder", "recipients", "audience", "outbox", "webhook", "mime"],
     ["client"],
     ["accounts", "templates", "profile"],
-    ["fanout"],
+    ["fanout", "conversations"],
     ["__init__"],
 ]
 # The Home Assistant glue, bottom to top.
@@ -34,13 +34,14 @@ GLUE_LAYERS = [
     ["const"],
     ["store", "log_filter", "issues", "background"],
     ["events", "webhook_auth", "redelivery"],
+    ["webhook_state"],
     ["window_watch", "outbox_runner", "media", "keepalive", "utility", "profile_sync", "assist"],
     ["runtime"],
     ["sending", "expiry", "identity", "people_names"],
     ["page", "get_my_id"],
     ["router"],
     ["schema", "entity"],
-    ["yaml_import", "webhook"],
+    ["yaml_import", "webhook", "webhook_health"],
     ["notify", "event", "sensor", "binary_sensor", "diagnostics", "config_flow"],
     ["__init__"],
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
@@ -26,6 +26,7 @@ from .router import DATA_ROUTER, WebhookRouter
 from .runtime import FacebookConfigEntry, FacebookRuntime
 from .store import async_remove_page_files
 from .webhook import FacebookWebhookView
+from .webhook_health import WebhookHealth
 from .yaml_import import async_import_all
 
 CONFIG_SCHEMA = cv.platform_only_config_schema(DOMAIN)
@@ -57,8 +58,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: FacebookConfigEntry) -> 
         await async_name_people(hass, entry, runtime)
     entry.runtime_data = runtime
     entry.async_on_unload(runtime.async_stop)
+    entry.async_on_unload(runtime.webhook.async_stop_listening)
+    stopping: list[CALLBACK_TYPE] = [runtime.async_stop, runtime.webhook.async_stop_listening]
     entry.async_on_unload(  # Home Assistant does not unload entries when it stops
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, lambda _event: runtime.async_stop())
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, partial(_async_stop, stopping))
     )
     router.async_add(runtime)
     entry.async_on_unload(lambda: router.async_remove(runtime))
@@ -72,11 +75,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: FacebookConfigEntry) -> 
     runtime.profile.async_start()
     if runtime.utility is not None:
         runtime.utility.async_start()
+    if runtime.settings.webhook_in_use:
+        health = WebhookHealth(hass, entry, runtime)
+        health.async_start(router)
+        entry.async_on_unload(health.async_stop)
+        stopping.append(health.async_stop)
     entry.async_create_background_task(
         hass, _async_watch_expiry(hass, entry, runtime), f"{DOMAIN} token expiry"
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+@callback
+def _async_stop(stopping: list[CALLBACK_TYPE], _event: Event) -> None:
+    """Home Assistant stops: the page stops its work (and heard from Meta until now)."""
+    for stop in stopping:
+        stop()
 
 
 def _refuse_a_second_setup(other: FacebookRuntime | None, runtime: FacebookRuntime) -> None:

@@ -1,15 +1,19 @@
-"""Each person's **Messaging window**: on while the page may message them.
+"""Each person's **Messaging window**, and the page's **Webhook**.
 
-It turns off at the closing time by a timer set for that moment (no polling), set again each
-time the person writes.
+The window is on while the page may message the person: it turns off at the closing time by a
+timer set for that moment (no polling), set again each time the person writes. The Webhook (a
+diagnostic of pages that listen) is on while the last check found Meta delivering to it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from homeassistant.components.binary_sensor import BinarySensorEntity
-from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+)
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP, EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -17,7 +21,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .entity import FacebookEntity, async_add_per_person
-from .events import window_signal
+from .events import webhook_signal, window_signal
 from .runtime import FacebookConfigEntry, FacebookRuntime
 
 PARALLEL_UPDATES = 0
@@ -28,8 +32,10 @@ async def async_setup_entry(
     entry: FacebookConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """One window binary sensor per person."""
+    """One window binary sensor per person; the page's Webhook, when it listens."""
     async_add_per_person(entry, async_add_entities, WindowOpenSensor)
+    if entry.runtime_data.settings.webhook_in_use:
+        async_add_entities([WebhookSensor(entry.runtime_data)])
 
 
 class WindowOpenSensor(FacebookEntity, BinarySensorEntity):
@@ -83,3 +89,25 @@ class WindowOpenSensor(FacebookEntity, BinarySensorEntity):
         if self._closing is not None:
             self._closing()
             self._closing = None
+
+
+class WebhookSensor(FacebookEntity, BinarySensorEntity):
+    """Whether Meta delivers to the page's webhook (unknown until the first check)."""
+
+    _attr_device_class = BinarySensorDeviceClass.CONNECTIVITY
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+
+    def __init__(self, runtime: FacebookRuntime) -> None:
+        """The webhook of the page of `runtime`."""
+        super().__init__(runtime, "webhook")
+
+    @property
+    def is_on(self) -> bool | None:
+        """What the last check found."""
+        return self.runtime.webhook.subscribed
+
+    async def async_added_to_hass(self) -> None:
+        """Show each check's finding."""
+        await super().async_added_to_hass()
+        signal = webhook_signal(self.runtime.page.id)
+        self.async_on_remove(async_dispatcher_connect(self.hass, signal, self.async_write_ha_state))

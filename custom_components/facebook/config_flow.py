@@ -254,8 +254,11 @@ def _credentials(user_input: Mapping[str, Any], graph_url: str | None = None) ->
     )
 
 
-def _select(options: list[SelectOptionDict], *, multiple: bool = False) -> SelectSelector:
-    mode = SelectSelectorMode.LIST if multiple else SelectSelectorMode.DROPDOWN
+def _select(
+    options: list[SelectOptionDict], *, multiple: bool = False, listed: bool = False
+) -> SelectSelector:
+    """A choice among `options`: listed (radio buttons, check boxes) or a drop-down."""
+    mode = SelectSelectorMode.LIST if multiple or listed else SelectSelectorMode.DROPDOWN
     return SelectSelector(SelectSelectorConfig(options=options, multiple=multiple, mode=mode))
 
 
@@ -326,7 +329,7 @@ class FacebookConfigFlow(ConfigFlow, domain=DOMAIN):
         pages = [
             SelectOptionDict(value=p.id, label=f"{p.name} ({p.id})") for p in self._creds.pages
         ]
-        schema = vol.Schema({vol.Required(CONF_PAGE_ID): _select(pages)})
+        schema = vol.Schema({vol.Required(CONF_PAGE_ID): _select(pages, listed=True)})
         return self.async_show_form(step_id="page", data_schema=schema)
 
     async def _async_claim(self, page: PageInfo) -> ConfigFlowResult:

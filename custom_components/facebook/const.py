@@ -57,6 +57,7 @@ EVENT_MESSAGE_SENT: Final = "facebook_message_sent"
 EVENT_BROADCAST_FINISHED: Final = "facebook_broadcast_finished"
 EVENT_WINDOW_CLOSING: Final = "facebook_window_closing"
 EVENT_SEND_FAILED: Final = "facebook_send_failed"
+EVENT_WEBHOOK_RESUBSCRIBED: Final = "facebook_webhook_resubscribed"
 
 WEBHOOK_PATH: Final = "/api/facebook_webhooks"
 WEBHOOK_MAX_BODY: Final = 8 * 1024 * 1024  # 1000 events with long attachment URLs fit well inside
@@ -70,6 +71,7 @@ ISSUE_UNAUTHENTICATED_WEBHOOK: Final = "unauthenticated_webhook"
 ISSUE_TOKEN_EXPIRES: Final = "token_expires"
 ISSUE_TEMPLATE_REFUSED: Final = "template_refused"
 ISSUE_PROFILE_REFUSED: Final = "profile_refused"
+ISSUE_WEBHOOK_UNSUBSCRIBED: Final = "webhook_unsubscribed"
 
 # People sent to at once: a notify call's targets, and a BROADCAST (96 fills 300 calls/s at up to
 # ~0.3 s per call, and stays under the shared session's 100 connections per host: a call must not

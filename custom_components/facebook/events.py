@@ -21,6 +21,7 @@ from .const import (
     EVENT_REACTION,
     EVENT_READ,
     EVENT_SEND_FAILED,
+    EVENT_WEBHOOK_RESUBSCRIBED,
     EVENT_WINDOW_CLOSING,
 )
 from .messenger import (
@@ -68,6 +69,11 @@ def window_signal(page_id: str | None, psid: str) -> str:
     return f"{DOMAIN}_window_{page_id}_{psid}"
 
 
+def webhook_signal(page_id: str | None) -> str:
+    """The dispatcher signal of a change in whether Meta delivers to the page's webhook."""
+    return f"{DOMAIN}_webhook_{page_id}"
+
+
 def token_signal(page_id: str | None) -> str:
     """The dispatcher signal of a change in whether Meta accepts the page's token."""
     return f"{DOMAIN}_token_{page_id}"
@@ -111,6 +117,18 @@ def async_log_words(hass: HomeAssistant, entity_id: str, data: dict[str, Any]) -
 def async_signal_window(hass: HomeAssistant, page_id: str | None, psid: str) -> None:
     """A person's window moved: their window entities look again."""
     async_dispatcher_send(hass, window_signal(page_id, psid))
+
+
+@callback
+def async_signal_webhook(hass: HomeAssistant, page_id: str | None) -> None:
+    """The webhook's check found it subscribed, or not: the page's Webhook sensor looks again."""
+    async_dispatcher_send(hass, webhook_signal(page_id))
+
+
+@callback
+def async_fire_resubscribed(hass: HomeAssistant, page_id: str | None, what: str) -> None:
+    """`facebook_webhook_resubscribed`: a dropped subscription was made again (`page`, `app`)."""
+    hass.bus.async_fire(EVENT_WEBHOOK_RESUBSCRIBED, {"page_id": page_id, "what": what})
 
 
 @callback

@@ -35,6 +35,7 @@ from .profile_sync import ProfileSync
 from .runtime import FacebookConfigEntry, FacebookRuntime, PageSettings, Timing
 from .sending import async_answer
 from .utility import UtilityTemplate
+from .webhook_state import WebhookState
 from .window_watch import StoredAudience, WindowWatch
 
 
@@ -94,6 +95,7 @@ async def async_build_runtime(
         windows,
         outbox,
         ProfileSync(hass, client, page, settings.profile, settings.storage_key),
+        WebhookState(hass, settings.storage_key, settings.page_id),
     )
     if settings.utility_template:
         language = meta_language(hass.config.language)
@@ -110,6 +112,7 @@ async def async_build_runtime(
             reply=partial(async_answer, runtime),
         )
     await audience.async_load()
+    await runtime.webhook.async_load()
     await outbox.async_load()
     windows.async_start()
     return runtime

@@ -19,7 +19,7 @@ from .assist import asks_assist
 from .const import DOMAIN, LOGGER
 from .events import async_fire_inbound
 from .get_my_id import GetMyId, asks_for_id
-from .messenger import MessagingEvent, TemplateStatusChange
+from .messenger import WINDOW, MessagingEvent, TemplateStatusChange
 from .redelivery import Redeliveries
 from .runtime import FacebookRuntime
 from .webhook_auth import WebhookAuth
@@ -70,7 +70,10 @@ class WebhookRouter:
         now = dt_util.utcnow().timestamp()
         for event in sorted(events, key=lambda e: e.timestamp):
             runtime = self._runtime_for(event, signed_by)
-            if runtime is None or not self.redeliveries.first_time(event):
+            if runtime is None:
+                continue
+            runtime.webhook.async_note_heard(event.timestamp / 1000)
+            if not self.redeliveries.first_time(event):
                 continue
             try:
                 fired += self._handle(runtime, event, now)
@@ -122,7 +125,7 @@ class WebhookRouter:
             )
             return 0
         async_fire_inbound(self.hass, event, runtime.book.name_of(event.sender_id))
-        if runtime.assist is not None and asks_assist(event):
+        if runtime.assist is not None and asks_assist(event) and _answerable(event, now):
             runtime.assist.async_ask(event)
         return 1
 
@@ -131,3 +134,9 @@ def _signed_for(runtime: FacebookRuntime, signed_by: Collection[bytes] | None) -
     """A page with its own app secret only takes what that secret signed."""
     secret = runtime.app_secret
     return not secret or signed_by is None or secret in signed_by
+
+
+def _answerable(event: MessagingEvent, now: float) -> bool:
+    """Whether a reply may still go: a message read back after an outage may be older than
+    the person's 24-hour window (it fires, but Assist does not answer it)."""
+    return not event.catch_up or now - event.timestamp / 1000 < WINDOW.total_seconds()

@@ -68,6 +68,7 @@ from .outbox_runner import OutboxRunner
 from .profile_sync import ProfileSync
 from .store import storage_key
 from .utility import UtilityTemplate
+from .webhook_state import WebhookState
 from .window_watch import StoredAudience, WindowWatch
 
 
@@ -156,6 +157,11 @@ class PageSettings:
         )
 
     @property
+    def webhook_in_use(self) -> bool:
+        """Whether the page listens (a verify token was set): a send-only page is not checked."""
+        return self.verify_token != self.token
+
+    @property
     def secrets(self) -> tuple[str | None, ...]:
         """What must never reach a log line."""
         return (self.token, self.verify_token, self.app_secret)
@@ -202,6 +208,7 @@ class FacebookRuntime:
     windows: WindowWatch
     outbox: OutboxRunner
     profile: ProfileSync
+    webhook: WebhookState
     utility: UtilityTemplate | None = None
     assist: Assist | None = None
     turns: PersonTurns = field(default_factory=PersonTurns)

@@ -21,7 +21,7 @@ def private_store(hass: HomeAssistant, name: str, *, atomic: bool = False) -> JS
 
 
 # What each page keeps on disk, as `facebook.<what>.<storage key>`.
-PAGE_FILES = ("audience", "outbox", "profile")
+PAGE_FILES = ("audience", "outbox", "profile", "webhook")
 
 
 def page_store(hass: HomeAssistant, what: str, key: str, *, atomic: bool = False) -> JSONStore:

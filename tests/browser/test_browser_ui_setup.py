@@ -1,10 +1,10 @@
 """The UI setup in Debian's Chromium, driven by Playwright, on Home Assistant's real frontend.
 
 The sandbox (`running_stack`) has "Home" in YAML; "Garden club" is the simulator's page left for
-the UI setup. In the browser: onboarding (the user form and the steps after it), advanced mode
-on the profile page (so the first step offers the Graph API URL, pointed at the simulator), then
+the UI setup. In the browser: onboarding (the user form and the steps after it), then
 Settings > Devices & services > Add integration > "Facebook Messenger": the simulator's demo
-user token with the app's id and secret, the page (Garden club), the webhook (defaults), the
+user token with the app's id and secret (and, in the folded Advanced section, the Graph API URL
+pointed at the simulator), the page (Garden club), the webhook (defaults), the
 people (Grace and Henry), and the entry on the integration's page; last, Grace's device page.
 Each step's screenshot is kept in test-artifacts/ui-<n>-<step>.png (and, with
 UPDATE_DOCS_SCREENSHOT=1, copied to docs/).
@@ -94,17 +94,6 @@ def onboard_in_browser(page: Page, ha_url: str, shot: Shots) -> None:
     page.wait_for_url("**/lovelace/**")
 
 
-def advanced_mode_on(page: Page, ha_url: str) -> None:
-    """The profile page's Advanced mode switch (the user's `showAdvanced`, kept by the core)."""
-    page.goto(ha_url + "/profile/general")
-    switch = page.locator("ha-advanced-mode-row ha-switch")
-    switch.scroll_into_view_if_needed()
-    switch.click()
-    page.wait_for_function(
-        "() => document.querySelector('home-assistant')?.hass?.userData?.showAdvanced === true"
-    )
-
-
 def test_ui_setup_in_the_browser(stack: Stack, page: Page) -> None:
     from playwright.sync_api import expect
 
@@ -120,13 +109,13 @@ def test_ui_setup_in_the_browser(stack: Stack, page: Page) -> None:
     # The onboarding's map (Leaflet, with no tiles to load here) can throw while it zooms as the
     # step is left ("_leaflet_pos"): the frontend's, not the integration's; from here on, none.
     errors.clear()
-    advanced_mode_on(page, stack.ha_url)
 
     # Settings > Devices & services > Add integration, searched by name.
     page.goto(stack.ha_url + "/config/integrations/dashboard")
     page.get_by_role("button", name="Add integration").click()
     page.get_by_label("Search for a brand name").fill("Facebook Messenger")
-    brand = page.get_by_text("Facebook Messenger", exact=True)
+    # (The sandbox's YAML page is imported already: the dashboard has a Facebook Messenger card.)
+    brand = page.locator("ha-integration-list-item").get_by_text("Facebook Messenger", exact=True)
     expect(brand).to_be_visible()
     shot("search")
     # The dashboard's first render can throw in the frontend's list code ("reading 'domain'")
@@ -134,9 +123,10 @@ def test_ui_setup_in_the_browser(stack: Stack, page: Page) -> None:
     errors.clear()
     brand.click()
 
-    # user: the token, the app's id and secret, and (advanced mode) the Graph API URL.
+    # user: the token, the app's id and secret, and (folded, Advanced) the Graph API URL.
     dialog = page.locator("dialog-data-entry-flow")
     expect(dialog.get_by_text("Connect a Facebook page")).to_be_visible()
+    dialog.get_by_text("Advanced", exact=True).click()
     graph_url = page.get_by_role("textbox", name="Graph API URL")
     expect(graph_url).to_have_value("https://graph.facebook.com")
     page.get_by_role("textbox", name="Access token*").fill(setup["user_token"])
@@ -178,7 +168,7 @@ def test_ui_setup_in_the_browser(stack: Stack, page: Page) -> None:
 
     # In the app from here on (a reload drops the websocket under pending calls, which the
     # frontend reports as unhandled rejections): the card, the integration's page, the entry.
-    page.get_by_text("Facebook Messenger", exact=True).click()
+    page.get_by_text("Facebook Messenger", exact=True).first.click()
     expect(page).to_have_url(re.compile(r"/config/integrations/integration/facebook\b"))
     expect(page.get_by_text(GARDEN_NAME, exact=True)).to_be_visible()
     expect(page.get_by_text("Grace", exact=True)).to_be_visible()

@@ -211,6 +211,7 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         "PYTHONPATH": str(ROOT),
         "PYTHONUNBUFFERED": "1",
         "FB_HA_PORT": str(ha_port),
+        "FB_HA_URL": stack.ha_url,
         "FB_GRAPH_URL": stack.sim_url,
     }
     commands = {
@@ -281,6 +282,8 @@ def write_hass_config(config_dir: Path, port: int, sections: dict[str, Any]) -> 
             "time_zone": "UTC",
             "country": "NL",
             "currency": "EUR",
+            # Where Meta (the simulator) calls the webhook: the flow sets the app's webhook here.
+            "external_url": f"http://127.0.0.1:{port}",
         },
         "http": {"server_host": "127.0.0.1", "server_port": port},
         "logger": {"default": "warning", "logs": {"aiohttp_fast_zlib": "error"}},

@@ -2,8 +2,8 @@
 
 The sandbox (`running_stack`: the simulator's demo and `hass` on a copy of `config/`) already has
 "Home" in YAML; "Garden club" is the simulator's page left for the UI setup. A user onboarded
-through the REST API drives the config flow as the frontend does (`show_advanced_options`, so
-the form has `graph_url`, pointed at the simulator) with the simulator's demo user token and the
+through the REST API drives the config flow as the frontend does (`graph_url`, in the folded
+Advanced section, pointed at the simulator) with the simulator's demo user token and the
 app's id and secret: `user`, `page` (Garden club), `webhook` (defaults, subscribe), `people`
 (Grace and Henry), then the entry. Grace's message then fires `facebook_message` (seen on the
 websocket API) and `facebook.send_message` to her notify entity reaches the simulator.
@@ -53,7 +53,8 @@ def test_ui_setup_of_a_second_page_over_rest(stack: Stack) -> None:
     mark = request_count(stack)
     result = start_flow(user)
     assert (result["type"], result["step_id"]) == ("form", "user"), result
-    assert "graph_url" in [field["name"] for field in result["data_schema"]]
+    advanced = next(field for field in result["data_schema"] if field["name"] == "advanced")
+    assert "graph_url" in [field["name"] for field in advanced["schema"]]
     calls["init"] = graph_calls(stack, mark)
 
     mark = request_count(stack)
@@ -64,7 +65,7 @@ def test_ui_setup_of_a_second_page_over_rest(stack: Stack) -> None:
             "page_access_token": setup["user_token"],
             "app_id": setup["app_id"],
             "app_secret": setup["app_secret"],
-            "graph_url": stack.sim_url,
+            "advanced": {"graph_url": stack.sim_url},
         },
     )
     assert (result["type"], result["step_id"]) == ("form", "page"), result

@@ -129,13 +129,9 @@ class HassWebsocket:
         self.close()
 
 
-def start_flow(user: HassUser, *, advanced: bool = True) -> dict[str, Any]:
+def start_flow(user: HassUser) -> dict[str, Any]:
     """`POST /api/config/config_entries/flow` for the facebook handler."""
-    status, answer = user.call(
-        "POST",
-        "/api/config/config_entries/flow",
-        {"handler": "facebook", "show_advanced_options": advanced},
-    )
+    status, answer = user.call("POST", "/api/config/config_entries/flow", {"handler": "facebook"})
     assert status == 200, (status, answer)
     return dict(answer)
 

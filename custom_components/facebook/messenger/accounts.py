@@ -11,7 +11,7 @@ https://developers.facebook.com/docs/facebook-login/guides/access-tokens/
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import re
@@ -130,12 +130,21 @@ async def long_lived_user_token(
     return long_lived
 
 
-async def _pages_of(
-    client: GraphClient, path: str, params: dict[str, str]
+async def paged_items(
+    client: GraphClient,
+    path: str,
+    params: dict[str, str],
+    *,
+    before_each: Callable[[], Awaitable[None]] | None = None,
 ) -> AsyncIterator[JSONDict]:
-    """Every item of a cursor-paged list (reference §5.3: follow the cursors until no `next`)."""
-    params = {**params, "limit": str(PAGE_SIZE)}
+    """Every item of a cursor-paged list: the cursors are followed until there is no `next`
+    (`before_each` runs before each call: a pacer's turn, say).
+    https://developers.facebook.com/docs/graph-api/results
+    """
+    params = {"limit": str(PAGE_SIZE), **params}
     for _ in range(MAX_PAGES_OF_RESULTS):
+        if before_each is not None:
+            await before_each()
         answer = await client.get(path, params)
         items = answer.get("data")
         for item in items if isinstance(items, list) else []:
@@ -152,7 +161,7 @@ async def _pages_of(
 async def user_pages(user: GraphClient) -> list[PageAccount]:
     """The pages a user administers, each with its page token (`GET /me/accounts`)."""
     pages = []
-    async for item in _pages_of(user, "/me/accounts", {"fields": "id,name,access_token"}):
+    async for item in paged_items(user, "/me/accounts", {"fields": "id,name,access_token"}):
         page_id, token = as_id(item.get("id")), item.get("access_token")
         if page_id and isinstance(token, str) and token:
             pages.append(
@@ -165,7 +174,7 @@ async def people_of(page: GraphClient, page_id: str) -> list[Person]:
     """Everyone with a Messenger conversation with the page, by name (the page left out)."""
     found: dict[str, Person] = {}
     params = {"platform": "messenger", "fields": "participants"}
-    async for conversation in _pages_of(page, f"/{page_id}/conversations", params):
+    async for conversation in paged_items(page, f"/{page_id}/conversations", params):
         participants = conversation.get("participants")
         data = participants.get("data") if isinstance(participants, dict) else None
         for participant in data if isinstance(data, list) else []:
@@ -198,3 +207,55 @@ async def subscribe_app(
         "include_values": "true",
     }
     await app.write("POST", f"/{app_id}/subscriptions", body)
+
+
+@dataclass(frozen=True, slots=True)
+class AppWebhook:
+    """An app's webhook for one kind of object (`GET /{app_id}/subscriptions`)."""
+
+    object: str
+    callback_url: str | None
+    active: bool
+    fields: frozenset[str]
+
+
+async def page_subscriptions(page: GraphClient, page_id: str) -> dict[str, frozenset[str]]:
+    """The apps subscribed to the page's webhook, and their fields (app id -> fields).
+    https://developers.facebook.com/docs/graph-api/reference/page/subscribed_apps
+    """
+    apps: dict[str, frozenset[str]] = {}
+    answer = await page.get(f"/{page_id}/subscribed_apps")
+    data = answer.get("data")
+    for item in data if isinstance(data, list) else []:
+        app_id = as_id(item.get("id")) if isinstance(item, dict) else None
+        fields = item.get("subscribed_fields") if isinstance(item, dict) else None
+        if app_id is not None:
+            names = [f for f in fields if isinstance(f, str)] if isinstance(fields, list) else []
+            apps[app_id] = frozenset(names)
+    return apps
+
+
+async def app_webhooks(app: GraphClient, app_id: str) -> list[AppWebhook]:
+    """The app's webhooks (with the app token).
+    https://developers.facebook.com/docs/graph-api/reference/app/subscriptions/
+    """
+    hooks = []
+    data = (await app.get(f"/{app_id}/subscriptions")).get("data")
+    for item in data if isinstance(data, list) else []:
+        if not isinstance(item, dict):
+            continue
+        fields = item.get("fields")
+        names = (
+            {str(f.get("name")) for f in fields if isinstance(f, dict) and f.get("name")}
+            if isinstance(fields, list)
+            else set()
+        )
+        hooks.append(
+            AppWebhook(
+                object=str(item.get("object") or ""),
+                callback_url=as_text(item.get("callback_url"), 2000),
+                active=item.get("active") is True,
+                fields=frozenset(names),
+            )
+        )
+    return hooks

@@ -153,6 +153,11 @@ class GraphClient:
         self._blocked_until = 0.0
         self.usage = 0
 
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session the client sends with (another client may share it)."""
+        return self._session
+
     async def get_page(self) -> PageInfo:
         """Look up the page the token belongs to."""
         data = await self.get("/me", {"fields": "id,name"})

@@ -170,6 +170,7 @@ class MessagingEvent:
     action: str | None = None  # react | unreact
     reply_to: str | None = None  # the mid a message quotes (extra §4.3)
     commands: tuple[str, ...] = ()  # the commands a message used (extra §3.6)
+    catch_up: bool = False  # read back after an outage (Conversations API), not from the webhook
 
     @property
     def is_user_action(self) -> bool:

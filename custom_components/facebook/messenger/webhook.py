@@ -245,6 +245,8 @@ def event_payload(event: MessagingEvent, sender_name: str | None) -> dict[str, A
             data["reply_to"] = event.reply_to
         if event.commands:
             data["commands"] = list(event.commands)
+        if event.catch_up:
+            data["catch_up"] = True
         return data
     if event.kind == "delivery":
         return {**common, "mids": list(event.mids), "watermark": event.watermark}
