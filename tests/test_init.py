@@ -88,6 +88,7 @@ def test_schema_defaults_and_coercion() -> None:
         ({"page_access_token": ""}, "page_access_token"),
         ({"messaging_type": "PROMOTION"}, "messaging_type"),
         ({"tag": "ACCOUNT_UPDATE"}, "retired by Meta"),
+        ({"tag": "CUSTOMER_FEEDBACK"}, "only with Meta's Customer Feedback template"),
         ({"messaging_type": "MESSAGE_TAG"}, "needs a tag"),
         ({"messaging_type": "UPDATE", "tag": "HUMAN_AGENT"}, "tag goes with"),
         ({"graph_api_version": "25"}, "v25.0"),
@@ -163,7 +164,7 @@ async def test_a_token_that_works_again_needs_no_new_one(
         "notify", "facebook", {"message": "works again", "target": ["alice"]}, blocking=True
     )
     assert hass.config_entries.flow.async_progress() == []  # asked for nothing any more
-    assert runtime_of(hass).token.rejected is False
+    assert runtime_of(hass).health.rejected is False
 
 
 async def test_a_send_with_a_rejected_token_raises_and_asks_for_a_new_one(

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
@@ -221,6 +222,17 @@ async def test_config_default_messaging_type_and_tag(
     await notify(hass, message="tagged", target=["alice"])
     body = sent_bodies(simulator)[0]
     assert (body["messaging_type"], body["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
+
+
+async def test_customer_feedback_is_refused_outside_its_template(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    """Meta: CUSTOMER_FEEDBACK goes only with the Customer Feedback template; any other use is
+    prohibited and fails. A call that asks for it is refused before anything goes out."""
+    await setup_facebook()
+    with pytest.raises(ServiceValidationError, match="only with Meta's Customer Feedback"):
+        await notify(hass, message="rate us", target=["alice"], data={"tag": "CUSTOMER_FEEDBACK"})
+    assert simulator.sent == []
 
 
 async def test_long_text_is_split_in_order_with_nothing_added(
@@ -560,3 +572,21 @@ async def test_metadata_and_sticker_pass_through(
         {"text": "tagged text", "metadata": "door-42"},
         {"sticker_id": 369239263222822},
     ]
+
+
+async def test_a_page_meta_restricted_is_a_repair_issue_and_is_not_retried(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    """10/1893063: Meta restricted the page from sending. Retrying does not help: one request,
+    an error that says so, a repair issue; the issue goes once a message goes out again."""
+    await setup_facebook()
+    simulator.restrict_page()
+    with pytest.raises(HomeAssistantError, match="temporarily restricted this page") as err:
+        await notify(hass, message="blocked", target=["alice"])
+    assert "1893063" in str(err.value)
+    assert len([r for r in simulator.requests if r.path.endswith("/messages")]) == 1
+    registry = ir.async_get(hass)
+    (issue,) = [i for i in registry.issues.values() if i.translation_key == "page_restricted"]
+    simulator.restrict_page(restricted=False)
+    await notify(hass, message="free again", target=["alice"])
+    assert registry.async_get_issue(DOMAIN, issue.issue_id) is None

@@ -243,3 +243,63 @@ async def test_meta_s_refusals_are_said_with_their_code_and_a_hint(
     text = str(err.value)
     assert f"(code {code})" in text and hint in text
     assert simulator.messages_to(ALICE) == []
+
+
+async def test_a_refused_review_subscription_still_finds_or_makes_the_template(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    """Two steps, each failing on its own: Meta refusing the reviews' webhook field (in both
+    of its spellings) is a repair issue, and the template is still made and used."""
+    refusal = "(#200) Requires pages_manage_metadata permission"
+    simulator.inject_error(200, message=refusal, paths="subscribed_apps", count=2)
+    # A send-only page: no webhook check reads the subscription meanwhile.
+    runtime = await setup_facebook(utility_template=True, verify_token=None)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(template_requests(simulator, "POST")) == 1  # made, though the subscribe failed
+    assert runtime.utility is not None and runtime.utility.state is not None
+    registry = ir.async_get(hass)
+    issue = registry.async_get_issue(DOMAIN, "template_reviews_facebook")
+    assert issue is not None
+    assert "pages_manage_metadata" in issue.translation_placeholders["error"]
+    subscribes = [
+        r.body.get("subscribed_fields") or r.query.get("subscribed_fields")
+        for r in simulator.requests
+        if r.path.endswith("/subscribed_apps") and r.method == "POST"
+    ]
+    spellings = [str(fields).split(",")[-1] for fields in subscribes[:2]]
+    assert sorted(spellings) == [
+        "message_template_status_update",
+        "messenger_template_status_update",
+    ]
+
+
+async def test_a_template_meta_will_not_make_is_its_own_repair_issue(
+    hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
+) -> None:
+    simulator.inject_error(
+        200, message="(#200) Requires pages_utility_messaging permission", paths="message_templates"
+    )
+    await setup_facebook(utility_template=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    registry = ir.async_get(hass)
+    assert registry.async_get_issue(DOMAIN, "template_unavailable_facebook") is not None
+    assert registry.async_get_issue(DOMAIN, "template_reviews_facebook") is None  # it worked
+
+
+async def test_1545041_for_a_window_known_closed_says_the_window_closed(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_client_no_auth: ClientFactory,
+) -> None:
+    """Meta's pages give 1545041 for a closed window too: for a person whose window Home
+    Assistant knows closed, the error says so (not "can't receive messages")."""
+    simulator.config.window_error = "1545041"
+    await setup_facebook()
+    client = await hass_client_no_auth()
+    await close_window(client, simulator, ALICE)
+    with pytest.raises(HomeAssistantError) as err:
+        await notify(hass, "too late")
+    assert "1545041" in str(err.value)
+    assert "outside the 24-hour window" in str(err.value)
+    assert "can't receive messages" not in str(err.value)

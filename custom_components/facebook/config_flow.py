@@ -82,6 +82,7 @@ from .messenger import (
     DEFAULT_GRAPH_URL,
     MESSAGING_TYPES,
     SUBSCRIBED_FIELDS,
+    VALID_TAGS,
     GraphAuthError,
     GraphClient,
     GraphError,
@@ -648,9 +649,8 @@ class FacebookOptionsFlow(OptionsFlow):
         )
 
 
-# The default tags the options offer: HUMAN_AGENT (people typing, within 7 days). Meta takes
-# CUSTOMER_FEEDBACK only with its customer-feedback template, so it is no default to offer.
-TAG_CHOICES = ("HUMAN_AGENT",)
+# The default tags the options offer: HUMAN_AGENT (people typing, within 7 days).
+TAG_CHOICES = VALID_TAGS
 
 
 def _to_choices(options: Mapping[str, Any]) -> dict[str, str]:

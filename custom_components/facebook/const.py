@@ -70,8 +70,11 @@ SEEN_EVENTS_MAX: Final = 10_000  # redelivery memory (bounded)
 ISSUE_UNAUTHENTICATED_WEBHOOK: Final = "unauthenticated_webhook"
 ISSUE_TOKEN_EXPIRES: Final = "token_expires"
 ISSUE_TEMPLATE_REFUSED: Final = "template_refused"
+ISSUE_TEMPLATE_REVIEWS: Final = "template_reviews"
+ISSUE_TEMPLATE_UNAVAILABLE: Final = "template_unavailable"
 ISSUE_PROFILE_REFUSED: Final = "profile_refused"
 ISSUE_WEBHOOK_UNSUBSCRIBED: Final = "webhook_unsubscribed"
+ISSUE_PAGE_RESTRICTED: Final = "page_restricted"
 
 # People sent to at once: a notify call's targets, and a BROADCAST (96 fills 300 calls/s at up to
 # ~0.3 s per call, and stays under the shared session's 100 connections per host: a call must not

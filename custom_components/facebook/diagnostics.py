@@ -43,8 +43,9 @@ async def async_get_config_entry_diagnostics(
                 "oldest_seconds": (dt_util.utcnow() - oldest).total_seconds() if oldest else None,
             },
             "pacing": {"limit_per_window": calls.limit, "cap": calls.max_limit},
-            "token_rejected": runtime.token.rejected,
-            "last_error": runtime.token.last_error,
+            "token_rejected": runtime.health.rejected,
+            "sending_restricted": runtime.health.restricted,
+            "last_error": runtime.health.last_error,
             "webhook": {
                 "bad_signatures": router.auth.bad_signatures,
                 "pages": len(router.pages),

@@ -70,7 +70,7 @@ class FacebookEntity(Entity):
     @property
     def available(self) -> bool:
         """Not while Meta rejects the page's token."""
-        return not self.runtime.token.rejected
+        return not self.runtime.health.rejected
 
     async def async_added_to_hass(self) -> None:
         """Show the token's state as it changes."""

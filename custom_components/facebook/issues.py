@@ -7,37 +7,49 @@ from collections.abc import Callable
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .const import DOMAIN, ISSUE_UNAUTHENTICATED_WEBHOOK, LOGGER, WEBHOOK_PATH
-from .messenger import GraphAuthError, GraphError
+from .const import (
+    DOMAIN,
+    ISSUE_PAGE_RESTRICTED,
+    ISSUE_UNAUTHENTICATED_WEBHOOK,
+    LOGGER,
+    WEBHOOK_PATH,
+)
+from .messenger import GraphAuthError, GraphError, GraphPageRestrictedError
 
 WEBHOOK_DOCS = "https://developers.facebook.com/docs/messenger-platform/webhooks"
+POLICY_DOCS = "https://developers.facebook.com/docs/messenger-platform/policy/policy-overview"
 
 
-class TokenHealth:
-    """Whether Meta accepts a page's token, learnt from every Graph call the page makes (the
-    client reports each outcome here): a rejection (190) asks for a new token, once."""
+class PageHealth:
+    """What Meta's answers say about a page, learnt from every Graph call it makes (the client
+    reports each outcome here): a rejected token (190) asks for a new one, once; a page Meta
+    restricted from sending (10/1893063) is a repair issue until a send goes through again."""
 
     def __init__(
         self,
+        hass: HomeAssistant,
         label: str,
+        issue_key: str,
         on_rejected: Callable[[GraphAuthError], None],
         on_change: Callable[[], None] | None = None,
     ) -> None:
-        """Watch the token of the page `label`; `on_rejected` asks the user for a new token
-        (the config entry's reauthentication), `on_change` hears every change of state."""
+        """Watch the page `label` (its repair issues named after `issue_key`); `on_rejected`
+        asks the user for a new token (the entry's reauthentication), `on_change` hears the
+        token's changes of state."""
+        self._hass = hass
         self._label = label
+        self._restricted_issue = f"{ISSUE_PAGE_RESTRICTED}_{issue_key}"
         self._on_rejected = on_rejected
         self.on_change = on_change
         self.rejected = False
+        self.restricted = False
         self.last_error: str | None = None  # Meta's last refusal, as `code 10/2018278`
 
     @callback
-    def async_observe(self, error: GraphError | None) -> None:
-        """One Graph call ended: answered (None), or refused with `error`."""
+    def async_observe(self, error: GraphError | None, sent: bool) -> None:
+        """One Graph call ended (`sent`: a Send API call): answered (None), or refused."""
         if error is None:
-            if self.rejected:
-                self._async_set(rejected=False)
-                LOGGER.info("%s: the page access token works again", self._label)
+            self._async_answered(sent)
             return
         if error.code is not None:
             self.last_error = error.code_text
@@ -47,6 +59,26 @@ class TokenHealth:
             )
             self._async_set(rejected=True)
             self._on_rejected(error)
+        elif isinstance(error, GraphPageRestrictedError) and not self.restricted:
+            LOGGER.error("%s: Meta restricted the page from sending: %s", self._label, error)
+            self.restricted = True
+            async_raise_issue(
+                self._hass,
+                self._restricted_issue,
+                ISSUE_PAGE_RESTRICTED,
+                {"page": self._label, "error": str(error)},
+                learn_more_url=POLICY_DOCS,
+            )
+
+    @callback
+    def _async_answered(self, sent: bool) -> None:
+        if self.rejected:
+            self._async_set(rejected=False)
+            LOGGER.info("%s: the page access token works again", self._label)
+        if sent and self.restricted:
+            self.restricted = False
+            async_clear_issue(self._hass, self._restricted_issue)
+            LOGGER.info("%s: the page may send again", self._label)
 
     @callback
     def _async_set(self, *, rejected: bool) -> None:

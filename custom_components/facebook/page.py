@@ -18,7 +18,7 @@ from homeassistant.helpers.json import json_bytes
 from . import log_filter, runtime as runtime_module
 from .assist import Assist
 from .events import PageRef, async_signal_token
-from .issues import TokenHealth
+from .issues import PageHealth
 from .keepalive import KeepAlive
 from .messenger import (
     MEDIA_SEND_RATE_PER_SECOND,
@@ -47,8 +47,13 @@ async def async_build_runtime(
     timing = timing or runtime_module.DEFAULT_TIMING
     log_filter.redact_secrets(*settings.secrets)
     page = PageRef(settings.label, id=settings.page_id)
-    token = TokenHealth(settings.label, on_rejected=lambda _err: entry.async_start_reauth(hass))
-    token.on_change = partial(_async_token_changed, hass, entry, token, page)
+    health = PageHealth(
+        hass,
+        settings.label,
+        entry.entry_id,
+        on_rejected=lambda _err: entry.async_start_reauth(hass),
+    )
+    health.on_change = partial(_async_token_changed, hass, entry, health, page)
     limiter = PageRateLimiter(SEND_RATE_PER_SECOND, MEDIA_SEND_RATE_PER_SECOND)
     client = GraphClient(
         async_get_clientsession(hass),
@@ -60,7 +65,7 @@ async def async_build_runtime(
         limiter=limiter,
         timeout=timing.request_timeout,
         encode_json=json_bytes,
-        on_result=token.async_observe,
+        on_result=health.async_observe,
     )
     book = AddressBook(settings.people)
     audience = StoredAudience(hass, settings.storage_key)
@@ -90,7 +95,7 @@ async def async_build_runtime(
         book,
         limiter,
         client,
-        token,
+        health,
         audience,
         windows,
         outbox,
@@ -120,11 +125,11 @@ async def async_build_runtime(
 
 @callback
 def _async_token_changed(
-    hass: HomeAssistant, entry: FacebookConfigEntry, token: TokenHealth, page: PageRef
+    hass: HomeAssistant, entry: FacebookConfigEntry, health: PageHealth, page: PageRef
 ) -> None:
     """The page's entities show it; a token that works again needs no new one after all."""
     async_signal_token(hass, page.id)
-    if not token.rejected:
+    if not health.rejected:
         for flow in list(entry.async_get_active_flows(hass, {SOURCE_REAUTH})):
             hass.config_entries.flow.async_abort(flow["flow_id"])
 

@@ -46,13 +46,14 @@ from .const import (
     SUBENTRY_TYPE_PERSON,
 )
 from .events import PageRef, async_signal_window
-from .issues import TokenHealth
+from .issues import PageHealth
 from .keepalive import DEFAULT_KEEP_ALIVE_MESSAGE
 from .messenger import (
     DEFAULT_GRAPH_API_VERSION,
     DEFAULT_GRAPH_URL,
     MESSAGING_TYPE_TAG,
     REQUEST_TIMEOUT,
+    SUBSCRIBED_FIELDS,
     AddressBook,
     Backoff,
     GraphClient,
@@ -203,7 +204,7 @@ class FacebookRuntime:
     book: AddressBook
     limiter: PageRateLimiter
     client: GraphClient
-    token: TokenHealth
+    health: PageHealth
     audience: StoredAudience
     windows: WindowWatch
     outbox: OutboxRunner
@@ -242,6 +243,12 @@ class FacebookRuntime:
             self.book.person(p) for p in people if closed_too or not self.audience.is_closed(p, tag)
         ]
         return targets, len(people) - len(targets)
+
+    @property
+    def webhook_fields(self) -> tuple[str, ...]:
+        """The page's webhook fields: what people do, and the template's reviews if followed."""
+        field = self.utility.review_field if self.utility is not None else None
+        return (*SUBSCRIBED_FIELDS, field) if field else SUBSCRIBED_FIELDS
 
     def usable_template(self, target: Target | None = None) -> TemplateState | None:
         """The approved utility template (for a person reached by PSID), if there is one."""

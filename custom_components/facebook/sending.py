@@ -20,11 +20,14 @@ from .events import async_fire_broadcast_finished, async_fire_delivered
 from .media import MediaError, async_fetch_all
 from .messenger import (
     MESSAGING_TYPE_RESPONSE,
+    RECIPIENT_UNAVAILABLE_SUBCODE,
     Broadcast,
     DeliveryOutcome,
     GraphAuthError,
     GraphError,
     GraphInvalidRequestError,
+    GraphPageRestrictedError,
+    GraphRecipientUnavailableError,
     GraphTransientError,
     GraphWindowError,
     MessengerError,
@@ -194,7 +197,7 @@ async def _async_send_or_utility(
         outcome = await deliver_utility(runtime.client, target, messages, template)
     else:
         outcome = await deliver_one(runtime.client, target, messages, options)
-        if isinstance(outcome.error, GraphWindowError) and not outcome.sent and template:
+        if template and not outcome.sent and _window_closed(runtime, target, outcome.error):
             outcome = await deliver_utility(runtime.client, target, messages, template)
     if outcome.truncated:
         LOGGER.warning(
@@ -244,13 +247,30 @@ def failure_text(runtime: FacebookRuntime, outcome: DeliveryOutcome) -> str:
     elif isinstance(error, GraphError) and not isinstance(error, GraphAuthError):
         if target.is_phone and not isinstance(error, GraphTransientError):
             key = "phone_restricted"
-        elif isinstance(error, GraphWindowError) or error.code == 10:
+        elif (
+            isinstance(error, GraphWindowError)
+            or error.code == 10
+            or _window_closed(runtime, target, error)
+        ):
             closed_at = _window_closed_at(runtime, target)
-            if closed_at is not None:
+            if closed_at is not None and not isinstance(error, GraphPageRestrictedError):
                 key, placeholders["closed_at"] = "outside_window_closed", closed_at
             elif isinstance(error, GraphWindowError):
                 key = "outside_window"
     return async_get_exception_message(DOMAIN, key, placeholders)
+
+
+def _window_closed(runtime: FacebookRuntime, target: Target, error: Exception | None) -> bool:
+    """Whether Meta's refusal means the person's 24-hour window is closed: 10/2018278, or
+    1545041 (which Meta's pages also name for a closed window) for a person whose window we
+    know closed too (else 1545041 means they can't be reached: blocked, or gone)."""
+    if isinstance(error, GraphWindowError):
+        return True
+    return (
+        isinstance(error, GraphRecipientUnavailableError)
+        and error.subcode == RECIPIENT_UNAVAILABLE_SUBCODE
+        and runtime.audience.is_closed(target.psid)
+    )
 
 
 def _window_closed_at(runtime: FacebookRuntime, target: Target) -> str | None:

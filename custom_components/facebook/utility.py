@@ -11,7 +11,12 @@ from __future__ import annotations
 from homeassistant.core import HomeAssistant, callback
 
 from .background import BackgroundJob
-from .const import ISSUE_TEMPLATE_REFUSED, LOGGER
+from .const import (
+    ISSUE_TEMPLATE_REFUSED,
+    ISSUE_TEMPLATE_REVIEWS,
+    ISSUE_TEMPLATE_UNAVAILABLE,
+    LOGGER,
+)
 from .events import PageRef
 from .issues import async_clear_issue, async_raise_issue
 from .messenger import (
@@ -47,6 +52,9 @@ class UtilityTemplate:
         self._page = page
         self.language = language
         self._issue_id = f"{ISSUE_TEMPLATE_REFUSED}_{key}"
+        self._reviews_issue = f"{ISSUE_TEMPLATE_REVIEWS}_{key}"
+        self._unavailable_issue = f"{ISSUE_TEMPLATE_UNAVAILABLE}_{key}"
+        self.review_field: str | None = None  # the reviews' webhook field, once subscribed
         self.state: TemplateState | None = None
         self._job = BackgroundJob(hass, f"{page.label} utility template")
 
@@ -66,26 +74,47 @@ class UtilityTemplate:
         self._job.async_stop()
 
     async def async_prepare(self) -> None:
-        """The page's own template: found by name, or created (then reviewed by Meta)."""
+        """Follow the template's reviews, and find (or create) the page's own template: two
+        steps, each failing on its own (a refused subscription never stops the template)."""
         page_id = self._page.id
         if page_id is None:
             return
+        await self._async_follow_reviews(page_id)
+        await self._async_find_or_create(page_id)
+
+    async def _async_follow_reviews(self, page_id: str) -> None:
+        """Subscribe the page to its template reviews. Meta's pages spell the field two ways:
+        each is tried in turn; a refusal of both is a repair issue."""
+        refusal: GraphError | None = None
+        for field in TEMPLATE_STATUS_FIELDS:
+            try:
+                await subscribe(self._client, page_id, (*SUBSCRIBED_FIELDS, field))
+            except GraphError as err:
+                refusal = err
+                continue
+            self.review_field = field
+            async_clear_issue(self._hass, self._reviews_issue)
+            return
+        LOGGER.warning(
+            "%s: Meta refused to send the utility template's reviews (%s): its status is read "
+            "at each start only",
+            self._page.label,
+            refusal,
+        )
+        async_raise_issue(
+            self._hass,
+            self._reviews_issue,
+            ISSUE_TEMPLATE_REVIEWS,
+            {"page": self._page.label, "error": str(refusal)},
+            learn_more_url=TEMPLATE_DOCS,
+        )
+
+    async def _async_find_or_create(self, page_id: str) -> None:
+        """The page's own template: found by name, or created (then reviewed by Meta)."""
         try:
-            fields = (*SUBSCRIBED_FIELDS, TEMPLATE_STATUS_FIELDS[0])
-            await subscribe(self._client, page_id, fields)
             state = await find_template(self._client, page_id, self.language)
             if state is None:
-                state = await create_template(self._client, page_id, self.language)
-                if not state.usable and state.status not in PENDING_STATUSES:
-                    # The create answer says the status only: the reason comes with a read.
-                    state = await find_template(self._client, page_id, self.language) or state
-                LOGGER.info(
-                    "%s: created the utility template %s (%s): %s",
-                    self._page.label,
-                    TEMPLATE_NAME,
-                    self.language,
-                    state.status,
-                )
+                state = await self._async_create(page_id)
         except GraphError as err:
             LOGGER.warning(
                 "%s: could not find or create the utility template (%s); notifications after "
@@ -93,8 +122,30 @@ class UtilityTemplate:
                 self._page.label,
                 err,
             )
+            async_raise_issue(
+                self._hass,
+                self._unavailable_issue,
+                ISSUE_TEMPLATE_UNAVAILABLE,
+                {"page": self._page.label, "error": str(err)},
+                learn_more_url=TEMPLATE_DOCS,
+            )
             return
+        async_clear_issue(self._hass, self._unavailable_issue)
         self._async_set(state)
+
+    async def _async_create(self, page_id: str) -> TemplateState:
+        state = await create_template(self._client, page_id, self.language)
+        if not state.usable and state.status not in PENDING_STATUSES:
+            # The create answer says the status only: the reason comes with a read.
+            state = await find_template(self._client, page_id, self.language) or state
+        LOGGER.info(
+            "%s: created the utility template %s (%s): %s",
+            self._page.label,
+            TEMPLATE_NAME,
+            self.language,
+            state.status,
+        )
+        return state
 
     @callback
     def async_on_status(self, change: TemplateStatusChange) -> None:

@@ -114,10 +114,11 @@ class WebhookHealth:
         apps = await page_subscriptions(runtime.client, page_id)
         app_id = runtime.settings.app_id
         ours = [fields for app, fields in apps.items() if app_id is None or app == app_id]
-        if any(fields >= set(SUBSCRIBED_FIELDS) for fields in ours):
+        wanted = runtime.webhook_fields
+        if any(fields >= set(wanted) for fields in ours):
             return False
-        LOGGER.warning("%s: Meta dropped the page's webhook; subscribing again", self._label)
-        await subscribe(runtime.client, page_id, SUBSCRIBED_FIELDS)
+        LOGGER.warning("%s: the page's webhook subscription is missing; subscribing", self._label)
+        await subscribe(runtime.client, page_id, wanted)
         async_fire_resubscribed(self._hass, page_id, "page")
         return True
 

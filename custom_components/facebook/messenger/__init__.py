@@ -62,10 +62,13 @@ from .const import (
 )
 from .conversations import ConversationReader
 from .errors import (
+    RECIPIENT_UNAVAILABLE_SUBCODE,
     GraphAuthError,
     GraphError,
     GraphInvalidRequestError,
+    GraphPageRestrictedError,
     GraphRateLimitError,
+    GraphRecipientUnavailableError,
     GraphTransientError,
     GraphWindowError,
     MessageError,
@@ -157,6 +160,7 @@ __all__ = [
     "MESSAGING_TYPE_RESPONSE",
     "MESSAGING_TYPE_TAG",
     "PENDING_STATUSES",
+    "RECIPIENT_UNAVAILABLE_SUBCODE",
     "REQUEST_TIMEOUT",
     "SEND_RATE_PER_SECOND",
     "SIGNATURE_HEADER",
@@ -182,7 +186,9 @@ __all__ = [
     "GraphClient",
     "GraphError",
     "GraphInvalidRequestError",
+    "GraphPageRestrictedError",
     "GraphRateLimitError",
+    "GraphRecipientUnavailableError",
     "GraphTransientError",
     "GraphWindowError",
     "JSONDict",

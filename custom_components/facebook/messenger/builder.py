@@ -16,6 +16,7 @@ from .const import (
     BUTTON_TEXT_LIMIT,
     BUTTON_TITLE_MAX,
     BUTTONS_MAX,
+    FEEDBACK_TAG,
     KEY_BUTTONS,
     KEY_CAMERA,
     KEY_MESSAGE_ID,
@@ -267,8 +268,6 @@ def call_options(data: dict[str, Any], default_type: str, default_tag: str | Non
         raise MessageError(
             f"messaging_type must be one of {', '.join(MESSAGING_TYPES)}, not {call_type!r}"
         )
-    if call_tag is not None:
-        check_tag(call_tag)
     if call_type is not None:
         messaging_type = call_type
         tag = call_tag or (default_tag if call_type == MESSAGING_TYPE_TAG else None)
@@ -276,6 +275,8 @@ def call_options(data: dict[str, Any], default_type: str, default_tag: str | Non
         messaging_type, tag = MESSAGING_TYPE_TAG, call_tag
     else:
         messaging_type, tag = default_type, default_tag
+    if tag is not None:
+        check_tag(tag)
     check_messaging(messaging_type, tag)
     notification_type = data.get(KEY_NOTIFICATION_TYPE)
     if notification_type is not None and notification_type not in NOTIFICATION_TYPES:
@@ -300,6 +301,11 @@ def check_tag(tag: object) -> str:
         raise MessageError(
             f"tag {tag} was retired by Meta on 2026-04-27 (every request with it fails with "
             f"error 100); tags left: {', '.join(VALID_TAGS)}"
+        )
+    if tag == FEEDBACK_TAG:
+        raise MessageError(
+            f"tag {FEEDBACK_TAG} goes only with Meta's Customer Feedback template (any other "
+            f"use fails); for a person typing an answer within 7 days use HUMAN_AGENT, or no tag"
         )
     if tag not in VALID_TAGS:
         raise MessageError(f"tag must be one of {', '.join(VALID_TAGS)}, not {tag!r}")

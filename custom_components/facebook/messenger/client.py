@@ -42,9 +42,10 @@ _USAGE_KEYS: Final = ("call_count", "total_cputime", "total_time")
 # JSON encoders: Home Assistant injects its (orjson) one; the standard library's is the default.
 type JSONEncoder = Callable[[Any], bytes]
 type FormFactory = Callable[[], aiohttp.FormData]
-# Hears how every call ended (None: Meta answered 2xx), once, after the retries: one place
-# learns from all of them whether the token still works.
-type ResultObserver = Callable[[GraphError | None], None]
+# Hears how every call ended (None: Meta answered 2xx), once, after the retries, and whether it
+# was a send (a Send API call): one place learns from all of them whether the token still works
+# and whether the page may send.
+type ResultObserver = Callable[[GraphError | None, bool], None]
 
 
 def compact_json(value: Any) -> bytes:
@@ -260,10 +261,10 @@ class GraphClient:
             answer = await self._call_with_retries(request)
         except GraphError as error:
             if self._on_result is not None:
-                self._on_result(error)
+                self._on_result(error, request.paced)
             raise
         if self._on_result is not None:
-            self._on_result(None)
+            self._on_result(None, request.paced)
         return answer
 
     async def _call_with_retries(self, request: _Request) -> JSONDict:

@@ -13,7 +13,11 @@ MESSAGING_TYPE_TAG: Final = "MESSAGE_TAG"
 MESSAGING_TYPE_RESPONSE: Final = "RESPONSE"
 # Tags Meta still accepts (2026), and how long after the person's last action each may be sent.
 TAG_WINDOWS: Final = {"HUMAN_AGENT": timedelta(days=7), "CUSTOMER_FEEDBACK": timedelta(days=7)}
-VALID_TAGS: Final = tuple(TAG_WINDOWS)
+# Tags a notification may carry. CUSTOMER_FEEDBACK goes only with Meta's Customer Feedback
+# template ("Use in any other form is prohibited and will fail"), which this library never sends.
+# https://developers.facebook.com/docs/messenger-platform/send-messages/message-tags
+VALID_TAGS: Final = ("HUMAN_AGENT",)
+FEEDBACK_TAG: Final = "CUSTOMER_FEEDBACK"
 # Retired on 2026-04-27: every request carrying them gets error 100.
 RETIRED_TAGS: Final = ("ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE")
 NOTIFICATION_TYPES: Final = ("REGULAR", "SILENT_PUSH", "NO_PUSH")

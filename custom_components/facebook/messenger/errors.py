@@ -94,6 +94,14 @@ class GraphDevModeError(GraphPolicyError):
     key = "dev_mode"
 
 
+class GraphPageRestrictedError(GraphPolicyError):
+    """Meta restricted the page from sending for a while (10/1893063): retrying does not help.
+    https://developers.facebook.com/docs/messenger-platform/changelog (2026-06-25)
+    """
+
+    key = "page_restricted"
+
+
 class GraphWindowError(GraphPolicyError):
     """Outside the 24-hour window (10/2018278)."""
 
@@ -142,7 +150,10 @@ RATE_LIMIT_PERMANENT_SUBCODES: Final = frozenset({1893016, 2018338, 2018354})
 TRANSIENT_CODES: Final = frozenset({1, 2, 1200})
 TRANSIENT_PERMANENT_SUBCODES: Final = frozenset({99, 2018344})
 WINDOW_SUBCODES: Final = frozenset({2018278, 2018065, 2534022})
-UNAVAILABLE_SUBCODES: Final = frozenset({1545041, 2018108})
+PAGE_RESTRICTED_SUBCODE: Final = 1893063
+# 1545041: "the person isn't available"; Meta's pages also give it for a closed window.
+RECIPIENT_UNAVAILABLE_SUBCODE: Final = 1545041
+UNAVAILABLE_SUBCODES: Final = frozenset({RECIPIENT_UNAVAILABLE_SUBCODE, 2018108})
 UNKNOWN_RECIPIENT_SUBCODE: Final = 2018001
 DEV_MODE_SUBCODES: Final = frozenset({2018028})
 POLICY_CODES: Final = frozenset({10, 230, 368})
@@ -159,6 +170,8 @@ def classify(
         return GraphPolicyError if permanent else GraphRateLimitError
     if code == 551 or subcode in UNAVAILABLE_SUBCODES:
         return GraphRecipientUnavailableError
+    if code == 10 and subcode == PAGE_RESTRICTED_SUBCODE:
+        return GraphPageRestrictedError
     if code == 10 and subcode in WINDOW_SUBCODES:
         return GraphWindowError
     if code == 100 and subcode == UNKNOWN_RECIPIENT_SUBCODE:
