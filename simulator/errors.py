@@ -1,4 +1,5 @@
-"""Graph API errors, shaped like Meta's (reference §3).
+"""Graph API errors, shaped like Meta's
+(https://developers.facebook.com/docs/graph-api/guides/error-handling).
 
 Every error answer is ``{"error": {"message", "type", "code", "error_subcode"?, "is_transient"?,
 "fbtrace_id"}}``. The table below names every error the simulator produces, so the messages stay
@@ -17,7 +18,7 @@ from typing import Any
 OAUTH = "OAuthException"
 GRAPH_METHOD = "GraphMethodException"
 
-# Throttling codes answer HTTP 403 (reference §3.2; Meta never uses 429 here).
+# Throttling codes answer HTTP 403 (FIDELITY F-26; Meta never uses 429 here).
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80006})
 # Codes whose bodies carry "is_transient": true unless told otherwise.
 TRANSIENT_CODES = THROTTLE_CODES | {1, 2, 341, 1200}
@@ -44,7 +45,7 @@ class ErrorSpec:
 
 # Named errors. Messages may hold str.format placeholders ({name}, {value}, ...).
 TABLE: dict[str, ErrorSpec] = {
-    # Routing and authentication (reference §1.1, §1.2, §3.3, §7, §9.1-9.3).
+    # Routing and authentication (FIDELITY F-05, F-06, F-25, F-40).
     "unknown_path": ErrorSpec(2500, None, "Unknown path components: {path}"),
     "token_missing": ErrorSpec(
         2500,
@@ -93,7 +94,7 @@ TABLE: dict[str, ErrorSpec] = {
     "bad_json_body": ErrorSpec(
         100, None, "(#100) The request body could not be parsed as JSON", unconfirmed=True
     ),
-    # Send API validation, in the order Meta applies it (reference §1.7, §9.4).
+    # Send API validation, in the order Meta applies it (FIDELITY F-24).
     "recipient_required": ErrorSpec(100, None, "(#100) The parameter recipient is required"),
     "message_or_state": ErrorSpec(100, 2018015, "(#100) Must send either message or state"),
     "message_and_state": ErrorSpec(
@@ -170,7 +171,7 @@ TABLE: dict[str, ErrorSpec] = {
         "(#100) UTILITY messages must use an approved utility template",
         unconfirmed=True,
     ),
-    # Attachments (reference §2.3).
+    # Attachments (FIDELITY F-15, F-44; the codes are the Common Error Codes page's).
     "url_fetch": ErrorSpec(100, 2018008, "(#100) Failed to fetch the file from the url"),
     "media_mismatch": ErrorSpec(
         100, 2018047, "(#100) Upload attachment failure: the media type does not match the file"
@@ -179,7 +180,7 @@ TABLE: dict[str, ErrorSpec] = {
         100, 2018074, "(#100) The attachment id is invalid or does not belong to this page"
     ),
     "attachment_size": ErrorSpec(100, 2018109, "(#100) Attachment size exceeds allowable limit"),
-    # Recipient, window and tags (reference §1.4, §1.5, §3.3, §8).
+    # Recipient, window and tags (FIDELITY F-24, F-07 to F-09, F-13, F-14).
     "no_user": ErrorSpec(100, 2018001, "(#100) No matching user found"),
     "blocked": ErrorSpec(551, 1545041, "(#551) This person isn't available right now."),
     "dev_mode": ErrorSpec(
@@ -215,9 +216,9 @@ TABLE: dict[str, ErrorSpec] = {
     "tag_required": ErrorSpec(
         100, None, "(#100) The parameter tag is required for MESSAGE_TAG messages", unconfirmed=True
     ),
-    # Throttling (reference §3.3, §4.2; messenger-2026-extra §3.1 for the profile's budget).
+    # Throttling (FIDELITY F-26; F-27 for the profile's budget, F-11 for conversations).
     "rate_limited": ErrorSpec(613, None, "(#613) Calls to this api have exceeded the rate limit."),
-    # Tokens, users and apps (reference §7, §3.3).
+    # Tokens, users and apps (FIDELITY F-25, F-41).
     "permission": ErrorSpec(200, None, "(#200) {what} requires {permission} permission"),
     "page_token_required": ErrorSpec(
         210, None, "(#210) A page access token is required to request this resource."
@@ -325,9 +326,8 @@ TABLE: dict[str, ErrorSpec] = {
         "(#100) message[template] can only be sent with messaging_type UTILITY",
         unconfirmed=True,
     ),
-    # Messenger Profile (messenger-2026-extra §3.2, §3.6): only the Get Started message and
-    # subcode 2018145 and "Invalid button type" come from there; the rest: F-27 (UNCONFIRMED).
-    # FIDELITY F-27 (UNCONFIRMED) for the unconfirmed profile rows.
+    # Messenger Profile: the Get Started message with subcode 2018145 (FIDELITY F-17) and
+    # "Invalid button type" are recorded in public code; the rest: F-27 (UNCONFIRMED).
     "profile_unknown": ErrorSpec(
         100, None, "(#100) Unknown Messenger Profile property: {name}", unconfirmed=True
     ),
@@ -410,7 +410,7 @@ def fbtrace_id() -> str:
 
 
 def http_status_for(code: int) -> int:
-    """Meta answers throttling with 403 and everything else with 400 (reference §3.2)."""
+    """Meta answers throttling with 403 and everything else with 400 (FIDELITY F-26)."""
     return 403 if code in THROTTLE_CODES else 400
 
 

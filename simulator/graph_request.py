@@ -33,7 +33,7 @@ NODE_EDGES = (
 )
 # Node ids that are not numbers: conversations (``t_...``) and messages (``m_...``).
 NODE_RE = re.compile(r"(?:\d+|me|t_[\w-]+|m_[\w-]+)")
-# Paths that name no node: the token exchange and the token debugger (reference §7).
+# Paths that name no node: the token exchange and the token debugger (FIDELITY F-16, F-25).
 TOP_LEVEL = {("oauth", "access_token"): "oauth", ("debug_token",): "debug_token"}
 
 

@@ -1,5 +1,5 @@
 """Messenger Profile properties: what ``POST /me/messenger_profile`` accepts
-(messenger-2026-extra §3.2 limits, §3.6 errors).
+(``FIDELITY.md`` F-27 limits, F-17 and F-27 errors).
 
 Pure checks over the request body, so the Graph route only deals with storing and answering.
 """
@@ -75,7 +75,7 @@ def _check_get_started(value: Any) -> None:
 
 def _check_menu_item(where: str, item: dict[str, Any]) -> None:
     kind = str(item.get("type", "")).lower()
-    if kind not in MENU_TYPES:  # "nested" was removed in v8.0 (extra §3.2, §3.6)
+    if kind not in MENU_TYPES:  # "nested" was removed in v8.0 (FIDELITY F-27)
         raise fail("profile_button_type")
     _text(f"{where}[title]", item.get("title"), MENU_TITLE)
     if kind == "postback":
@@ -190,7 +190,7 @@ def properties_of(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_order(current: dict[str, Any], setting: dict[str, Any]) -> None:
-    """A persistent menu needs a Get Started button, set before or in the same call (§3.6)."""
+    """A persistent menu needs a Get Started button, set before or in the same call (F-17)."""
     if "persistent_menu" in setting and "get_started" not in {**current, **setting}:
         raise fail("profile_get_started")
 

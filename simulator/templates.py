@@ -1,7 +1,7 @@
 """Utility message templates: what creation accepts, what review rejects, how a send renders.
 
-Rules from messenger-2026-extra §1.4 (components, parameter formats, buttons), §1.6 (the
-formatting rules that get a template rejected) and §1.7 (the send shape). Pure functions over
+Rules from Meta's utility guide (components, parameter formats, buttons, the formatting rules
+that get a template rejected, the send shape; ``FIDELITY.md`` F-32). Pure functions over
 plain data, so the Graph routes and the tests share one reading of those rules.
 """
 
@@ -66,10 +66,10 @@ def _check_dangling(component: str, text: str) -> None:
 
 
 def _format_problem(texts: list[str], parameter_format: str) -> str | None:
-    """INCORRECT_PARAMS for single braces, odd names, mixed formats or gaps (extra §1.6).
+    """INCORRECT_PARAMS for single braces, odd names, mixed formats or gaps (FIDELITY F-32).
 
-    These get a template *rejected* by review (extra §1.6 "Formatting rules that get a template
-    rejected"), unlike dangling parameters, which stop its creation.
+    These get a template *rejected* by review (the utility guide's rejection reasons), unlike
+    dangling parameters, which stop its creation.
     """
     params = [param for text in texts for param in params_of(text)]
     if any(SINGLE_BRACES_RE.search(PARAM_RE.sub("", text)) for text in texts):
@@ -144,7 +144,7 @@ def _check_buttons(component: dict[str, Any]) -> None:
         if not isinstance(button, dict):
             raise fail("not_object", name=where)
         if str(button.get("type", "")).upper() == "QUICK_REPLY":
-            raise fail("template_quick_reply")  # OBS vlab (extra §1.4, §1.8)
+            raise fail("template_quick_reply")  # FIDELITY F-32 (UNCONFIRMED: a public report)
         kind = _upper(f"{where}[type]", button.get("type"), BUTTON_TYPES)
         if blank(button.get("text")):
             raise fail("param_required", name=f"{where}[text]")

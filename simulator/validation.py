@@ -1,4 +1,4 @@
-"""Send API and upload request validation, in the order Meta applies it (reference §1.7, §9.4).
+"""Send API and upload request validation, in the order Meta applies it (FIDELITY F-24).
 
 Only the request itself is checked here (shape, required fields, limits, enums); checks that need
 the simulated world (who the recipient is, the 24-hour window, saved attachment ids, file bytes)
@@ -92,7 +92,7 @@ class SendRequest:
     tag: str | None
     notification_type: str | None
     payload: dict[str, Any] | None = None  # a reaction's message_id and emoji
-    reply_to: str | None = None  # the quoted message's mid (messenger-2026-extra §4.3)
+    reply_to: str | None = None  # the quoted message's mid (FIDELITY F-42)
 
     @property
     def template(self) -> dict[str, Any] | None:
@@ -246,14 +246,14 @@ def _check_quick_replies(quick_replies: Any) -> None:
             raise fail("qr_title_required")
         if blank(reply.get("payload")):
             raise fail("qr_payload_required")
-        # Meta truncates longer titles (reference §1.4): accepted, shown cut (the chat page).
+        # Meta truncates longer titles (FIDELITY F-39): accepted, shown cut (the chat page).
         _string(f"{where}[title]", reply["title"])
         payload = _string(f"{where}[payload]", reply["payload"])
         _check_length(f"{where}[payload]", payload, PAYLOAD_LIMIT)
 
 
 def _check_utility_template(template: Any) -> None:
-    """``message.template``: a name, a language code and components (extra §1.7)."""
+    """``message.template``: a name, a language code and components (FIDELITY F-32)."""
     name = "message[template]"
     if not isinstance(template, dict):
         raise fail("not_object", name=name)
@@ -381,7 +381,7 @@ def _check_feedback_tag(request: SendRequest) -> None:
 
 
 def _reply_to(value: Any) -> str | None:
-    """The top-level ``reply_to: {"mid"}`` (extra §4.3)."""
+    """The top-level ``reply_to: {"mid"}`` (FIDELITY F-42)."""
     if blank(value):
         return None
     if not isinstance(value, dict):
