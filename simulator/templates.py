@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from .errors import fail
-from .validation import blank
+from .validation import blank, check_enum, objects, required_text
 
 LOCALES = (
     "en_US", "en_GB", "en", "de_DE", "de", "fr_FR", "fr", "es_ES", "es", "es_LA", "it_IT", "it",
@@ -45,13 +45,6 @@ class Draft:
     components: list[dict[str, Any]]
     parameter_format: str
     problem: str | None
-
-
-def _upper(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    text = str(value).upper()
-    if text not in allowed:
-        raise fail("bad_enum", name=name, values=", ".join(allowed), value=str(value))
-    return text
 
 
 def params_of(text: str) -> list[str]:
@@ -106,28 +99,18 @@ def _examples_missing(component: dict[str, Any], kind: str, parameter_format: st
 
 
 def _check_body(component: dict[str, Any]) -> str:
-    text = component.get("text")
-    if blank(text):
-        raise fail("param_required", name="components[BODY][text]")
-    text = str(text)
-    if len(text) > BODY_LIMIT:
-        raise fail("too_long", name="components[BODY][text]", limit=BODY_LIMIT)
+    text = required_text("components[BODY][text]", component.get("text"), BODY_LIMIT)
     _check_dangling("BODY", text)
     return text
 
 
 def _check_header(component: dict[str, Any]) -> str | None:
-    header_format = _upper(
+    header_format = check_enum(
         "components[HEADER][format]", component.get("format") or "TEXT", HEADER_FORMATS
     )
     if header_format != "TEXT":
         return None
-    text = component.get("text")
-    if blank(text):
-        raise fail("param_required", name="components[HEADER][text]")
-    text = str(text)
-    if len(text) > HEADER_LIMIT:
-        raise fail("too_long", name="components[HEADER][text]", limit=HEADER_LIMIT)
+    text = required_text("components[HEADER][text]", component.get("text"), HEADER_LIMIT)
     if len(set(params_of(text))) > 1:
         raise fail("template_header_params")
     return text
@@ -139,13 +122,10 @@ def _check_buttons(component: dict[str, Any]) -> None:
         raise fail("param_required", name="components[BUTTONS][buttons]")
     if len(buttons) > MAX_BUTTONS:
         raise fail("too_many", name="components[BUTTONS][buttons]")
-    for index, button in enumerate(buttons):
-        where = f"components[BUTTONS][buttons][{index}]"
-        if not isinstance(button, dict):
-            raise fail("not_object", name=where)
+    for where, button in objects("components[BUTTONS][buttons]", buttons):
         if str(button.get("type", "")).upper() == "QUICK_REPLY":
             raise fail("template_quick_reply")  # FIDELITY F-32 (UNCONFIRMED: a public report)
-        kind = _upper(f"{where}[type]", button.get("type"), BUTTON_TYPES)
+        kind = check_enum(f"{where}[type]", button.get("type"), BUTTON_TYPES)
         if blank(button.get("text")):
             raise fail("param_required", name=f"{where}[text]")
         needed = {"POSTBACK": "payload", "URL": "url", "PHONE_NUMBER": "phone_number"}[kind]
@@ -158,12 +138,8 @@ def _components(value: Any) -> list[dict[str, Any]]:
         raise fail("param_required", name="components")
     if not isinstance(value, list):
         raise fail("not_array", name="components")
-    for index, component in enumerate(value):
-        if not isinstance(component, dict):
-            raise fail("not_object", name=f"components[{index}]")
-        component["type"] = _upper(
-            f"components[{index}][type]", component.get("type"), COMPONENT_TYPES
-        )
+    for where, component in objects("components", value):
+        component["type"] = check_enum(f"{where}[type]", component.get("type"), COMPONENT_TYPES)
     if [c["type"] for c in value].count("BODY") != 1:
         raise fail("template_body_count")
     return value
@@ -192,8 +168,8 @@ def check_creation(params: dict[str, Any]) -> Draft:
     language = str(params["language"])
     if language not in LOCALES:
         raise fail("bad_enum", name="language", values=", ".join(LOCALES), value=language)
-    _upper("category", params["category"], ("UTILITY",))
-    parameter_format = _upper(
+    check_enum("category", params["category"], ("UTILITY",))
+    parameter_format = check_enum(
         "parameter_format", params.get("parameter_format") or "POSITIONAL", PARAMETER_FORMATS
     )
     components = _components(params["components"])
