@@ -64,13 +64,12 @@ async def main(argv: list[str] | None = None) -> int:
     args, calls, latency = common.calls_and_latency(argv, __doc__, CALLS, QUICK_CALLS, "questions")
     warmup = min(WARMUP, max(2, calls // 4))
     print(f"Assist benchmark; {common.machine_line()}", flush=True)
-    sim_process = SimProcess([ALICE], latency=latency)
-    with sim_process as sim, common.temporary_dir("fb-bench-ha-") as config_dir:
-        entry = common.notify_entry(
-            sim, "facebook", allowed_chat_ids={"alice": ALICE}, conversation_agent=AGENT
+    with SimProcess([ALICE], latency=latency) as sim:
+        hass = common.hass_with_page(
+            sim, allowed_chat_ids={"alice": ALICE}, conversation_agent=AGENT
         )
         try:
-            async with common.home_assistant(config_dir, [entry]) as running:
+            async with hass as running:
                 measured = await _measure(running, sim, calls, warmup, args.profile)
         finally:
             await sim.close()
@@ -252,12 +251,11 @@ def _report(
         )
     )
     print()
-    if not args.no_save:
-        results = {"calls": calls, "latency": latency, "ms": stats, "ratios": ratios}
-        path = common.save_results("assist", {**results, "over_floor": over_floor})
-        print(f"(results: {path.relative_to(common.ROOT)})")
-    common.summary(
+    results = {"calls": calls, "latency": latency, "ms": stats, "ratios": ratios}
+    common.report(
         "assist",
+        args,
+        {**results, "over_floor": over_floor},
         f"{stats['messenger']['median']:.2f} ms median from the webhook POST to the answer at "
         f"the simulator vs {agent:.2f} ms for the agent alone = {ratio:.2f}x "
         f"({added['messenger']:.2f} ms added; the floor of two HTTP hops is {floor_ratio:.2f}x, "

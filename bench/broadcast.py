@@ -207,11 +207,8 @@ async def measure_size(
 ) -> dict[str, Any]:
     """A BROADCAST to `size` people who all wrote to the page, on a Home Assistant of its own."""
     service = f"audience_{size}"
-    with common.temporary_dir("fb-bench-ha-") as config_dir:
-        common.seed_audience(config_dir, service, people[:size], time.time())
-        entry = common.notify_entry(sim, service)
-        async with common.home_assistant(config_dir, [entry]) as running:
-            return await measure_broadcast(running, sim, service, size, profile, probe)
+    async with common.hass_with_page(sim, service, audience=people[:size]) as running:
+        return await measure_broadcast(running, sim, service, size, profile, probe)
 
 
 async def main(argv: list[str] | None = None) -> int:
@@ -226,8 +223,10 @@ async def main(argv: list[str] | None = None) -> int:
         help="also measure each call's lag from its pacing slot to the simulator's arrival",
     )
     args = parse.parse_args(argv)
-    sizes = tuple(args.sizes or (QUICK_SIZES if args.quick else SIZES))
-    classic_count = args.classic or (QUICK_CLASSIC if args.quick else CLASSIC)
+    chosen, classic_count = common.sizes(
+        args, sizes=(SIZES, QUICK_SIZES), classic=(CLASSIC, QUICK_CLASSIC)
+    )
+    sizes = tuple(chosen)
     people = common.psids(max([*sizes, classic_count]))
     print(f"BROADCAST benchmark; {common.machine_line()}", flush=True)
     rows: list[dict[str, Any]] = []
@@ -322,14 +321,10 @@ async def main(argv: list[str] | None = None) -> int:
         verdicts[0][1] = f"n/a (audiences under {3 * CAP})"
     print(common.table("Targets", ["target", "result"], verdicts))
     print()
-    if not args.no_save:
-        path = common.save_results(
-            "broadcast",
-            {"latency": args.latency, "cap": CAP, "rows": rows, "classic": classic},
-        )
-        print(f"(results: {path.relative_to(common.ROOT)})")
-    common.summary(
+    common.report(
         "broadcast",
+        args,
+        {"latency": args.latency, "cap": CAP, "rows": rows, "classic": classic},
         f"{largest['rate']:.0f} msg/s = {largest['of_cap']:.2f} of cap to {largest['people']:,} "
         f"people, peak {max(r['peak'] for r in rows)}/s, {sum(r['e613'] for r in rows)} x 613, "
         f"{speedup:.0f}x the classic loop ({classic['rate']:.1f} msg/s)",

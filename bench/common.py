@@ -208,6 +208,15 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def report(name: str, args: argparse.Namespace, results: dict[str, Any], text: str) -> None:
+    """A benchmark's last words: its ``results`` saved (unless ``--no-save``), then the SUMMARY
+    line."""
+    if not args.no_save:
+        path = save_results(name, results)
+        print(f"(results: {path.relative_to(ROOT)})")
+    summary(name, text)
+
+
 def save_results(name: str, data: dict[str, Any]) -> Path:
     """Write ``bench/results/<name>-<time>.json`` (gitignored) and return its path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -243,9 +252,18 @@ def calls_and_latency(
     parse.add_argument("--calls", type=int, help=f"{what} of each kind (default {calls})")
     parse.add_argument("--latency", type=float, help="simulator latency, s (0.1; --quick 0.01)")
     args = parse.parse_args(argv)
-    count = args.calls or (quick_calls if args.quick else calls)
+    (count,) = sizes(args, calls=(calls, quick_calls))
     latency = args.latency if args.latency is not None else (0.01 if args.quick else 0.1)
     return args, count, latency
+
+
+def sizes(args: argparse.Namespace, **defaults: tuple[Any, Any]) -> list[Any]:
+    """Each ``--<name>`` size the run gave, else its default ``(full, quick)``: the second with
+    ``--quick``."""
+    return [
+        getattr(args, name) or (quick if args.quick else full)
+        for name, (full, quick) in defaults.items()
+    ]
 
 
 def run(main: Callable[[], Coroutine[Any, Any, int]]) -> int:
@@ -480,6 +498,26 @@ def seed_audience(config_dir: Path, service: str, people: Iterable[str], last: f
     storage.mkdir(parents=True, exist_ok=True)
     document = {"version": 1, "minor_version": 1, "key": key, "data": audience.to_json()}
     (storage / key).write_text(json.dumps(document), encoding="utf-8")
+
+
+@contextlib.asynccontextmanager
+async def hass_with_page(
+    sim: SimProcess,
+    service: str = "facebook",
+    *,
+    audience: Sequence[str] = (),
+    log_level: str = "WARNING",
+    **options: Any,
+) -> AsyncIterator[RunningHass]:
+    """:func:`home_assistant` in a throwaway config dir with one ``notify.<service>`` entry for
+    the simulator's page (``options``: more of its settings); ``audience``: people who already
+    wrote to the page (the stored audience, seeded before Home Assistant starts)."""
+    with temporary_dir("fb-bench-ha-") as config_dir:
+        if audience:
+            seed_audience(config_dir, service, audience, time.time())
+        entry = notify_entry(sim, service, **options)
+        async with home_assistant(config_dir, [entry], log_level=log_level) as running:
+            yield running
 
 
 @dataclass

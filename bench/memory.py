@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # `python bench/memory.py`
 
 from bench import common
 from bench.common import SimProcess
-from bench.webhook_ingest import ALLOWED, Fired, client_job, run_client
+from bench.webhook_ingest import ALLOWED, Fired, client_job, ingest_hass, run_client
 
 EVENTS, QUICK_EVENTS = 100_000, 300
 TRIPS, QUICK_TRIPS = 10_000, 20
@@ -103,33 +103,22 @@ def counts(running: common.RunningHass) -> dict[str, int]:
 
 async def main(argv: list[str] | None = None) -> int:
     """Run the benchmark."""
-    from homeassistant.core import callback
-
-    from custom_components.facebook.const import EVENT_MESSAGE
     from custom_components.facebook.messenger.client import RetryPolicy
 
     parse = common.parser(__doc__)
     parse.add_argument("--events", type=int, help="webhook events (default 100000)")
     parse.add_argument("--trips", type=int, help="outbox round trips (default 10000)")
     args = parse.parse_args(argv)
-    events = args.events or (QUICK_EVENTS if args.quick else EVENTS)
-    trips = args.trips or (QUICK_TRIPS if args.quick else TRIPS)
+    events, trips = common.sizes(args, events=(EVENTS, QUICK_EVENTS), trips=(TRIPS, QUICK_TRIPS))
     warm_events = min(WARMUP_EVENTS, events)
     warm_trips = min(WARMUP_TRIPS, trips)
     print(f"Memory benchmark; {common.machine_line()}", flush=True)
     steps: list[dict[str, Any]] = []
-    with (
-        SimProcess(ALLOWED, rate_cap=common.CAP) as sim,
-        common.temporary_dir("fb-bench-ha-") as config_dir,
-    ):
-        allowed = {f"person{i}": psid for i, psid in enumerate(ALLOWED)}
-        entry = common.notify_entry(sim, "facebook", allowed_chat_ids=allowed)
+    with SimProcess(ALLOWED, rate_cap=common.CAP) as sim:
         try:
             # Each kept message logs a warning by design; 10,000 of them are not the point here.
-            async with common.home_assistant(config_dir, [entry], log_level="ERROR") as running:
+            async with ingest_hass(sim, log_level="ERROR") as (running, fired):
                 running.page("facebook").client.retry = RetryPolicy(attempts=1)
-                fired = Fired()
-                running.hass.bus.async_listen(EVENT_MESSAGE, callback(fired))
 
                 def step(name: str, seconds: float | None = None) -> None:
                     steps.append(
@@ -194,11 +183,10 @@ async def main(argv: list[str] | None = None) -> int:
         )
     )
     print()
-    if not args.no_save:
-        path = common.save_results("memory", {"events": events, "trips": trips, "steps": steps})
-        print(f"(results: {path.relative_to(common.ROOT)})")
-    common.summary(
+    common.report(
         "memory",
+        args,
+        {"events": events, "trips": trips, "steps": steps},
         f"{growth:+.1f} MB after {events:,} webhook events ({steps[2]['rss_mb'] - base:+.1f}) "
         f"and {trips:,} outbox round trips ({steps[3]['rss_mb'] - steps[2]['rss_mb']:+.1f}); "
         f"baseline {base:.0f} MB",

@@ -57,14 +57,10 @@ async def _run(
 ) -> tuple[list[dict[str, Any]], dict[str, float], dict[str, Any]]:
     """Every way of sending, interleaved; the simulator's recordings and each call's start."""
     warmup = min(WARMUP, max(2, calls // 4))
-    with (
-        SimProcess([ALICE], latency=latency, entry_users=[CAROL]) as sim,
-        common.temporary_dir("fb-bench-ha-") as config_dir,
-    ):
-        entry = common.notify_entry(sim, "facebook", allowed_chat_ids={"alice": ALICE})
+    with SimProcess([ALICE], latency=latency, entry_users=[CAROL]) as sim:
         session = aiohttp.ClientSession()
         try:
-            async with common.home_assistant(config_dir, [entry]) as running:
+            async with common.hass_with_page(sim, allowed_chat_ids={"alice": ALICE}) as running:
                 await common.add_entry_page(running.hass, sim, {"Carol": CAROL})
                 kinds, template = await _senders(running.hass, sim, session)
                 for number in range(warmup):
@@ -203,12 +199,11 @@ def _report(args: Any, calls: int, stats: dict[str, dict[str, float]]) -> None:
         ["facebook.send_message vs a bare notify entity (median)", f"{over_floor['action']:.2f}x"],
     ]
     print("\n" + common.table("Targets", ["target", "result"], targets) + "\n")
-    if not args.no_save:
-        results = {"calls": calls, "ms": stats, "ratios": ratios, "worst_ratio": ratio}
-        path = common.save_results("notify_latency", {**results, "over_floor": over_floor})
-        print(f"(results: {path.relative_to(common.ROOT)})")
-    common.summary(
+    results = {"calls": calls, "ms": stats, "ratios": ratios, "worst_ratio": ratio}
+    common.report(
         "notify_latency",
+        args,
+        {**results, "over_floor": over_floor},
         f"{stats['ha']['median']:.2f} ms median from the service call to the simulator vs "
         f"{raw['median']:.2f} ms for a raw POST = {ratios['ha']:.2f}x ({added['ha']:.0f} us "
         f"added, {added['svc']:.0f} us of it Home Assistant's service call); entity "

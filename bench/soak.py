@@ -112,16 +112,13 @@ async def main(argv: list[str] | None = None) -> int:
     numbers["load_average"] = {"start": loads, "end": os.getloadavg()}
     verdicts = targets(numbers)
     print_tables(plan, numbers, verdicts)
-    if not args.no_save:
-        saved = {
-            "plan": asdict(plan),
-            "figures": numbers,
-            "targets": verdicts,
-            "series": soak_report.series(run),
-        }
-        path = common.save_results("soak", saved)
-        print(f"(results: {path.relative_to(common.ROOT)})")
-    common.summary("soak", summary_text(numbers))
+    saved = {
+        "plan": asdict(plan),
+        "figures": numbers,
+        "targets": verdicts,
+        "series": soak_report.series(run),
+    }
+    common.report("soak", args, saved, summary_text(numbers))
     return 0 if all(ok for _, ok, must in verdicts if must) else 1
 
 

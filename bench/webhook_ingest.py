@@ -15,7 +15,8 @@ JSON and fires one bus event per messaging item, with none of the integration's 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+import contextlib
 import hashlib
 import hmac
 import json
@@ -34,6 +35,7 @@ from bench import common
 from bench.common import APP_SECRET, PAGE_ID, SimProcess
 
 ALLOWED = common.psids(10, start=6_000_000_000_000_000)
+ALLOWED_IDS = {f"person{i}": psid for i, psid in enumerate(ALLOWED)}  # notify targets
 BIG = 1000
 SINGLES, QUICK_SINGLES = 1000, 20
 BATCHES, QUICK_BATCHES = 30, 2
@@ -218,28 +220,42 @@ async def measure(
     }
 
 
+@contextlib.asynccontextmanager
+async def ingest_hass(
+    sim: SimProcess, log_level: str = "WARNING"
+) -> AsyncIterator[tuple[common.RunningHass, Fired]]:
+    """Home Assistant with the page of the ``ALLOWED`` people (``notify.facebook``), and the
+    count of the ``facebook_message`` events it fires (this benchmark's and ``bench.memory``'s)."""
+    from homeassistant.core import callback
+
+    from custom_components.facebook.const import EVENT_MESSAGE
+
+    hass = common.hass_with_page(sim, allowed_chat_ids=ALLOWED_IDS, log_level=log_level)
+    async with hass as running:
+        fired = Fired()
+        running.hass.bus.async_listen(EVENT_MESSAGE, callback(fired))
+        yield running, fired
+
+
 async def main(argv: list[str] | None = None) -> int:
     """Run the benchmark."""
     from homeassistant.core import callback
 
-    from custom_components.facebook.const import EVENT_MESSAGE, WEBHOOK_PATH
+    from custom_components.facebook.const import WEBHOOK_PATH
 
     parse = common.parser(__doc__)
     parse.add_argument("--singles", type=int, help="posts of 1 event (default 1000)")
     parse.add_argument("--batches", type=int, help="posts of 1,000 events (default 30)")
     args = parse.parse_args(argv)
-    singles = args.singles or (QUICK_SINGLES if args.quick else SINGLES)
-    batches = args.batches or (QUICK_BATCHES if args.quick else BATCHES)
+    singles, batches = common.sizes(
+        args, singles=(SINGLES, QUICK_SINGLES), batches=(BATCHES, QUICK_BATCHES)
+    )
     print(f"Webhook ingest benchmark; {common.machine_line()}", flush=True)
     results: dict[tuple[str, int], dict[str, Any]] = {}
     bare = BareWebhook()
-    with SimProcess(ALLOWED) as sim, common.temporary_dir("fb-bench-ha-") as config_dir:
-        allowed = {f"person{i}": psid for i, psid in enumerate(ALLOWED)}
-        entry = common.notify_entry(sim, "facebook", allowed_chat_ids=allowed)
+    with SimProcess(ALLOWED) as sim:
         try:
-            async with common.home_assistant(config_dir, [entry]) as running:
-                fired = Fired()
-                running.hass.bus.async_listen(EVENT_MESSAGE, callback(fired))
+            async with ingest_hass(sim) as (running, fired):
                 floor_fired = Fired()
                 running.hass.bus.async_listen(FLOOR_EVENT, callback(floor_fired))
                 register_floor_view(running.hass)
@@ -329,13 +345,10 @@ async def main(argv: list[str] | None = None) -> int:
         )
     )
     print()
-    if not args.no_save:
-        path = common.save_results(
-            "webhook_ingest", {"rows": [dict(row) for row in results.values()]}
-        )
-        print(f"(results: {path.relative_to(common.ROOT)})")
-    common.summary(
+    common.report(
         "webhook_ingest",
+        args,
+        {"rows": [dict(row) for row in results.values()]},
         f"1,000-event batch answered in {big['median_ms']:.0f} ms median / {big['p99_ms']:.0f} ms "
         f"p99, {big['events_per_s']:,.0f} events/s = {ingest_ratio:.2f}x the bare handler's time; "
         f"single event {small['median_ms']:.2f} ms median = {single_ratio:.2f}x the bare handler",

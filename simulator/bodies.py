@@ -1,4 +1,4 @@
-"""Reading Graph request bodies the ways Meta accepts them (reference §1.3, §2).
+"""Reading Graph request bodies the ways Meta accepts them (``FIDELITY.md`` F-38).
 
 Three encodings reach the Send API: a JSON object; form or query parameters whose object values
 are JSON strings (Meta's own curl sample even single-quotes them); and multipart/form-data with

@@ -129,7 +129,7 @@ class ChatModel:
         out: dict[str, Any] = {"text": message.get("text")}
         replies = message.get("quick_replies")
         if isinstance(replies, list):
-            # Messenger shows the first 20 characters of a title (reference §1.4).
+            # Messenger shows the first 20 characters of a title (FIDELITY F-39, UNCONFIRMED).
             out["quick_replies"] = [_shown(r) for r in replies if isinstance(r, dict)]
         attachment = message.get("attachment")
         if isinstance(attachment, dict):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .versions import check_default
 
-MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # reference §2.3
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # FIDELITY F-15
 TEMPLATE_REVIEWS = ("approve", "reject", "pending")
 TEMPLATE_STATUS_FIELDS = ("messenger_template_status_update", "message_template_status_update")
 # How a closed 24-hour window is refused: 10/2018278 (the error codes page) or the subcode
@@ -30,7 +30,7 @@ class SimConfig:
     usage_budget_per_minute: int = 18000
     max_attachment_bytes: int = MAX_ATTACHMENT_BYTES
     webhook_timeout: float = 20.0  # Meta's older FAQ: webhook calls time out after 20 s
-    # Utility template review (messenger-2026-extra §1.4: "within seconds of creation").
+    # Utility template review (FIDELITY F-32: "within seconds of creation").
     template_review: str = "approve"
     template_review_delay: float = 0.0
     # The two spellings of the status webhook field (FIDELITY F-32, UNCONFIRMED).

@@ -9,7 +9,8 @@ deliberate exceptions: ``POST /_sim/tokens`` answers the user token it just issu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -17,7 +18,16 @@ from aiohttp import web
 
 from .api import SimulatorApi
 from .faults import Fault, edges_for
-from .httputil import BadRequest, errors_middleware, known_psid, posted, read_json, require, since
+from .httputil import (
+    BadRequest,
+    Handler,
+    errors_middleware,
+    known_psid,
+    posted,
+    read_json,
+    require,
+    since,
+)
 from .serialize import (
     page_json,
     request_json,
@@ -66,6 +76,16 @@ def _user(request: web.Request) -> str:
     return known_psid(request, _api(request).users)
 
 
+@contextmanager
+def _refused(*errors: type[Exception]) -> Iterator[None]:
+    """The simulator refusing the arguments (``errors``, default TypeError and ValueError): 400."""
+    caught = errors or (TypeError, ValueError)
+    try:
+        yield
+    except caught as err:
+        raise BadRequest(str(err)) from None
+
+
 def config_json(sim: SimulatorApi) -> dict[str, Any]:
     """The settings the control API can change."""
     return {name: getattr(sim.config, name) for name in CONFIG_FIELDS}
@@ -99,33 +119,37 @@ async def get_state(request: web.Request) -> web.Response:
     return web.json_response(state_json(_api(request)))
 
 
+def _since(
+    request: web.Request,
+    records: Sequence[Any],
+    as_json: Callable[[int, Any], dict[str, Any]],
+    keep: Callable[[Any], bool] = lambda _: True,
+) -> web.Response:
+    """A recording from ``?since=N`` on, each with its index, and the index to poll from next."""
+    start = since(request)
+    data = [as_json(i, r) for i, r in enumerate(records[start:], start=start) if keep(r)]
+    return web.json_response({"data": data, "next": len(records)})
+
+
 async def get_sent(request: web.Request) -> web.Response:
     """GET /_sim/sent[?psid=][&since=N]."""
-    sent = _api(request).sent
-    start = since(request)
     psid = request.query.get("psid")
-    data = [
-        sent_json(i, s)
-        for i, s in enumerate(sent[start:], start=start)
-        if psid is None or s.recipient_id == psid
-    ]
-    return web.json_response({"data": data, "next": len(sent)})
+    return _since(
+        request,
+        _api(request).sent,
+        sent_json,
+        lambda s: psid is None or s.recipient_id == psid,
+    )
 
 
 async def get_requests(request: web.Request) -> web.Response:
     """GET /_sim/requests[?since=N]."""
-    requests = _api(request).requests
-    start = since(request)
-    data = [request_json(i, r) for i, r in enumerate(requests[start:], start=start)]
-    return web.json_response({"data": data, "next": len(requests)})
+    return _since(request, _api(request).requests, request_json)
 
 
 async def get_webhooks(request: web.Request) -> web.Response:
     """GET /_sim/webhooks[?since=N]."""
-    posts = _api(request).webhook_posts
-    start = since(request)
-    data = [webhook_json(i, p) for i, p in enumerate(posts[start:], start=start)]
-    return web.json_response({"data": data, "next": len(posts)})
+    return _since(request, _api(request).webhook_posts, webhook_json)
 
 
 # ----------------------------------------------------------------------------- the world
@@ -141,10 +165,8 @@ async def post_users(request: web.Request) -> web.Response:
     if not psid:
         raise BadRequest("psid is required")
     kwargs = {k: data[k] for k in USER_FIELDS if k in data}
-    try:
+    with _refused():
         user = sim.add_user(str(psid), **kwargs)
-    except (TypeError, ValueError) as err:
-        raise BadRequest(str(err)) from None
     return web.json_response(user_json(user, sim.now()), status=201)
 
 
@@ -157,84 +179,45 @@ async def post_pages(request: web.Request) -> web.Response:
     kwargs = {k: data[k] for k in PAGE_FIELDS if k in data}
     if current is not None:
         kwargs = {**{k: getattr(current, k) for k in PAGE_FIELDS}, **kwargs}
-    try:
+    with _refused():
         page = sim.add_page(page_id, **kwargs)
-    except (TypeError, ValueError) as err:
-        raise BadRequest(str(err)) from None
     return web.json_response(page_json(page), status=201)
 
 
 # ----------------------------------------------------------------------------- people
 
 
-async def post_say(request: web.Request) -> web.Response:
-    """POST /_sim/users/{psid}/say {"text"}: the user writes to the page."""
-    psid = _user(request)
-    (text,) = require(await read_json(request), "text")
-    return posted(await _api(request).user_says(psid, str(text)))
+def _person(action: str, *fields: str, refusable: bool = False) -> Handler:
+    """``POST /_sim/users/{psid}/...``: the person does ``action`` (a :class:`SimulatorApi`
+    method) with the body's ``fields`` as strings; the webhook's answer is the response.
+    ``refusable`` actions get a 400 when the page offers no such thing (a Messenger Profile tap).
+    """
+    if not hasattr(SimulatorApi, action):  # a misspelt action fails at import, not on a call
+        raise AttributeError(f"SimulatorApi has no {action}")
+
+    async def handler(request: web.Request) -> web.Response:
+        psid = _user(request)
+        values = require(await read_json(request), *fields) if fields else []
+        done = getattr(_api(request), action)(psid, *(str(value) for value in values))
+        if not refusable:
+            return posted(await done)
+        with _refused(ValueError):
+            return posted(await done)
+
+    return handler
 
 
-async def post_quick_reply(request: web.Request) -> web.Response:
-    """POST /_sim/users/{psid}/quick_reply {"title", "payload"}."""
-    psid = _user(request)
-    title, payload = require(await read_json(request), "title", "payload")
-    return posted(await _api(request).user_taps_quick_reply(psid, str(title), str(payload)))
-
-
-async def post_postback(request: web.Request) -> web.Response:
-    """POST /_sim/users/{psid}/postback {"title", "payload"}."""
-    psid = _user(request)
-    title, payload = require(await read_json(request), "title", "payload")
-    return posted(await _api(request).user_taps_button(psid, str(title), str(payload)))
-
-
-async def post_react(request: web.Request) -> web.Response:
-    """POST /_sim/users/{psid}/react {"mid", "emoji"}."""
-    psid = _user(request)
-    mid, emoji = require(await read_json(request), "mid", "emoji")
-    return posted(await _api(request).user_reacts(psid, str(mid), str(emoji)))
-
-
-async def post_reply(request: web.Request) -> web.Response:
-    """POST /_sim/users/{psid}/reply {"mid", "text"}: a message quoting ``mid``."""
-    psid = _user(request)
-    mid, text = require(await read_json(request), "mid", "text")
-    return posted(await _api(request).user_replies(psid, str(mid), str(text)))
-
-
-async def _profile_action(action: Awaitable[tuple[int, str]]) -> web.Response:
-    """Post a Messenger Profile tap; 400 when the page offers no such thing."""
-    try:
-        return posted(await action)
-    except ValueError as err:
-        raise BadRequest(str(err)) from None
-
-
-async def post_menu(request: web.Request) -> web.Response:
-    """POST /_sim/users/{psid}/menu {"title"}: tap a persistent-menu item."""
-    psid = _user(request)
-    (title,) = require(await read_json(request), "title")
-    return await _profile_action(_api(request).user_taps_menu(psid, str(title)))
-
-
-async def post_ice_breaker(request: web.Request) -> web.Response:
-    """POST /_sim/users/{psid}/ice_breaker {"question"}: tap an ice breaker."""
-    psid = _user(request)
-    (question,) = require(await read_json(request), "question")
-    return await _profile_action(_api(request).user_taps_ice_breaker(psid, str(question)))
-
-
-async def post_get_started(request: web.Request) -> web.Response:
-    """POST /_sim/users/{psid}/get_started: tap the Get Started button."""
-    psid = _user(request)
-    return await _profile_action(_api(request).user_taps_get_started(psid))
-
-
-async def post_command(request: web.Request) -> web.Response:
-    """POST /_sim/users/{psid}/command {"name"}: choose a command."""
-    psid = _user(request)
-    (name,) = require(await read_json(request), "name")
-    return await _profile_action(_api(request).user_sends_command(psid, str(name)))
+# The person writes, taps a quick reply or a postback button, reacts, or quotes a message.
+post_say = _person("user_says", "text")
+post_quick_reply = _person("user_taps_quick_reply", "title", "payload")
+post_postback = _person("user_taps_button", "title", "payload")
+post_react = _person("user_reacts", "mid", "emoji")
+post_reply = _person("user_replies", "mid", "text")
+# What the page's Messenger Profile offers: a menu item, an ice breaker, Get Started, a command.
+post_menu = _person("user_taps_menu", "title", refusable=True)
+post_ice_breaker = _person("user_taps_ice_breaker", "question", refusable=True)
+post_get_started = _person("user_taps_get_started", refusable=True)
+post_command = _person("user_sends_command", "name", refusable=True)
 
 
 async def post_age(request: web.Request) -> web.Response:
@@ -254,10 +237,8 @@ async def post_admins(request: web.Request) -> web.Response:
     sim = _api(request)
     data = await read_json(request)
     kwargs = {k: data[k] for k in ("user_id", "name", "pages") if k in data}
-    try:
+    with _refused():
         admin = sim.add_admin(**kwargs)
-    except (TypeError, ValueError) as err:
-        raise BadRequest(str(err)) from None
     return web.json_response(asdict(admin), status=201)
 
 
@@ -267,10 +248,8 @@ async def post_tokens(request: web.Request) -> web.Response:
     data = await read_json(request)
     (user_id,) = require(data, "user_id")
     kwargs = {k: data[k] for k in ("app_id", "scopes", "long_lived") if k in data}
-    try:
+    with _refused():
         token = sim.issue_user_token(str(user_id), **kwargs)
-    except (TypeError, ValueError) as err:
-        raise BadRequest(str(err)) from None
     record = sim.tokens[token]
     return web.json_response(
         {"access_token": token, "expires_at": record.expires_at, "scopes": list(record.scopes)},
@@ -283,12 +262,10 @@ async def post_template_status(request: web.Request) -> web.Response:
     sim = _api(request)
     data = await read_json(request)
     name, status = require(data, "name", "status")
-    try:
+    with _refused(ValueError):
         template = sim.set_template_status(
             str(name), str(status), data.get("reason"), data.get("language")
         )
-    except ValueError as err:
-        raise BadRequest(str(err)) from None
     return web.json_response(template_json(template))
 
 
@@ -395,10 +372,8 @@ def _fault(sim: SimulatorApi, data: dict[str, Any]) -> Fault:
 async def post_faults(request: web.Request) -> web.Response:
     """POST /_sim/faults {"kind": "error"|"http"|"disconnect"|"delay", ...}."""
     data = await read_json(request)
-    try:
+    with _refused():
         fault = _fault(_api(request), data)
-    except (TypeError, ValueError) as err:
-        raise BadRequest(str(err)) from None
     return web.json_response(fault.describe(), status=201)
 
 

@@ -343,18 +343,16 @@ class Simulator:
         paths: Paths = None,
     ) -> Fault:
         """Answer the next ``count`` matching calls with this Graph error."""
-        return self.world.faults.add(
-            Fault(
-                kind="error",
-                edges=edges_for(paths),
-                count=count,
-                code=code,
-                subcode=subcode,
-                message=message,
-                http_status=http_status,
-                is_transient=is_transient,
-                error_type=error_type,
-            )
+        return self._inject(
+            "error",
+            paths,
+            count,
+            code=code,
+            subcode=subcode,
+            message=message,
+            http_status=http_status,
+            is_transient=is_transient,
+            error_type=error_type,
         )
 
     def inject_http_status(
@@ -366,22 +364,22 @@ class Simulator:
         paths: Paths = None,
     ) -> Fault:
         """Answer with a bare HTTP status (an HTML page unless ``body`` is given)."""
-        return self.world.faults.add(
-            Fault(kind="http", edges=edges_for(paths), count=count, status=status, body=body)
-        )
+        return self._inject("http", paths, count, status=status, body=body)
 
     def inject_disconnect(
         self, *, count: int | None = 1, after_accept: bool = False, paths: Paths = None
     ) -> Fault:
         """Drop the connection without answering (after accepting the message, if asked)."""
-        return self.world.faults.add(
-            Fault(kind="disconnect", edges=edges_for(paths), count=count, after_accept=after_accept)
-        )
+        return self._inject("disconnect", paths, count, after_accept=after_accept)
 
     def inject_delay(self, seconds: float, *, count: int | None = 1, paths: Paths = None) -> Fault:
         """Hold the answer of the next matching calls for ``seconds`` more."""
+        return self._inject("delay", paths, count, seconds=seconds)
+
+    def _inject(self, kind: str, paths: Paths, count: int | None, **details: Any) -> Fault:
+        """Queue a fault of ``kind`` for the calls ``paths`` names (default: sends)."""
         return self.world.faults.add(
-            Fault(kind="delay", edges=edges_for(paths), count=count, seconds=seconds)
+            Fault(kind=kind, edges=edges_for(paths), count=count, **details)
         )
 
     def set_usage(
@@ -684,6 +682,4 @@ class Simulator:
 
     def profile(self, page_id: str | None = None) -> dict[str, Any]:
         """The page's Messenger Profile properties (default: the first page)."""
-        state = self.world.state
-        page = state.pages[str(page_id)] if page_id is not None else state.first_page()
-        return page.profile
+        return self._page(page_id).profile

@@ -1,10 +1,11 @@
-"""Graph API errors, shaped like Meta's (reference §3).
+"""Graph API errors, shaped like Meta's
+(https://developers.facebook.com/docs/graph-api/guides/error-handling).
 
 Every error answer is ``{"error": {"message", "type", "code", "error_subcode"?, "is_transient"?,
 "fbtrace_id"}}``. The table below names every error the simulator produces, so the messages stay
-in one place and tests (and clients) can match them exactly. Rows marked ``unconfirmed`` are the
-simulator's best guess where Meta's pages give no answer: each names its ``FIDELITY.md`` row
-(F-30 for the Send API shape errors below, unless a comment names another).
+in one place and tests (and clients) can match them exactly. Rows made by ``_guess`` (marked
+``unconfirmed``) are the simulator's best guess where Meta's pages give no answer: each names its
+``FIDELITY.md`` row (F-30 for the Send API shape errors below, unless a comment names another).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 OAUTH = "OAuthException"
 GRAPH_METHOD = "GraphMethodException"
 
-# Throttling codes answer HTTP 403 (reference §3.2; Meta never uses 429 here).
+# Throttling codes answer HTTP 403 (FIDELITY F-26; Meta never uses 429 here).
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80001, 80006})
 # Codes whose bodies carry "is_transient": true unless told otherwise.
 TRANSIENT_CODES = THROTTLE_CODES | {1, 2, 341, 1200}
@@ -42,9 +43,15 @@ class ErrorSpec:
     transient: bool | None = None  # None: as the code says (TRANSIENT_CODES)
 
 
+def _guess(message: str, code: int = 100, subcode: int | None = None, **extra: Any) -> ErrorSpec:
+    """A row whose code or wording is the simulator's best guess where Meta's pages give none
+    (UNCONFIRMED): the comment above it, or F-30, names its ``FIDELITY.md`` row."""
+    return ErrorSpec(code, subcode, message, unconfirmed=True, **extra)
+
+
 # Named errors. Messages may hold str.format placeholders ({name}, {value}, ...).
 TABLE: dict[str, ErrorSpec] = {
-    # Routing and authentication (reference §1.1, §1.2, §3.3, §7, §9.1-9.3).
+    # Routing and authentication (FIDELITY F-05, F-06, F-25, F-40).
     "unknown_path": ErrorSpec(2500, None, "Unknown path components: {path}"),
     "token_missing": ErrorSpec(
         2500,
@@ -90,10 +97,8 @@ TABLE: dict[str, ErrorSpec] = {
         100, None, "(#100) Tried accessing nonexisting field ({field}) on node type ({node})"
     ),
     # FIDELITY F-30 (UNCONFIRMED) for the unconfirmed rows from here to "tag_required".
-    "bad_json_body": ErrorSpec(
-        100, None, "(#100) The request body could not be parsed as JSON", unconfirmed=True
-    ),
-    # Send API validation, in the order Meta applies it (reference §1.7, §9.4).
+    "bad_json_body": _guess("(#100) The request body could not be parsed as JSON"),
+    # Send API validation, in the order Meta applies it (FIDELITY F-24).
     "recipient_required": ErrorSpec(100, None, "(#100) The parameter recipient is required"),
     "message_or_state": ErrorSpec(100, 2018015, "(#100) Must send either message or state"),
     "message_and_state": ErrorSpec(
@@ -103,40 +108,19 @@ TABLE: dict[str, ErrorSpec] = {
         100, 2018034, "(#100) Message cannot be empty, must provide valid attachment or text"
     ),
     "param_required": ErrorSpec(100, None, "(#100) The parameter {name} is required"),
-    "not_object": ErrorSpec(
-        100, None, "(#100) param {name} must be a JSON object.", unconfirmed=True
-    ),
-    "not_array": ErrorSpec(100, None, "(#100) param {name} must be an array.", unconfirmed=True),
-    "not_string": ErrorSpec(100, None, "(#100) param {name} must be a string.", unconfirmed=True),
-    "not_integer": ErrorSpec(
-        100, None, "(#100) param {name} must be an integer.", unconfirmed=True
-    ),
+    "not_object": _guess("(#100) param {name} must be a JSON object."),
+    "not_array": _guess("(#100) param {name} must be an array."),
+    "not_string": _guess("(#100) param {name} must be a string."),
+    "not_integer": _guess("(#100) param {name} must be an integer."),
     # Graph's wording for enum parameters; the exact listing of values is the simulator's.
-    "bad_enum": ErrorSpec(
-        100,
-        None,
-        '(#100) param {name} must be one of {{{values}}} - got "{value}".',
-        unconfirmed=True,
-    ),
+    "bad_enum": _guess('(#100) param {name} must be one of {{{values}}} - got "{value}".'),
     "template_type": ErrorSpec(100, None, "(#100) Invalid template type"),
     "too_few": ErrorSpec(194, None, "(#194) param {name} has too few elements."),
-    "too_many": ErrorSpec(
-        100, None, "(#100) param {name} has too many elements.", unconfirmed=True
-    ),
-    "too_long": ErrorSpec(
-        100,
-        None,
-        "(#100) param {name} must be at most {limit} characters long.",
-        unconfirmed=True,
-    ),
-    "text_too_long": ErrorSpec(
-        100, None, "(#100) param message[text] must be less than 2000 characters.", unconfirmed=True
-    ),
-    "text_and_attachment": ErrorSpec(
-        100,
-        None,
-        "(#100) Only one of message[text] and message[attachment] can be specified.",
-        unconfirmed=True,
+    "too_many": _guess("(#100) param {name} has too many elements."),
+    "too_long": _guess("(#100) param {name} must be at most {limit} characters long."),
+    "text_too_long": _guess("(#100) param message[text] must be less than 2000 characters."),
+    "text_and_attachment": _guess(
+        "(#100) Only one of message[text] and message[attachment] can be specified."
     ),
     "qr_title_required": ErrorSpec(
         100, 2018098, "(#100) Title is required for this quick reply content type"
@@ -157,20 +141,12 @@ TABLE: dict[str, ErrorSpec] = {
         "(#100) Incomplete element data: title and at least one other field (image url, subtitle "
         "or buttons) is required with non-empty value",
     ),
-    "media_source": ErrorSpec(
-        100,
-        None,
+    "media_source": _guess(
         "(#100) param message[attachment][payload] must contain url or attachment_id, "
-        "or the request must upload filedata",
-        unconfirmed=True,
+        "or the request must upload filedata"
     ),
-    "utility_template": ErrorSpec(
-        100,
-        None,
-        "(#100) UTILITY messages must use an approved utility template",
-        unconfirmed=True,
-    ),
-    # Attachments (reference §2.3).
+    "utility_template": _guess("(#100) UTILITY messages must use an approved utility template"),
+    # Attachments (FIDELITY F-15, F-44; the codes are the Common Error Codes page's).
     "url_fetch": ErrorSpec(100, 2018008, "(#100) Failed to fetch the file from the url"),
     "media_mismatch": ErrorSpec(
         100, 2018047, "(#100) Upload attachment failure: the media type does not match the file"
@@ -179,7 +155,7 @@ TABLE: dict[str, ErrorSpec] = {
         100, 2018074, "(#100) The attachment id is invalid or does not belong to this page"
     ),
     "attachment_size": ErrorSpec(100, 2018109, "(#100) Attachment size exceeds allowable limit"),
-    # Recipient, window and tags (reference §1.4, §1.5, §3.3, §8).
+    # Recipient, window and tags (FIDELITY F-24, F-07 to F-09, F-13, F-14).
     "no_user": ErrorSpec(100, 2018001, "(#100) No matching user found"),
     "blocked": ErrorSpec(551, 1545041, "(#551) This person isn't available right now."),
     "dev_mode": ErrorSpec(
@@ -188,186 +164,115 @@ TABLE: dict[str, ErrorSpec] = {
         "(#200) Cannot message users who are not admins, developers or testers of the app until "
         "pages_messaging permission is reviewed and the app is live.",
     ),
-    "phone_gated": ErrorSpec(
-        10,
-        None,
+    "phone_gated": _guess(
         "(#10) Sending messages to phone numbers (Customer Matching) is a limited release feature "
         "and is not available for this Page.",
-        unconfirmed=True,
+        10,
     ),
     "window": ErrorSpec(10, 2018278, WINDOW_MESSAGE),
     # Meta documents code 100 for the retired tags (FIDELITY.md F-08); the wording is what the
     # public reports show ("Invalid parameter").
     "tag_retired": ErrorSpec(100, None, "(#100) Invalid parameter"),
     # FIDELITY F-07 (UNCONFIRMED): Meta says such use "will fail" and names no error.
-    "tag_customer_feedback": ErrorSpec(100, None, "(#100) Invalid parameter", unconfirmed=True),
+    "tag_customer_feedback": _guess("(#100) Invalid parameter"),
     # FIDELITY F-09 (UNCONFIRMED): code 10 is Meta's "permission denied"; no page names the error.
-    "tag_human_agent": ErrorSpec(
-        10, None, "(#10) Application does not have permission for this action", unconfirmed=True
-    ),
+    "tag_human_agent": _guess("(#10) Application does not have permission for this action", 10),
     # Messenger changelog 2026-06-25 (FIDELITY.md F-13).
     "page_restricted": ErrorSpec(
         10, 1893063, "(#10) Pages temporarily restricted from sending messages", transient=False
     ),
     # FIDELITY F-14 (UNCONFIRMED code): the "Send a Message" page lists 1545041 as
     # "Messaging window closed".
-    "window_1545041": ErrorSpec(10, 1545041, "(#10) Messaging window closed", unconfirmed=True),
-    "tag_required": ErrorSpec(
-        100, None, "(#100) The parameter tag is required for MESSAGE_TAG messages", unconfirmed=True
-    ),
-    # Throttling (reference §3.3, §4.2; messenger-2026-extra §3.1 for the profile's budget).
+    "window_1545041": _guess("(#10) Messaging window closed", 10, 1545041),
+    "tag_required": _guess("(#100) The parameter tag is required for MESSAGE_TAG messages"),
+    # Throttling (FIDELITY F-26; F-27 for the profile's budget, F-11 for conversations).
     "rate_limited": ErrorSpec(613, None, "(#613) Calls to this api have exceeded the rate limit."),
-    # Tokens, users and apps (reference §7, §3.3).
+    # Tokens, users and apps (FIDELITY F-25, F-41).
     "permission": ErrorSpec(200, None, "(#200) {what} requires {permission} permission"),
     "page_token_required": ErrorSpec(
         210, None, "(#210) A page access token is required to request this resource."
     ),
     # FIDELITY F-25 (UNCONFIRMED): which code a user token gets from the Send API; 230 is the
     # Page Messages reference's "Requires pages_messaging permission to manage the object".
-    "send_needs_page_token": ErrorSpec(
-        230,
-        None,
+    "send_needs_page_token": _guess(
         "(#230) Requires pages_messaging permission to manage the object: a page access token "
         "is needed to send messages",
-        unconfirmed=True,
+        230,
     ),
     # FIDELITY F-25 (UNCONFIRMED): Meta's wording for an unknown client_id, code 101.
-    "unknown_app": ErrorSpec(
-        101, None, "Error validating application. Invalid application ID.", unconfirmed=True
-    ),
+    "unknown_app": _guess("Error validating application. Invalid application ID.", 101),
     # Meta answers code 1 for a wrong client_secret (FIDELITY F-25, UNCONFIRMED).
-    "client_secret": ErrorSpec(
-        1, None, "Error validating client secret.", unconfirmed=True, transient=False
-    ),
+    "client_secret": _guess("Error validating client secret.", 1, transient=False),
     # FIDELITY F-25 (UNCONFIRMED): a token of another app, for the exchange and debug_token.
-    "token_wrong_app": ErrorSpec(
-        190,
-        None,
+    "token_wrong_app": _guess(
         "Error validating access token: The access token does not belong to application {app_id}",
-        unconfirmed=True,
+        190,
     ),
     # FIDELITY F-25 (UNCONFIRMED): only user tokens can be exchanged; a page token gets 190.
-    "not_user_token": ErrorSpec(
-        190,
-        None,
-        "Invalid OAuth access token - only user access tokens can be exchanged",
-        unconfirmed=True,
+    "not_user_token": _guess(
+        "Invalid OAuth access token - only user access tokens can be exchanged", 190
     ),
     # FIDELITY F-25 (UNCONFIRMED): a wrong APP_ID|APP_SECRET as debug_token's access_token.
-    "app_token_invalid": ErrorSpec(
-        190, None, "Invalid OAuth access token signature.", unconfirmed=True
-    ),
+    "app_token_invalid": _guess("Invalid OAuth access token signature.", 190),
     # The app's webhook (FIDELITY.md F-03, F-04): the wordings are UNCONFIRMED.
-    "app_token_required": ErrorSpec(
-        15, None, "(#15) This method must be called with an app access_token.", unconfirmed=True
-    ),
-    "callback_https": ErrorSpec(
-        100, None, "(#100) Param callback_url must be a valid https URL", unconfirmed=True
-    ),
-    "callback_verification": ErrorSpec(
-        2200, None, "(#2200) callback verification failed: {reason}", unconfirmed=True
-    ),
+    "app_token_required": _guess("(#15) This method must be called with an app access_token.", 15),
+    "callback_https": _guess("(#100) Param callback_url must be a valid https URL"),
+    "callback_verification": _guess("(#2200) callback verification failed: {reason}", 2200),
     "subscribed_fields_required": ErrorSpec(
         100, None, "(#100) The parameter subscribed_fields is required"
     ),
     # Utility templates: codes and wording FIDELITY F-32 (UNCONFIRMED); the
     # messages hold what third-party code matches ("already exists", "template cannot be
     # found", "requires pages_utility_messaging permission").
-    "template_exists": ErrorSpec(
-        100,
-        None,
-        "(#100) A message template named {name} with language {language} already exists",
-        unconfirmed=True,
+    "template_exists": _guess(
+        "(#100) A message template named {name} with language {language} already exists"
     ),
-    "template_bad_name": ErrorSpec(
-        100,
-        None,
-        "(#100) Param name must be at most 512 lowercase letters, digits and underscores",
-        unconfirmed=True,
+    "template_bad_name": _guess(
+        "(#100) Param name must be at most 512 lowercase letters, digits and underscores"
     ),
-    "template_body_count": ErrorSpec(
-        100, None, "(#100) components must have exactly one BODY", unconfirmed=True
-    ),
-    "template_dangling": ErrorSpec(
-        100,
-        None,
+    "template_body_count": _guess("(#100) components must have exactly one BODY"),
+    "template_dangling": _guess(
         "(#100) The {component} text must not start or end with a parameter (dangling "
-        "parameters are not allowed)",
-        unconfirmed=True,
+        "parameters are not allowed)"
     ),
-    "template_header_params": ErrorSpec(
-        100, None, "(#100) A TEXT header may hold at most 1 parameter", unconfirmed=True
+    "template_header_params": _guess("(#100) A TEXT header may hold at most 1 parameter"),
+    "template_quick_reply": _guess(
+        "Fatal", 100, 2018416, user_title="Message Template Creation Failed"
     ),
-    "template_quick_reply": ErrorSpec(
-        100, 2018416, "Fatal", unconfirmed=True, user_title="Message Template Creation Failed"
+    "template_not_found": _guess(
+        "(#100) The requested template cannot be found: {name} ({language})"
     ),
-    "template_not_found": ErrorSpec(
-        100,
-        None,
-        "(#100) The requested template cannot be found: {name} ({language})",
-        unconfirmed=True,
+    "template_not_approved": _guess(
+        "(#100) The template {name} ({language}) is {status}: only APPROVED templates can be sent"
     ),
-    "template_not_approved": ErrorSpec(
-        100,
-        None,
-        "(#100) The template {name} ({language}) is {status}: only APPROVED templates can be sent",
-        unconfirmed=True,
+    "template_param_count": _guess(
+        "(#100) The {component} of template {name} takes {expected} parameters, {given} given"
     ),
-    "template_param_count": ErrorSpec(
-        100,
-        None,
-        "(#100) The {component} of template {name} takes {expected} parameters, {given} given",
-        unconfirmed=True,
+    "template_needs_utility": _guess(
+        "(#100) message[template] can only be sent with messaging_type UTILITY"
     ),
-    "template_needs_utility": ErrorSpec(
-        100,
-        None,
-        "(#100) message[template] can only be sent with messaging_type UTILITY",
-        unconfirmed=True,
-    ),
-    # Messenger Profile (messenger-2026-extra §3.2, §3.6): only the Get Started message and
-    # subcode 2018145 and "Invalid button type" come from there; the rest: F-27 (UNCONFIRMED).
-    # FIDELITY F-27 (UNCONFIRMED) for the unconfirmed profile rows.
-    "profile_unknown": ErrorSpec(
-        100, None, "(#100) Unknown Messenger Profile property: {name}", unconfirmed=True
-    ),
-    "profile_default_locale": ErrorSpec(
-        100, None, "(#100) {name} must include the default locale", unconfirmed=True
-    ),
+    # Messenger Profile: the Get Started message with subcode 2018145 (FIDELITY F-17) and
+    # "Invalid button type" are recorded in public code; the rest: F-27 (UNCONFIRMED).
+    "profile_unknown": _guess("(#100) Unknown Messenger Profile property: {name}"),
+    "profile_default_locale": _guess("(#100) {name} must include the default locale"),
     "profile_button_type": ErrorSpec(100, None, "(#100) Invalid button type"),
     "profile_get_started": ErrorSpec(
         100,
         2018145,
         "(#100) You must set a Get Started button if you also wish to use persistent menu.",
     ),
-    "profile_mixed_ice_breakers": ErrorSpec(
-        100,
-        None,
-        "(#100) ice_breakers cannot mix the localized and the flat format",
-        unconfirmed=True,
+    "profile_mixed_ice_breakers": _guess(
+        "(#100) ice_breakers cannot mix the localized and the flat format"
     ),
-    "profile_domain": ErrorSpec(
-        100,
-        None,
+    "profile_domain": _guess(
         "(#100) whitelisted_domains[{index}] must be an https URL with a fully qualified "
-        "domain name (no IP address or localhost)",
-        unconfirmed=True,
+        "domain name (no IP address or localhost)"
     ),
-    "profile_command_name": ErrorSpec(
-        100, None, '(#100) Command names must not start with "/"', unconfirmed=True
-    ),
+    "profile_command_name": _guess('(#100) Command names must not start with "/"'),
     # Replies and reactions: the answers to a wrong mid: FIDELITY F-34 (UNCONFIRMED).
-    "reply_to_unknown": ErrorSpec(
-        100,
-        None,
-        "(#100) reply_to[mid] is not a message of this conversation",
-        unconfirmed=True,
-    ),
-    "reaction_target": ErrorSpec(
-        100,
-        None,
-        "(#100) payload[message_id] is not a message this person sent to the page",
-        unconfirmed=True,
+    "reply_to_unknown": _guess("(#100) reply_to[mid] is not a message of this conversation"),
+    "reaction_target": _guess(
+        "(#100) payload[message_id] is not a message this person sent to the page"
     ),
 }
 
@@ -410,7 +315,7 @@ def fbtrace_id() -> str:
 
 
 def http_status_for(code: int) -> int:
-    """Meta answers throttling with 403 and everything else with 400 (reference §3.2)."""
+    """Meta answers throttling with 403 and everything else with 400 (FIDELITY F-26)."""
     return 403 if code in THROTTLE_CODES else 400
 
 

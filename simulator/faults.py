@@ -11,24 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .edges import ROUTE_KINDS
 from .errors import GraphError, default_message
 
 SEND_EDGES = frozenset({"messages", "message_attachments"})
-ALL_EDGES = frozenset(
-    {
-        "node",
-        "messages",
-        "message_attachments",
-        "conversations",
-        "accounts",
-        "subscribed_apps",
-        "message_templates",
-        "messenger_profile",
-        "oauth",
-        "debug_token",
-        "subscriptions",
-    }
-)
+ALL_EDGES = ROUTE_KINDS
 FAULT_KINDS = ("error", "http", "disconnect", "delay")
 
 

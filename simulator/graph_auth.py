@@ -1,6 +1,6 @@
 """Who is calling: the access token and ``appsecret_proof`` checks every Graph route shares.
 
-Reference §1.2 (where the token may travel, the proof), §3.3 and §7 (the 190 family of errors).
+``FIDELITY.md`` F-40 (where the token may travel, the proof) and F-25 (the 190 family of errors).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ EXPIRY_STAMP = "%A, %d-%b-%y %H:%M:%S %Z"
 
 
 def appsecret_proof(app_secret: str, token: str) -> str:
-    """hex HMAC-SHA256(key=app_secret, msg=token), as Meta computes it (reference §1.2)."""
+    """hex HMAC-SHA256(key=app_secret, msg=token), as Meta computes it (FIDELITY F-40)."""
     return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 

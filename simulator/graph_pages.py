@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import fail
 from .graph_conversations import admit, conversation_id, graph_time, updated
 from .graph_request import Answer, Context, list_fields, node_fields
 from .paging import paginate
 from .state import SimPage, SimUser
+from .validation import check_enum
 
 CONVERSATION_FIELDS = ("id", "updated_time", "participants", "unread_count", "message_count")
 
@@ -27,12 +27,8 @@ def node(ctx: Context) -> Answer:
 
 
 def _platform(params: dict[str, Any]) -> str:
-    platform = str(params.get("platform") or "messenger").lower()
-    if platform not in {"messenger", "instagram"}:
-        raise fail(
-            "bad_enum", name="platform", values="MESSENGER, INSTAGRAM", value=params["platform"]
-        )
-    return platform
+    platform = params.get("platform") or "messenger"
+    return check_enum("platform", platform, ("messenger", "instagram"), upper=False)
 
 
 def conversations(ctx: Context) -> Answer:

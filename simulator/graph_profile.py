@@ -1,5 +1,5 @@
 """``/me/messenger_profile``: the page's Get Started button, menu, ice breakers, commands,
-greeting and whitelisted domains (messenger-2026-extra §3.1, §3.2, §3.6).
+greeting and whitelisted domains (``FIDELITY.md`` F-17, F-27).
 
 Every call that passed authentication counts against the page's budget of 10 calls per
 10 minutes on the simulated clock; the 11th gets 613.
@@ -13,7 +13,9 @@ from .graph_request import Answer, Context
 
 CALLS = 10
 WINDOW = 600.0
-NEEDED = "pages_messaging"  # extra §3.1
+# "A page access token with pages_messaging permission is required" (Messenger Profile API):
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/reference/messenger-profile-api
+NEEDED = "pages_messaging"
 
 
 def _admit(ctx: Context) -> None:

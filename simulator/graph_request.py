@@ -14,6 +14,7 @@ from aiohttp import web
 
 from .bodies import ParsedBody, merge_params, parse_body
 from .config import SimConfig
+from .edges import NODE_EDGES, TOP_LEVEL
 from .errors import fail
 from .recording import SentMessage
 from .state import SimAdmin, SimPage, SimToken
@@ -21,20 +22,8 @@ from .validation import blank
 from .versions import VERSION_RE, answering_version
 from .world import World
 
-NODE_EDGES = (
-    "messages",
-    "message_attachments",
-    "conversations",
-    "accounts",
-    "subscribed_apps",
-    "message_templates",
-    "messenger_profile",
-    "subscriptions",
-)
 # Node ids that are not numbers: conversations (``t_...``) and messages (``m_...``).
 NODE_RE = re.compile(r"(?:\d+|me|t_[\w-]+|m_[\w-]+)")
-# Paths that name no node: the token exchange and the token debugger (reference §7).
-TOP_LEVEL = {("oauth", "access_token"): "oauth", ("debug_token",): "debug_token"}
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 Validation of the request itself lives in :mod:`.validation`; what needs the world (who the
 recipient is, the 24-hour window, saved attachment ids, file bytes, the rate cap) happens here,
-in the order Meta applies it (reference §1.7, §9.4).
+in the order Meta applies it (``FIDELITY.md`` F-24).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _check_tag(ctx: Context, tag: str | None) -> None:
 
 
 def _check_window(ctx: Context, request: SendRequest, user: SimUser) -> None:
-    """The 24-hour window and message tags (reference §1.5, §8)."""
+    """The 24-hour window and message tags (FIDELITY F-24, F-07 to F-09, F-14)."""
     _check_tag(ctx, request.tag)
     if request.messaging_type == "UTILITY":
         return  # approved utility templates may go out of the window (FIDELITY F-32, UNCONFIRMED)
@@ -143,7 +143,7 @@ def _media(ctx: Context, request: SendRequest, file: RecordedFile | None) -> dic
 
 
 def _admit(ctx: Context, request: SendRequest) -> None:
-    """The per-page rate cap (and the tighter one for audio and video, reference §4.1)."""
+    """The per-page rate cap (and the tighter one for audio and video, FIDELITY F-26)."""
     attachment = request.attachment or {}
     media = str(attachment.get("type", "")).lower() in {"audio", "video"}
     config = ctx.config
@@ -172,7 +172,7 @@ def _reusable_id(
 
 
 def _utility(ctx: Context, request: SendRequest) -> dict[str, Any] | None:
-    """An approved template of this page, rendered with the send's parameters (extra §1.7)."""
+    """An approved template of this page, rendered with the send's parameters (FIDELITY F-32)."""
     sent = request.template
     if sent is None:
         return None

@@ -1,4 +1,4 @@
-"""``/{page-id}/subscribed_apps``: which webhook fields the app gets for a page (reference §6.2).
+"""``/{page-id}/subscribed_apps``: which webhook fields the app gets for a page (F-02, F-45).
 
 The subscription is kept on the page (``SimPage.subscribed_fields``); the webhook sender only
 delivers the events of subscribed fields once a page's subscription was managed here. Meta drops
@@ -15,7 +15,7 @@ from .graph_request import Answer, Context
 from .state import APP_NAME
 from .validation import blank
 
-# The page fields of reference §6.2, in its table's order.
+# The page fields of Meta's webhooks page (FIDELITY F-02), in its table's order.
 WEBHOOK_FIELDS = (
     "messages",
     "message_deliveries",
@@ -39,12 +39,12 @@ WEBHOOK_FIELDS = (
     # The utility guide's spelling: accepted too (FIDELITY F-32, UNCONFIRMED).
     "message_template_status_update",
 )
-NEEDED = ("pages_manage_metadata", "pages_messaging")  # Messenger webhooks page (notes §6.2)
+NEEDED = ("pages_manage_metadata", "pages_messaging")  # FIDELITY F-02
 READ_NEEDED = ("pages_manage_metadata", "pages_show_list")  # Graph reference page/subscribed_apps
 
 
 def _fields(value: Any) -> list[str]:
-    """``subscribed_fields`` as a comma-separated string or a list, checked against §6.2."""
+    """``subscribed_fields`` as a comma-separated string or a list of ``WEBHOOK_FIELDS``."""
     if blank(value):
         raise fail("subscribed_fields_required")
     items = value if isinstance(value, list) else str(value).split(",")
@@ -67,7 +67,7 @@ def subscribe(ctx: Context) -> Answer:
     """POST: subscribe the app to these fields (replacing the earlier ones: F-02, UNCONFIRMED).
 
     The answer's ``success`` is a boolean; Meta's doc sample shows the string "true" and other
-    sources a boolean (reference §6.2).
+    sources a boolean (FIDELITY F-02).
     """
     _check(ctx)
     ctx.page.subscribed_fields = _fields(ctx.call.params.get("subscribed_fields"))

@@ -1,5 +1,5 @@
 """``/{page-id}/message_templates``: create, list and delete utility templates, and their review
-(messenger-2026-extra §1.3, §1.4, §1.6).
+(``FIDELITY.md`` F-32).
 
 A new template starts ``PENDING``; the simulated review decides after
 ``config.template_review_delay`` seconds (0: at once, so the create answer already says the

@@ -1,5 +1,5 @@
 """Tokens, apps and users: ``/oauth/access_token``, ``/debug_token``, ``/me`` for a person and
-``/me/accounts`` (reference §7, §5.3).
+``/me/accounts`` (``FIDELITY.md`` F-16, F-25, F-36, F-41).
 
 These are the calls a setup flow makes before it holds a page token: exchange a short-lived user
 token for a long-lived one, list the pages the person administers with their page tokens, and
@@ -51,7 +51,7 @@ def _exchangeable(ctx: Context, app_id: str, token: str) -> SimToken:
     record = ctx.world.state.tokens.get(token)
     if record is None:
         raise token_invalid()
-    check_token(ctx.world, record)  # an expired token cannot be exchanged (reference §7)
+    check_token(ctx.world, record)  # an expired token cannot be exchanged (FIDELITY F-41)
     if record.kind != USER:
         raise fail("not_user_token")
     if record.app_id != app_id:
@@ -212,7 +212,7 @@ def _page_values(ctx: Context, caller: Caller, page: SimPage, wanted: list[str])
 
 
 def _admin_page(ctx: Context, caller: Caller, page: SimPage) -> Answer:
-    """GET /{page-id}?fields=access_token with an admin's user token (reference §7)."""
+    """GET /{page-id}?fields=access_token with an admin's user token (FIDELITY F-41)."""
     wanted = requested_fields(ctx.call.params.get("fields"), ("name", "id"))
     values = _page_values(ctx, caller, page, wanted)
     shown = {k: v for k, v in values.items() if k in PAGE_NODE_FIELDS}

@@ -1,8 +1,8 @@
 """Rate caps and Meta's usage headers.
 
-Meta allows 300 Send API calls per second per page (10 for audio and video, reference §4.1) and
-reports how much of its budget an app has used in ``x-app-usage`` and
-``x-business-use-case-usage`` (reference §4.2). Both are sliding windows kept in deques, so each
+Meta allows 300 Send API calls per second per page (10 for audio and video) and reports how much
+of its budget an app has used in ``x-app-usage`` and ``x-business-use-case-usage``
+(``FIDELITY.md`` F-26). Both are sliding windows kept in deques, so each
 request costs O(1) amortised however many calls came before.
 """
 
@@ -113,7 +113,7 @@ class UsageMeter:
 
 class WindowCounter:
     """Calls per key in a sliding window of the simulated clock (the Messenger Profile's
-    10 calls per 10 minutes per page, messenger-2026-extra §3.1)."""
+    10 calls per 10 minutes per page, FIDELITY F-27)."""
 
     def __init__(self) -> None:
         self._calls: defaultdict[str, deque[float]] = defaultdict(deque)

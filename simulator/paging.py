@@ -1,4 +1,4 @@
-"""Graph's cursor paging (reference §5.3): ``limit``, ``after``, ``paging.cursors`` and ``next``.
+"""Graph's cursor paging (F-36): ``limit``, ``after``, ``paging.cursors`` and ``next``.
 
 One implementation for every list the simulator answers (conversations, accounts, templates).
 """

@@ -2,7 +2,7 @@
 
 Writing, tapping quick replies and buttons, reacting, quoting a message in a reply, and using
 what the page's Messenger Profile offers: the Get Started button, the persistent menu, ice
-breakers and commands (messenger-2026-extra §3.6, §4.3).
+breakers and commands (``FIDELITY.md`` F-27, F-42, F-43).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from .state import SimPage
 from .webhook import WebhookSender, reaction_name
 from .world import World
 
-NO_WEBHOOK = "web_url: no webhook"  # menu links open a webview and send nothing (extra §3.6)
+NO_WEBHOOK = "web_url: no webhook"  # menu links open a webview and send nothing (F-43)
 
 
 class People:

@@ -1,5 +1,5 @@
 """Messenger Profile properties: what ``POST /me/messenger_profile`` accepts
-(messenger-2026-extra §3.2 limits, §3.6 errors).
+(``FIDELITY.md`` F-27 limits, F-17 and F-27 errors).
 
 Pure checks over the request body, so the Graph route only deals with storing and answering.
 """
@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import fail
-from .validation import blank
+from .validation import blank, check_enum, check_list, objects, required_text
 
 PROPERTIES = (
     "get_started",
@@ -35,31 +35,9 @@ MENU_TYPES = ("postback", "web_url")
 HEIGHT_RATIOS = ("compact", "tall", "full")
 
 
-def _list(name: str, value: Any, most: int) -> list[Any]:
-    if not isinstance(value, list):
-        raise fail("not_array", name=name)
-    if not value:
-        raise fail("too_few", name=name)
-    if len(value) > most:
-        raise fail("too_many", name=name)
-    return value
-
-
-def _text(name: str, value: Any, limit: int) -> str:
-    if blank(value):
-        raise fail("param_required", name=name)
-    text = str(value)
-    if len(text) > limit:
-        raise fail("too_long", name=name, limit=limit)
-    return text
-
-
 def _objects(name: str, value: Any, most: int) -> list[dict[str, Any]]:
-    items = _list(name, value, most)
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            raise fail("not_object", name=f"{name}[{index}]")
-    return items
+    """A list of one to ``most`` objects, every item checked before any is read."""
+    return [item for _, item in objects(name, check_list(name, value, most))]
 
 
 def _needs_default(name: str, items: list[dict[str, Any]]) -> None:
@@ -70,26 +48,21 @@ def _needs_default(name: str, items: list[dict[str, Any]]) -> None:
 def _check_get_started(value: Any) -> None:
     if not isinstance(value, dict):
         raise fail("not_object", name="get_started")
-    _text("get_started[payload]", value.get("payload"), PAYLOAD)
+    required_text("get_started[payload]", value.get("payload"), PAYLOAD)
 
 
 def _check_menu_item(where: str, item: dict[str, Any]) -> None:
     kind = str(item.get("type", "")).lower()
-    if kind not in MENU_TYPES:  # "nested" was removed in v8.0 (extra §3.2, §3.6)
+    if kind not in MENU_TYPES:  # "nested" was removed in v8.0 (FIDELITY F-27)
         raise fail("profile_button_type")
-    _text(f"{where}[title]", item.get("title"), MENU_TITLE)
+    required_text(f"{where}[title]", item.get("title"), MENU_TITLE)
     if kind == "postback":
-        _text(f"{where}[payload]", item.get("payload"), PAYLOAD)
+        required_text(f"{where}[payload]", item.get("payload"), PAYLOAD)
     elif blank(item.get("url")):
         raise fail("web_url_required")
     ratio = item.get("webview_height_ratio")
-    if ratio is not None and str(ratio).lower() not in HEIGHT_RATIOS:
-        raise fail(
-            "bad_enum",
-            name=f"{where}[webview_height_ratio]",
-            values="COMPACT, TALL, FULL",
-            value=str(ratio),
-        )
+    if ratio is not None:
+        check_enum(f"{where}[webview_height_ratio]", ratio, HEIGHT_RATIOS, upper=False)
 
 
 def _check_menu(value: Any) -> None:
@@ -108,8 +81,8 @@ def _check_menu(value: Any) -> None:
 
 def _check_questions(where: str, questions: Any) -> None:
     for index, question in enumerate(_objects(where, questions, ICE_BREAKERS)):
-        _text(f"{where}[{index}][question]", question.get("question"), PAYLOAD)
-        _text(f"{where}[{index}][payload]", question.get("payload"), PAYLOAD)
+        required_text(f"{where}[{index}][question]", question.get("question"), PAYLOAD)
+        required_text(f"{where}[{index}][payload]", question.get("payload"), PAYLOAD)
 
 
 def _check_ice_breakers(value: Any) -> None:
@@ -129,18 +102,18 @@ def _check_commands(value: Any) -> None:
     for index, locale in enumerate(_objects("commands", value, 100)):
         where = f"commands[{index}][commands]"
         for number, command in enumerate(_objects(where, locale.get("commands"), COMMANDS)):
-            name = _text(f"{where}[{number}][name]", command.get("name"), COMMAND_NAME)
+            name = required_text(f"{where}[{number}][name]", command.get("name"), COMMAND_NAME)
             if name.startswith("/"):
                 raise fail("profile_command_name")
             description = command.get("description")
-            _text(f"{where}[{number}][description]", description, COMMAND_DESCRIPTION)
+            required_text(f"{where}[{number}][description]", description, COMMAND_DESCRIPTION)
 
 
 def _check_greeting(value: Any) -> None:
     items = _objects("greeting", value, 100)
     _needs_default("greeting", items)
     for index, item in enumerate(items):
-        _text(f"greeting[{index}][text]", item.get("text"), GREETING)
+        required_text(f"greeting[{index}][text]", item.get("text"), GREETING)
 
 
 def _is_ip(host: str) -> bool:
@@ -152,7 +125,7 @@ def _is_ip(host: str) -> bool:
 
 
 def _check_domains(value: Any) -> None:
-    for index, domain in enumerate(_list("whitelisted_domains", value, DOMAINS)):
+    for index, domain in enumerate(check_list("whitelisted_domains", value, DOMAINS)):
         parts = urlsplit(str(domain))
         host = (parts.hostname or "").lower()
         local = host == "localhost" or host.endswith(".localhost") or "." not in host
@@ -190,7 +163,7 @@ def properties_of(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_order(current: dict[str, Any], setting: dict[str, Any]) -> None:
-    """A persistent menu needs a Get Started button, set before or in the same call (§3.6)."""
+    """A persistent menu needs a Get Started button, set before or in the same call (F-17)."""
     if "persistent_menu" in setting and "get_started" not in {**current, **setting}:
         raise fail("profile_get_started")
 

@@ -15,8 +15,8 @@ from typing import Any
 TOKEN_STATES = ("valid", "expired", "invalidated")
 WINDOW_SECONDS = 24 * 3600
 HUMAN_AGENT_SECONDS = 7 * 24 * 3600
-ATTACHMENT_TTL_SECONDS = 90 * 24 * 3600  # reference §2.2: attachment ids expire after 90 days
-# Reference §7: a short-lived user token lasts about an hour, a long-lived one 5183944 s.
+ATTACHMENT_TTL_SECONDS = 90 * 24 * 3600  # attachment ids expire after 90 days (FIDELITY F-44)
+# A short-lived user token lasts about an hour, a long-lived one 5183944 s (FIDELITY F-41).
 SHORT_LIVED_SECONDS = 3600
 LONG_LIVED_SECONDS = 5183944
 DATA_ACCESS_SECONDS = 90 * 24 * 3600  # debug_token's (FIDELITY F-25, UNCONFIRMED)
@@ -49,7 +49,7 @@ class SimPage:
     app_id: str = "1517776481860111"
     scopes: tuple[str, ...] = DEFAULT_SCOPES
     category: str = "Home Improvement"
-    # None: never managed through subscribed_apps, so every event is delivered (reference §6.2).
+    # None: never managed through subscribed_apps, so every event is delivered (FIDELITY F-45).
     subscribed_fields: list[str] | None = None
     profile: dict[str, Any] = field(default_factory=dict)  # Messenger Profile properties
     # The app passed App Review for the Human Agent permission (FIDELITY.md F-09).
@@ -64,7 +64,7 @@ class SimPage:
 
 @dataclass(slots=True)
 class SimToken:
-    """A token the simulator issued; ``expires_at`` 0 means it never expires (reference §7)."""
+    """A token the simulator issued; ``expires_at`` 0 means it never expires (FIDELITY F-41)."""
 
     token: str
     kind: str  # PAGE or USER
@@ -91,7 +91,7 @@ class SimAdmin:
 
 @dataclass(slots=True)
 class SimTemplate:
-    """A page-owned utility message template (messenger-2026-extra §1.4)."""
+    """A page-owned utility message template (FIDELITY F-32)."""
 
     template_id: str
     page_id: str

@@ -1,7 +1,7 @@
 """Utility message templates: what creation accepts, what review rejects, how a send renders.
 
-Rules from messenger-2026-extra §1.4 (components, parameter formats, buttons), §1.6 (the
-formatting rules that get a template rejected) and §1.7 (the send shape). Pure functions over
+Rules from Meta's utility guide (components, parameter formats, buttons, the formatting rules
+that get a template rejected, the send shape; ``FIDELITY.md`` F-32). Pure functions over
 plain data, so the Graph routes and the tests share one reading of those rules.
 """
 
@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from .errors import fail
-from .validation import blank
+from .validation import blank, check_enum, objects, required_text
 
 LOCALES = (
     "en_US", "en_GB", "en", "de_DE", "de", "fr_FR", "fr", "es_ES", "es", "es_LA", "it_IT", "it",
@@ -47,13 +47,6 @@ class Draft:
     problem: str | None
 
 
-def _upper(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    text = str(value).upper()
-    if text not in allowed:
-        raise fail("bad_enum", name=name, values=", ".join(allowed), value=str(value))
-    return text
-
-
 def params_of(text: str) -> list[str]:
     """The parameters of a text, in order, stripped (``{{ 1 }}`` is ``1``)."""
     return [match.strip() for match in PARAM_RE.findall(text)]
@@ -66,10 +59,10 @@ def _check_dangling(component: str, text: str) -> None:
 
 
 def _format_problem(texts: list[str], parameter_format: str) -> str | None:
-    """INCORRECT_PARAMS for single braces, odd names, mixed formats or gaps (extra §1.6).
+    """INCORRECT_PARAMS for single braces, odd names, mixed formats or gaps (FIDELITY F-32).
 
-    These get a template *rejected* by review (extra §1.6 "Formatting rules that get a template
-    rejected"), unlike dangling parameters, which stop its creation.
+    These get a template *rejected* by review (the utility guide's rejection reasons), unlike
+    dangling parameters, which stop its creation.
     """
     params = [param for text in texts for param in params_of(text)]
     if any(SINGLE_BRACES_RE.search(PARAM_RE.sub("", text)) for text in texts):
@@ -106,28 +99,18 @@ def _examples_missing(component: dict[str, Any], kind: str, parameter_format: st
 
 
 def _check_body(component: dict[str, Any]) -> str:
-    text = component.get("text")
-    if blank(text):
-        raise fail("param_required", name="components[BODY][text]")
-    text = str(text)
-    if len(text) > BODY_LIMIT:
-        raise fail("too_long", name="components[BODY][text]", limit=BODY_LIMIT)
+    text = required_text("components[BODY][text]", component.get("text"), BODY_LIMIT)
     _check_dangling("BODY", text)
     return text
 
 
 def _check_header(component: dict[str, Any]) -> str | None:
-    header_format = _upper(
+    header_format = check_enum(
         "components[HEADER][format]", component.get("format") or "TEXT", HEADER_FORMATS
     )
     if header_format != "TEXT":
         return None
-    text = component.get("text")
-    if blank(text):
-        raise fail("param_required", name="components[HEADER][text]")
-    text = str(text)
-    if len(text) > HEADER_LIMIT:
-        raise fail("too_long", name="components[HEADER][text]", limit=HEADER_LIMIT)
+    text = required_text("components[HEADER][text]", component.get("text"), HEADER_LIMIT)
     if len(set(params_of(text))) > 1:
         raise fail("template_header_params")
     return text
@@ -139,13 +122,10 @@ def _check_buttons(component: dict[str, Any]) -> None:
         raise fail("param_required", name="components[BUTTONS][buttons]")
     if len(buttons) > MAX_BUTTONS:
         raise fail("too_many", name="components[BUTTONS][buttons]")
-    for index, button in enumerate(buttons):
-        where = f"components[BUTTONS][buttons][{index}]"
-        if not isinstance(button, dict):
-            raise fail("not_object", name=where)
+    for where, button in objects("components[BUTTONS][buttons]", buttons):
         if str(button.get("type", "")).upper() == "QUICK_REPLY":
-            raise fail("template_quick_reply")  # OBS vlab (extra §1.4, §1.8)
-        kind = _upper(f"{where}[type]", button.get("type"), BUTTON_TYPES)
+            raise fail("template_quick_reply")  # FIDELITY F-32 (UNCONFIRMED: a public report)
+        kind = check_enum(f"{where}[type]", button.get("type"), BUTTON_TYPES)
         if blank(button.get("text")):
             raise fail("param_required", name=f"{where}[text]")
         needed = {"POSTBACK": "payload", "URL": "url", "PHONE_NUMBER": "phone_number"}[kind]
@@ -158,12 +138,8 @@ def _components(value: Any) -> list[dict[str, Any]]:
         raise fail("param_required", name="components")
     if not isinstance(value, list):
         raise fail("not_array", name="components")
-    for index, component in enumerate(value):
-        if not isinstance(component, dict):
-            raise fail("not_object", name=f"components[{index}]")
-        component["type"] = _upper(
-            f"components[{index}][type]", component.get("type"), COMPONENT_TYPES
-        )
+    for where, component in objects("components", value):
+        component["type"] = check_enum(f"{where}[type]", component.get("type"), COMPONENT_TYPES)
     if [c["type"] for c in value].count("BODY") != 1:
         raise fail("template_body_count")
     return value
@@ -192,8 +168,8 @@ def check_creation(params: dict[str, Any]) -> Draft:
     language = str(params["language"])
     if language not in LOCALES:
         raise fail("bad_enum", name="language", values=", ".join(LOCALES), value=language)
-    _upper("category", params["category"], ("UTILITY",))
-    parameter_format = _upper(
+    check_enum("category", params["category"], ("UTILITY",))
+    parameter_format = check_enum(
         "parameter_format", params.get("parameter_format") or "POSITIONAL", PARAMETER_FORMATS
     )
     components = _components(params["components"])

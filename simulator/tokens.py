@@ -2,7 +2,7 @@
 
 Page tokens come from ``add_page`` (the page's own, valid until its ``token_state`` says
 otherwise) or from ``/me/accounts`` (made from a user token); user tokens from
-``issue_user_token`` and the ``fb_exchange_token`` grant. Lifetimes follow reference §7.
+``issue_user_token`` and the ``fb_exchange_token`` grant. Lifetimes: ``FIDELITY.md`` F-41.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def page_token_from(state: State, user_token: SimToken, page: SimPage) -> SimTok
     """The page token a user token hands out for ``page`` (the same one on every call).
 
     It inherits the user token's scopes; made from a long-lived user token it never expires,
-    from a short-lived one it ends with it (reference §7).
+    from a short-lived one it ends with it (FIDELITY F-41).
     """
     for record in state.tokens.values():
         if (

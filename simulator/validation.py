@@ -1,4 +1,4 @@
-"""Send API and upload request validation, in the order Meta applies it (reference §1.7, §9.4).
+"""Send API and upload request validation, in the order Meta applies it (FIDELITY F-24).
 
 Only the request itself is checked here (shape, required fields, limits, enums); checks that need
 the simulated world (who the recipient is, the 24-hour window, saved attachment ids, file bytes)
@@ -7,6 +7,7 @@ happen afterwards in :mod:`simulator.graph`. Each check raises the first error M
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +93,7 @@ class SendRequest:
     tag: str | None
     notification_type: str | None
     payload: dict[str, Any] | None = None  # a reaction's message_id and emoji
-    reply_to: str | None = None  # the quoted message's mid (messenger-2026-extra §4.3)
+    reply_to: str | None = None  # the quoted message's mid (FIDELITY F-42)
 
     @property
     def template(self) -> dict[str, Any] | None:
@@ -124,7 +125,7 @@ def blank(value: Any) -> bool:
     return value is None or value in ("", {}, [])
 
 
-def _enum(name: str, value: Any, allowed: tuple[str, ...], *, upper: bool = True) -> str:
+def check_enum(name: str, value: Any, allowed: tuple[str, ...], *, upper: bool = True) -> str:
     """Graph enums match case-insensitively; return the canonical spelling."""
     text = str(value)
     wanted = text.upper() if upper else text.lower()
@@ -145,7 +146,8 @@ def _check_length(name: str, value: str, limit: int) -> None:
         raise fail("too_long", name=name, limit=limit)
 
 
-def _check_list(name: str, value: Any, most: int) -> list[Any]:
+def check_list(name: str, value: Any, most: int) -> list[Any]:
+    """A list parameter of one to ``most`` items."""
     if not isinstance(value, list):
         raise fail("not_array", name=name)
     if not value:
@@ -155,14 +157,31 @@ def _check_list(name: str, value: Any, most: int) -> list[Any]:
     return value
 
 
-def _check_buttons(name: str, buttons: Any) -> None:
-    for index, button in enumerate(_check_list(name, buttons, MAX_BUTTONS)):
+def objects(name: str, items: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each item of a list parameter with its own name (``name[i]``); an item that is not an
+    object is refused when its turn comes, so earlier items' errors come first."""
+    for index, item in enumerate(items):
         where = f"{name}[{index}]"
-        if not isinstance(button, dict):
+        if not isinstance(item, dict):
             raise fail("not_object", name=where)
+        yield where, item
+
+
+def required_text(name: str, value: Any, limit: int) -> str:
+    """A required parameter read as text, at most ``limit`` characters long."""
+    if blank(value):
+        raise fail("param_required", name=name)
+    text = str(value)
+    if len(text) > limit:
+        raise fail("too_long", name=name, limit=limit)
+    return text
+
+
+def _check_buttons(name: str, buttons: Any) -> None:
+    for where, button in objects(name, check_list(name, buttons, MAX_BUTTONS)):
         if blank(button.get("type")):
             raise fail("param_required", name=f"{where}[type]")
-        kind = _enum(f"{where}[type]", button["type"], BUTTON_TYPES, upper=False)
+        kind = check_enum(f"{where}[type]", button["type"], BUTTON_TYPES, upper=False)
         if kind in {"account_link", "account_unlink"}:
             continue
         if blank(button.get("title")):
@@ -188,11 +207,8 @@ def _check_template(name: str, payload: dict[str, Any]) -> None:
         _check_length(f"{name}[text]", _string(f"{name}[text]", text), BUTTON_TEXT_LIMIT)
         _check_buttons(f"{name}[buttons]", payload.get("buttons"))
     elif template_type.lower() == "generic":
-        elements = _check_list(f"{name}[elements]", payload.get("elements"), MAX_ELEMENTS)
-        for index, element in enumerate(elements):
-            where = f"{name}[elements][{index}]"
-            if not isinstance(element, dict):
-                raise fail("not_object", name=where)
+        elements = check_list(f"{name}[elements]", payload.get("elements"), MAX_ELEMENTS)
+        for where, element in objects(f"{name}[elements]", elements):
             others = ("subtitle", "image_url", "buttons", "default_action")
             if blank(element.get("title")) or all(blank(element.get(k)) for k in others):
                 raise fail("element_incomplete")
@@ -212,7 +228,7 @@ def check_attachment(
         raise fail("not_object", name=name)
     if blank(attachment.get("type")):
         raise fail("param_required", name=f"{name}[type]")
-    kind = _enum(f"{name}[type]", attachment["type"], allowed, upper=False)
+    kind = check_enum(f"{name}[type]", attachment["type"], allowed, upper=False)
     payload = attachment.get("payload")
     if payload is None or payload == "":
         raise fail("param_required", name=f"{name}[payload]")
@@ -231,13 +247,10 @@ def check_attachment(
 
 def _check_quick_replies(quick_replies: Any) -> None:
     name = "message[quick_replies]"
-    for index, reply in enumerate(_check_list(name, quick_replies, MAX_QUICK_REPLIES)):
-        where = f"{name}[{index}]"
-        if not isinstance(reply, dict):
-            raise fail("not_object", name=where)
+    for where, reply in objects(name, check_list(name, quick_replies, MAX_QUICK_REPLIES)):
         if blank(reply.get("content_type")):
             raise fail("param_required", name=f"{where}[content_type]")
-        kind = _enum(
+        kind = check_enum(
             f"{where}[content_type]", reply["content_type"], QUICK_REPLY_TYPES, upper=False
         )
         if kind != "text":
@@ -246,14 +259,14 @@ def _check_quick_replies(quick_replies: Any) -> None:
             raise fail("qr_title_required")
         if blank(reply.get("payload")):
             raise fail("qr_payload_required")
-        # Meta truncates longer titles (reference §1.4): accepted, shown cut (the chat page).
+        # Meta truncates longer titles (FIDELITY F-39): accepted, shown cut (the chat page).
         _string(f"{where}[title]", reply["title"])
         payload = _string(f"{where}[payload]", reply["payload"])
         _check_length(f"{where}[payload]", payload, PAYLOAD_LIMIT)
 
 
 def _check_utility_template(template: Any) -> None:
-    """``message.template``: a name, a language code and components (extra §1.7)."""
+    """``message.template``: a name, a language code and components (FIDELITY F-32)."""
     name = "message[template]"
     if not isinstance(template, dict):
         raise fail("not_object", name=name)
@@ -297,7 +310,7 @@ def _check_kind(params: dict[str, Any], *, required: bool) -> tuple[str | None, 
         if required:
             raise fail("param_required", name="messaging_type")
         return None, None
-    messaging_type = _enum("messaging_type", raw_type, MESSAGING_TYPES)
+    messaging_type = check_enum("messaging_type", raw_type, MESSAGING_TYPES)
     raw_tag = params.get("tag")
     if messaging_type == "MESSAGE_TAG" and blank(raw_tag):
         raise fail("tag_required")
@@ -312,7 +325,7 @@ def _check_kind(params: dict[str, Any], *, required: bool) -> tuple[str | None, 
 
 def _check_notification(params: dict[str, Any]) -> str | None:
     raw = params.get("notification_type")
-    return None if blank(raw) else _enum("notification_type", raw, NOTIFICATION_TYPES)
+    return None if blank(raw) else check_enum("notification_type", raw, NOTIFICATION_TYPES)
 
 
 def validate_send(params: dict[str, Any], *, has_file: bool = False) -> SendRequest:
@@ -356,7 +369,7 @@ NOT_WITH_ACTIONS = ("messaging_type", "tag", "notification_type", "reply_to", "p
 
 def _sender_action(params: dict[str, Any], recipient: dict[str, Any], action: Any) -> SendRequest:
     """A sender action: only the recipient, plus the payload of a reaction."""
-    sender_action = _enum("sender_action", action, SENDER_ACTIONS, upper=False)
+    sender_action = check_enum("sender_action", action, SENDER_ACTIONS, upper=False)
     reaction = sender_action in {"react", "unreact"}
     extra = [name for name in NOT_WITH_ACTIONS if not blank(params.get(name))]
     if extra or (not reaction and not blank(params.get("payload"))):
@@ -381,7 +394,7 @@ def _check_feedback_tag(request: SendRequest) -> None:
 
 
 def _reply_to(value: Any) -> str | None:
-    """The top-level ``reply_to: {"mid"}`` (extra §4.3)."""
+    """The top-level ``reply_to: {"mid"}`` (FIDELITY F-42)."""
     if blank(value):
         return None
     if not isinstance(value, dict):

@@ -1,6 +1,6 @@
 """Meta's side of the webhook: event shapes, the signed envelope, delivery and the handshake.
 
-Event shapes follow reference §6.4 and the envelope §6.3. Meta signs an ASCII-escaped body
+Event shapes and the envelope: ``FIDELITY.md`` F-23, F-42, F-43. Meta signs an ASCII-escaped body
 (``äöå`` travels as ``\\u00e4\\u00f6\\u00e5``) with HMAC-SHA256 of the app secret, and still sends
 the legacy SHA-1 header; the simulator does the same so receivers must check the raw bytes.
 :class:`WebhookSender` puts these together for one simulated world: it builds events at the
@@ -27,7 +27,7 @@ from .state import MessageRef, SimTemplate
 from .world import World
 
 USER_AGENT = "facebookexternalua"
-MAX_BATCH = 1000  # "aggregated and sent in a batch with a maximum of 1000 updates" (§6.6)
+MAX_BATCH = 1000  # "aggregated and sent in a batch with a maximum of 1000 updates" (F-23)
 REACTIONS = {
     "\u2764\ufe0f": "love",
     "\u2764": "love",
@@ -75,7 +75,7 @@ def message_event(
 ) -> Event:
     """A person's message: text, a quick-reply tap, attachments, a quoted reply, a command.
 
-    ``reply_to`` is ``{"mid", "is_self_reply"}`` (messenger-2026-extra §4.3); ``commands``
+    ``reply_to`` is ``{"mid", "is_self_reply"}`` (FIDELITY F-42); ``commands``
     names the commands chosen, as ``[{"name"}]`` (FIDELITY F-27, UNCONFIRMED layout).
     """
     message: dict[str, Any] = {"mid": mid or new_mid()}
@@ -189,7 +189,7 @@ def is_change(event: Event) -> bool:
     return "field" in event and "value" in event and "sender" not in event
 
 
-# The page subscription field each messaging event belongs to (reference §6.2).
+# The page subscription field each messaging event belongs to (FIDELITY F-02).
 EVENT_FIELDS = {
     "postback": "messaging_postbacks",
     "delivery": "message_deliveries",

@@ -24,7 +24,8 @@ from .coerce import as_id, as_int, as_text
 from .errors import GraphError, GraphInvalidRequestError
 from .models import JSONDict
 
-# The webhook fields a page is subscribed to (reference §6.2).
+# The webhook fields a page is subscribed to (the Webhook Events Reference lists them):
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events
 SUBSCRIBED_FIELDS: Final = (
     "messages",
     "messaging_postbacks",
@@ -67,7 +68,10 @@ class Person:
 
 
 def app_token(app_id: str, app_secret: str) -> str:
-    """The app access token Meta accepts: `APP_ID|APP_SECRET` (reference §7)."""
+    """The app access token Meta accepts: `APP_ID|APP_SECRET`.
+
+    https://developers.facebook.com/docs/facebook-login/guides/access-tokens#apptokens
+    """
     return f"{app_id}|{app_secret}"
 
 

@@ -109,7 +109,10 @@ def build_call(
 
 def _reaction(data: dict[str, Any]) -> OutgoingMessage | None:
     """`reaction` with `message_id`: react to a person's message (None or "unreact": remove
-    the page's reaction), one sender action with no message (extra §4.1)."""
+    the page's reaction), one sender action with no message.
+
+    https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages/sender-actions
+    """
     if KEY_REACTION not in data and KEY_MESSAGE_ID not in data:
         return None
     message_id = data.get(KEY_MESSAGE_ID)
@@ -128,7 +131,10 @@ def _reaction(data: dict[str, Any]) -> OutgoingMessage | None:
 
 
 def _quote(call: PreparedCall, reply_to: object) -> None:
-    """`reply_to`: the first message quotes the person's message with this mid (extra §4.3)."""
+    """`reply_to`: the first message quotes the person's message with this mid.
+
+    https://developers.facebook.com/docs/messenger-platform/reference/send-api/
+    """
     if reply_to is None:
         return
     if not isinstance(reply_to, str) or not reply_to.strip():

@@ -1,4 +1,7 @@
-"""Meta's names and limits for the Messenger Platform (reference: messenger-platform.md)."""
+"""Meta's names and limits for the Messenger Platform.
+
+https://developers.facebook.com/docs/messenger-platform/reference/send-api/
+"""
 
 from __future__ import annotations
 
@@ -35,13 +38,19 @@ KEY_SENDER_ACTION: Final = "sender_action"
 KEY_REPLY_TO: Final = "reply_to"
 KEY_REACTION: Final = "reaction"
 KEY_MESSAGE_ID: Final = "message_id"
-REACTION_MAX: Final = 32  # "any emoji … or a valid UTF-8 representation of an emoji" (extra §4.1)
+# Sender Actions: "any emoji … or a valid UTF-8 representation of an emoji" (no length given).
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages/sender-actions
+REACTION_MAX: Final = 32
 MEDIA_TYPES: Final = ("image", "video", "audio", "file")
 PASSTHROUGH_MESSAGE_FIELDS: Final = ("attachment", "quick_replies", "metadata", "sticker_id")
 
 TARGET_BROADCAST: Final = "BROADCAST"
 
-# Limits (reference §1.4, §2.3, §4.1).
+# Limits: the Send API reference, quick replies, saving assets (25 MB) and rate limits.
+# https://developers.facebook.com/docs/messenger-platform/reference/send-api/
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages/quick-replies
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages/saving-assets
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/overview/rate-limiting
 TEXT_LIMIT: Final = 1999  # "must be less than 2000 characters"
 BUTTON_TEXT_LIMIT: Final = 640
 QUICK_REPLIES_MAX: Final = 13

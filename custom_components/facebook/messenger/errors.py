@@ -2,7 +2,9 @@
 
 The key names the kind of failure ("token_invalid", "outside_window", ...), so the code around
 this library can say what to do in its own words and language, while `str(error)` keeps Meta's
-own message and code. Meta's codes are mapped by `classify` (reference §3.3, §3.4).
+own message and code. Meta's codes are mapped by `classify`:
+https://developers.facebook.com/documentation/business-messaging/messenger-platform/error-codes
+https://developers.facebook.com/docs/graph-api/guides/error-handling
 """
 
 from __future__ import annotations
@@ -162,7 +164,7 @@ POLICY_CODES: Final = frozenset({10, 230, 368})
 def classify(
     code: int | None, subcode: int | None, *, is_transient: bool, message: str
 ) -> type[GraphError]:
-    """Map Meta's code and subcode to an error class (reference §3.3, §3.4)."""
+    """Map Meta's code and subcode to an error class (the pages in the module docstring)."""
     if code in AUTH_CODES or (code == 2500 and "access token" in message):
         return GraphAuthError
     if code in RATE_LIMIT_CODES:

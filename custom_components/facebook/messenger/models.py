@@ -105,7 +105,9 @@ class OutgoingMessage:
     # Message fields (quick replies, metadata) a media placeholder keeps until its media is in.
     pending_fields: JSONDict = field(default_factory=dict)
     action_payload: JSONDict | None = None  # a reaction's {message_id, reaction}
-    reply_to: str | None = None  # the mid this message quotes (extra §4.3)
+    # The mid this message quotes (the Send API's `reply_to`):
+    # https://developers.facebook.com/docs/messenger-platform/reference/send-api/
+    reply_to: str | None = None
 
     @property
     def paced_as_media(self) -> bool:
@@ -168,8 +170,13 @@ class MessagingEvent:
     reaction: str | None = None
     emoji: str | None = None
     action: str | None = None  # react | unreact
-    reply_to: str | None = None  # the mid a message quotes (extra §4.3)
-    commands: tuple[str, ...] = ()  # the commands a message used (extra §3.6)
+    # The mid a message quotes; the messages webhook's `reply_to`:
+    # https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events/messages
+    reply_to: str | None = None
+    # The commands a message used: Meta sends "only the command name(s)"; where they stand in
+    # `message` is UNCONFIRMED.
+    # https://developers.facebook.com/documentation/business-messaging/messenger-platform/reference/messenger-profile-api/commands
+    commands: tuple[str, ...] = ()
     catch_up: bool = False  # read back after an outage (Conversations API), not from the webhook
 
     @property
@@ -191,7 +198,12 @@ class MessagingEvent:
 
 @dataclass(frozen=True, slots=True)
 class TemplateStatusChange:
-    """Meta reviewed a utility template again (`entry[].changes[]`, messenger-2026-extra §1.6)."""
+    """Meta reviewed a utility template again (`entry[].changes[]`).
+
+    The field is in the Webhook Events Reference; its payload for Messenger is UNCONFIRMED (no
+    Meta page shows it).
+    https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events
+    """
 
     page_id: str
     name: str

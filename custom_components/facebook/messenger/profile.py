@@ -1,10 +1,12 @@
 """The page's Messenger Profile: persistent menu, ice breakers, commands and Get Started.
 
-Validated against Meta's limits before anything is sent, each error naming the item
-(messenger-2026-extra §3.2). A Get Started button is set whenever a menu or ice breakers are
-(Meta refuses a menu without one, 100/2018145, §3.6). Meta allows 10 profile calls per 10 minutes
-per page (§3.1), so the profile is applied only when it changed: `fingerprint` says whether it
+Validated against Meta's limits before anything is sent, each error naming the item. A Get
+Started button is set whenever a menu or ice breakers are (Meta refuses a menu without one; its
+code, 100/2018145, is from public code and UNCONFIRMED). Meta allows 10 profile calls per 10
+minutes per page, so the profile is applied only when it changed: `fingerprint` says whether it
 did, and `CallBudget` when the next call may go.
+https://developers.facebook.com/documentation/business-messaging/messenger-platform/reference/messenger-profile-api
+https://developers.facebook.com/docs/messenger-platform/reference/messenger-profile-api/domain-whitelisting
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ MENU_MAX: Final = 20
 MENU_TITLE_MAX: Final = 30
 PAYLOAD_MAX: Final = 1000
 ICE_BREAKERS_MAX: Final = 4
-QUESTION_MAX: Final = 80  # Meta's figure for ice-breaker questions is UNCONFIRMED (§3.2)
+# Meta's ice-breakers page gives no length for a question: UNCONFIRMED.
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/reference/messenger-profile-api/ice-breakers
+QUESTION_MAX: Final = 80
 COMMANDS_MAX: Final = 100
 COMMAND_NAME_MAX: Final = 32
 COMMAND_DESCRIPTION_MAX: Final = 64
@@ -163,7 +167,7 @@ async def set_profile(client: GraphClient, profile: JSONDict) -> None:
 
 
 async def delete_fields(client: GraphClient, fields: Sequence[str]) -> None:
-    """`DELETE /me/messenger_profile` with a JSON `fields` body (one call, §3.1)."""
+    """`DELETE /me/messenger_profile` with a JSON `fields` body (one call; module docstring)."""
     await client.write("DELETE", PROFILE_PATH, {"fields": list(fields)})
 
 

@@ -1,9 +1,10 @@
 """Meta's utility messages: the integration's own template, and messages sent with it.
 
 After a person's 24-hour window closes, a page may still send them a utility message: a
-Page-owned template that Meta reviewed, with the notification's text as its one parameter
-(messenger-2026-extra §1). The template's fixed words neither start nor end the body (a
-"dangling" parameter is refused, §1.6), and its example value is what review reads.
+Page-owned template that Meta reviewed, with the notification's text as its one parameter. The
+template's fixed words neither start nor end the body (a "dangling" parameter is refused), and
+its example value is what review reads. Meta's utility guide ("the guide" below):
+https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages/utility-messages
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .models import JSONDict
 
 TEMPLATE_NAME: Final = "home_assistant_notification"
 MESSAGING_TYPE_UTILITY: Final = "UTILITY"
-PARAMETER_MAX: Final = 1024  # the longest text parameter (UNCONFIRMED for Messenger, §1.4)
+PARAMETER_MAX: Final = 1024  # the longest text parameter (the guide gives none: UNCONFIRMED)
 FALLBACK_LANGUAGE: Final = "en_US"
 EXAMPLE: Final = "The washing machine has finished"
 # The body in the languages a household is likely to run Home Assistant in (Meta reviews the
@@ -76,7 +77,7 @@ def fit_parameter(text: str) -> tuple[str, bool]:
 
 
 def utility_message(state: TemplateState, text: str) -> JSONDict:
-    """The Send API `message` of a utility message with `text` as its parameter (§1.7)."""
+    """The Send API `message` of a utility message with `text` as its parameter (the guide)."""
     return {
         "template": {
             "name": state.name,
@@ -102,7 +103,7 @@ def _state(item: JSONDict) -> TemplateState | None:
 async def find_template(
     client: GraphClient, page_id: str, language: str, name: str = TEMPLATE_NAME
 ) -> TemplateState | None:
-    """The page's template of that name and language, with its review status (§1.6)."""
+    """The page's template of that name and language, with its review status (the guide)."""
     answer = await client.get(
         f"/{page_id}/message_templates",
         {"name": name, "fields": "id,name,language,status,rejected_reason"},
@@ -118,7 +119,7 @@ async def find_template(
 async def create_template(
     client: GraphClient, page_id: str, language: str, name: str = TEMPLATE_NAME
 ) -> TemplateState:
-    """Create the template (category UTILITY, one text parameter and its example, §1.4)."""
+    """Create the template (category UTILITY, one text parameter and its example: the guide)."""
     body = {
         "name": name,
         "language": language,
@@ -137,7 +138,11 @@ async def create_template(
 
 
 def refusal_kind(error: GraphError) -> str | None:
-    """What kind of refusal of a utility message Meta's error is, if it is one (§1.8)."""
+    """What kind of refusal of a utility message Meta's error is, if it is one.
+
+    Meta lists no errors for utility messages: these are the wordings public code matches
+    (UNCONFIRMED).
+    """
     text = error.graph_message.lower()
     if "pages_utility_messaging" in text:
         return "utility_permission"

@@ -1,8 +1,10 @@
 """Meta's webhook: the handshake, the signature, the body as typed events, redeliveries.
 
 Webhook input is hostile until its signature says otherwise. Parsing is total: no input makes it
-raise; anything that is not the shape Meta documents (reference §6.3, §6.4) is skipped and
-counted, never guessed at. Strings are bounded, so memory stays bounded too.
+raise; anything that is not the shape Meta documents is skipped and counted, never guessed at.
+Strings are bounded, so memory stays bounded too.
+https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks
+https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ CHALLENGE_MAX: Final = 256
 MAX_TEXT: Final = 20_000
 MAX_ATTACHMENTS: Final = 50
 DIGEST_HEX_LENGTH: Final = 32
-# The page field of template reviews, in both spellings Meta's documents use (§1.2).
+# The page field of template reviews, in both spellings Meta's pages use: the Webhook Events
+# Reference's and the utility guide's (which one Meta sends is UNCONFIRMED).
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks/webhook-events
+# https://developers.facebook.com/documentation/business-messaging/messenger-platform/send-messages/utility-messages
 TEMPLATE_STATUS_FIELDS: Final = (
     "messenger_template_status_update",
     "message_template_status_update",
