@@ -141,7 +141,7 @@ async def test_the_flow_sets_the_app_s_webhook_and_answers_meta_s_check(
     (check,) = simulator.verifications
     assert (check["verify_token"], check["ok"]) == ("my-verify-token-123", True)
     posts = [r for r in simulator.requests if r.path.endswith(f"/{APP_ID}/subscriptions")]
-    assert [r.method for r in posts] == ["POST"]
+    assert [r.method for r in posts] == ["POST", "GET"]  # set, then seen active here
     assert APP_SECRET not in repr(posts[0].query)  # the app token travels in the header
     result = await step(hass, result, people=[])
     assert result["type"] is FlowResultType.CREATE_ENTRY

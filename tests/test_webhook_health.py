@@ -29,6 +29,7 @@ from simulator import Simulator
 from .conftest import (
     ALICE,
     APP_ID,
+    BOB,
     PAGE_ID,
     SetupEntry,
     SetupFacebook,
@@ -183,3 +184,32 @@ async def start_again(
     await hass.async_block_till_done(wait_background_tasks=True)
     await wait_until(lambda: simulator.subscription()["subscribed"] is True or not resubscribed)
     return events
+
+
+async def test_an_event_heard_during_the_start_hides_nothing_written_while_down(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    aiohttp_client: ClientMaker,
+) -> None:
+    """After a short outage Meta delivers as soon as Home Assistant answers, before the start's
+    check: what was written while it was down is still read back from when it stopped."""
+    await setup_facebook()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    async with restarted(hass) as down:
+        simulator.webhook_url = "http://127.0.0.1:9/api/facebook_webhooks"
+        await simulator.user_says(ALICE, "the door is open")  # 10 minutes down: no drop
+        simulator.advance(600)
+        down.set_state(CoreState.not_running)
+        events = async_capture_events(down, EVENT_MESSAGE)
+        assert await async_setup_component(down, "notify", {"notify": [page_config(simulator)]})
+        await down.async_block_till_done()
+        client = await aiohttp_client(down.http.app)
+        await post_events(client, simulator, [simulator.message_event(BOB, "hello")])
+        down.set_state(CoreState.running)
+        down.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+        await down.async_block_till_done(wait_background_tasks=True)
+        assert [(e.data["message"], e.data.get("catch_up")) for e in events] == [
+            ("hello", None),
+            ("the door is open", True),
+        ]

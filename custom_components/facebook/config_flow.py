@@ -92,6 +92,7 @@ from .messenger import (
     PageInfo,
     Person,
     app_token,
+    app_webhooks,
     check_messaging,
     coerce_psid,
     inspect_token,
@@ -400,17 +401,16 @@ class FacebookConfigFlow(ConfigFlow, domain=DOMAIN):
         if not creds.has_app or self._app_webhook_failed:
             return
         await self._async_listen(self._verify_token.encode())
+        app, app_id = creds.app_client(self.hass), str(creds.app_id)
         try:
-            await subscribe_app(
-                creds.app_client(self.hass),
-                str(creds.app_id),
-                url,
-                self._verify_token,
-                SUBSCRIBED_FIELDS,
-            )
+            await subscribe_app(app, app_id, url, self._verify_token, SUBSCRIBED_FIELDS)
+            hooks = await app_webhooks(app, app_id)  # and Meta shows it, active, here
         except GraphError as err:
             self._app_webhook_failed = True  # the next Submit goes on: the user enters it
             raise FlowError("app_subscribe_failed", error=err.graph_message) from err
+        if not any(h.object == "page" and h.active and h.callback_url == url for h in hooks):
+            self._app_webhook_failed = True
+            raise FlowError("app_subscribe_unconfirmed")
 
     async def _async_router(self) -> WebhookRouter:
         """The webhook's router (on the very first page, the integration starts with it)."""

@@ -41,6 +41,7 @@ from .router import WebhookRouter
 from .runtime import FacebookConfigEntry, FacebookRuntime
 
 CHECK_EVERY = timedelta(hours=6)
+CLOCK_MARGIN = 60.0  # seconds read back before `since`
 WEBHOOK_DOCS = (
     "https://developers.facebook.com/documentation/business-messaging/messenger-platform/webhooks"
 )
@@ -104,8 +105,10 @@ class WebhookHealth:
             return
         state.async_set_subscribed(True)
         async_clear_issue(self._hass, self._issue_id)
-        if catch_up or healed:
-            await self.async_catch_up()
+        if catch_up:  # since Home Assistant stopped (what was heard since must not hide it)
+            await self.async_catch_up(state.deaf_since)
+        elif healed:  # since Meta's webhook last reached the page
+            await self.async_catch_up(state.heard_until)
 
     async def _async_heal_page(self) -> bool:
         """The page's subscription with every field; True when it had to be made again."""
@@ -148,17 +151,21 @@ class WebhookHealth:
         async_fire_resubscribed(self._hass, self._runtime.page.id, "app")
         return True
 
-    async def async_catch_up(self) -> None:
-        """Fire what allowed people wrote since the page last heard from Meta (oldest first;
-        what the webhook delivered already is recognised by its mid, and fires nothing)."""
+    async def async_catch_up(self, since: float | None) -> None:
+        """Fire what allowed people wrote after `since` (oldest first; what the webhook
+        delivered already is recognised by its mid, and fires nothing).
+
+        A margin covers a clock of Home Assistant's ahead of Meta's (the stop time is ours,
+        the times of messages Meta's): rereading a minute costs nothing, as seen mids don't fire.
+        """
         runtime, state = self._runtime, self._runtime.webhook
-        since, started = state.heard_until, time.time()
+        started = time.time()
         if since is None or not runtime.book:
             state.async_note_heard(started)  # a new page: nothing was missed yet
             return
         reader = ConversationReader(runtime.client, str(runtime.page.id))
         try:
-            events = await reader.written_since(since, set(runtime.book))
+            events = await reader.written_since(since - CLOCK_MARGIN, set(runtime.book))
         except GraphError as err:
             LOGGER.warning("%s: could not read back what was missed: %s", self._label, err)
             return  # the next check tries again from the same time

@@ -30,12 +30,16 @@ class WebhookState:
         self._store = page_store(hass, "webhook", key, atomic=True)
         self._save_pending = False
         self.heard_until: float | None = None  # epoch seconds; None: never listened yet
+        # What `heard_until` was at start, before the webhook could hear anything new: the
+        # start's catch-up reads from there (an event heard meanwhile must not hide the rest).
+        self.deaf_since: float | None = None
         self.subscribed: bool | None = None  # None: not checked yet
 
     async def async_load(self) -> None:
         """Read when the page last heard from Meta (before the last stop)."""
         stored = await async_load_field(self._store, "heard_until")
         self.heard_until = float(stored) if isinstance(stored, int | float) else None
+        self.deaf_since = self.heard_until
 
     @callback
     def async_note_heard(self, when: float) -> None:
