@@ -10,6 +10,8 @@ For tests that kill and restart Home Assistant, `HassProcess` is one `hass` on a
 own that can be started again on the same dir, `write_hass_config` writes that dir's YAML, and
 `onboard` creates the first user of a fresh instance through the REST API and returns a
 `HassUser` (an access token and authenticated REST calls: services, config flows, ...).
+`recorded_events` reads the events Home Assistant's recorder kept (with `recorder:` in that
+YAML): also those fired during a start, before any API client could have subscribed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -47,6 +50,7 @@ ALICE = "6543210987654321"
 BOB = "1234567890123456"
 START_TIMEOUT = 120.0  # the handshake and Home Assistant's start-up automation
 STOP_TIMEOUT = 20.0
+RECORDER_DB = "home-assistant_v2.db"  # the recorder's default database, in the config dir
 
 SECRETS: dict[str, str] = yaml.safe_load((CONFIG / "secrets.yaml").read_text(encoding="utf-8"))
 _requirements_checked = False
@@ -445,6 +449,33 @@ def onboard(
         {"grant_type": "authorization_code", "code": answer["auth_code"], "client_id": client_id},
     )
     return HassUser(url, client_id, tokens["access_token"], tokens["refresh_token"])
+
+
+def recorded_events(config_dir: Path, event_type: str) -> list[dict[str, Any]]:
+    """The data of every `event_type` event the recorder has committed in `config_dir`'s
+    database, in the order they were fired, across all the starts on that dir.
+
+    The recorder is set up in the first stage of a start, before any custom integration, so it
+    has every event an integration fires, even during the start. It commits every
+    `commit_interval` seconds: poll with `wait_until`. No database (or no tables) yet: [].
+    """
+    path = config_dir / RECORDER_DB
+    if not path.exists():
+        return []
+    query = (
+        "SELECT d.shared_data FROM events AS e"
+        " JOIN event_types AS t ON t.event_type_id = e.event_type_id"
+        " LEFT JOIN event_data AS d ON d.data_id = e.data_id"
+        " WHERE t.event_type = ? ORDER BY e.event_id"
+    )
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
+            rows = db.execute(query, (event_type,)).fetchall()
+    except sqlite3.OperationalError as err:
+        if "no such table" in str(err):  # the recorder is creating its schema
+            return []
+        raise
+    return [json.loads(data) if data else {} for (data,) in rows]
 
 
 def _token_request(url: str, form: dict[str, str]) -> dict[str, Any]:
