@@ -334,7 +334,7 @@ async def post_remote_file(request: web.Request) -> web.Response:
 
 
 async def get_conversation(request: web.Request) -> web.Response:
-    """GET /_sim/conversations/{psid}: the messages between the person and their page."""
+    """GET /_sim/messages/{psid}: the messages between the person and their page (with mids)."""
     sim = _api(request)
     psid = _user(request)
     return web.json_response({"data": [asdict(m) for m in sim.conversation(psid)]})
@@ -469,7 +469,7 @@ ROUTES = (
     ("POST", "/_sim/pages/{page_id}/unsubscribe", post_unsubscribe),
     ("POST", "/_sim/apps/{app_id}/subscription", post_app_subscription),
     ("POST", "/_sim/remote_files", post_remote_file),
-    ("GET", "/_sim/conversations/{psid}", get_conversation),
+    ("GET", "/_sim/messages/{psid}", get_conversation),
 )
 
 

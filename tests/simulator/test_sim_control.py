@@ -216,3 +216,17 @@ async def test_control_calls_are_not_graph_calls(
     assert sim.requests == []
     status, body = await call(http, sim, "POST", "/_sim/users", None)
     assert status == 400
+
+
+async def test_a_person_s_messages_with_their_mids(
+    http: aiohttp.ClientSession, sim: Simulator
+) -> None:
+    """What a person wrote, with the mids the webhook carried (or would have: here nobody
+    listens, as while Home Assistant is down)."""
+    sim.drop_subscription()
+    await sim.user_says(ALICE, "written while nobody listened")
+    status, answer = await call(http, sim, "GET", f"/_sim/messages/{ALICE}")
+    assert status == 200
+    (message,) = answer["data"]
+    assert message["text"] == "written while nobody listened"
+    assert message["mid"].startswith("m_")
