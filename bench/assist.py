@@ -106,7 +106,8 @@ async def _measure(
     kinds = {"messenger": via_messenger, "direct": direct}
     for number in range(2):  # the integration's answer: the body the floor sends
         await via_messenger(f"turn {('on', 'off')[number]} the hall light")
-    floor = _Floor(hass, sim, (await sim.requests())[-1]["body"])
+    sends = [r for r in await sim.requests() if r["path"].endswith("/me/messages")]
+    floor = _Floor(hass, sim, sends[-1]["body"])
     floor.register()
 
     async def via_floor(text: str) -> float:

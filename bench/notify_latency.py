@@ -106,7 +106,8 @@ async def _senders(
 
     legacy = _service_sender(hass, "notify", "facebook", {"target": ["alice"]})
     await legacy("learn")  # the body, learned from the simulator's recording
-    template = (await sim.requests())[-1]["body"]
+    sends = [r for r in await sim.requests() if r["path"].endswith("/me/messages")]
+    template = sends[-1]["body"]
 
     async def post(text: str) -> None:
         await common.raw_send(session, sim, {**template, "message": {"text": text}})

@@ -108,7 +108,9 @@ async def _async_watch_expiry(
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: FacebookConfigEntry) -> bool:
-    """Remove the page's entities; its timers, tasks and place behind the webhook go with it."""
+    """Remove the page's entities; its timers, tasks and place behind the webhook go with it
+    (the outbox first finishes what it is sending)."""
+    await entry.runtime_data.outbox.async_shutdown()
     if entry.runtime_data.page.id is None:
         return True  # it had no entities yet
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

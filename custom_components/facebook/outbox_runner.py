@@ -39,6 +39,8 @@ from .store import async_load_field, page_store
 DEFAULT_BACKOFF = Backoff(5.0, 300.0)
 # People whose waiting messages are retried at once (the page's pacer keeps Meta's cap).
 OUTBOX_CONCURRENCY = 32
+# How long an unload waits for the sends under way (each at most a request's retries).
+SHUTDOWN_WAIT = 30.0
 
 
 class OutboxRunner:
@@ -65,6 +67,7 @@ class OutboxRunner:
         self._backoff = backoff
         self._store = page_store(hass, "outbox", storage_key, atomic=True)
         self._workers: dict[PersonKey, asyncio.Task[None]] = {}  # one per person with waiting
+        self._sending: set[asyncio.Task[GraphTransientError | None]] = set()  # attempts under way
         self._turns = asyncio.Semaphore(OUTBOX_CONCURRENCY)
         self._wake = asyncio.Event()
 
@@ -111,6 +114,13 @@ class OutboxRunner:
             worker.cancel()
         self._workers.clear()
 
+    async def async_shutdown(self) -> None:
+        """Stop retrying, after the sends under way: each one's leaving the disk is written
+        before this returns, so the page set up again does not send it a second time."""
+        self.async_stop()
+        if self._sending:
+            await asyncio.wait(self._sending, timeout=SHUTDOWN_WAIT)
+
     @callback
     def _async_kick(self) -> None:
         """Wake the waiting workers, and start one for each person who has none."""
@@ -137,7 +147,13 @@ class OutboxRunner:
         while (entry := self.queue.head_of(key)) is not None:
             wake = self._wake
             async with self._turns:
-                error = await self._async_try(entry)
+                # Shielded: stopping the worker never cuts a send from its write to disk.
+                attempt = self._hass.async_create_task(
+                    self._async_try(entry), f"{DOMAIN} outbox send", eager_start=True
+                )
+                self._sending.add(attempt)
+                attempt.add_done_callback(self._sending.discard)
+                error = await asyncio.shield(attempt)
             if error is None:
                 failures = 0
                 continue
