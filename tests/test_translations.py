@@ -161,3 +161,56 @@ def test_hassfest_accepts_the_keys_and_strings(path: Path) -> None:
             except vol.Invalid:
                 bad.append(f"{name}: HTML (or something like it, such as <name>) in {text!r}")
     assert not bad, f"hassfest would refuse {path.name}:\n" + "\n".join(bad)
+
+
+LANGUAGES = ("de", "es", "fr", "it", "nl", "pl", "pt-BR", "hu", "vi", "id", "th")
+
+
+def strings_of(node: object, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], str]:
+    """Every string of a translation file by where it is."""
+    if isinstance(node, dict):
+        found: dict[tuple[str, ...], str] = {}
+        for key, value in node.items():
+            found.update(strings_of(value, (*path, key)))
+        return found
+    return {path: str(node)}
+
+
+def test_every_language_is_there() -> None:
+    names = {path.stem for path in TRANSLATION_FILES}
+    assert names >= {"en", *LANGUAGES}
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in TRANSLATION_FILES if p.stem != "en"], ids=lambda path: path.name
+)
+def test_a_language_has_every_key_and_placeholder_of_english(path: Path) -> None:
+    english = strings_of(STRINGS)
+    other = strings_of(json.loads(path.read_text(encoding="utf-8")))
+    missing = sorted(".".join(where) for where in english.keys() - other.keys())
+    extra = sorted(".".join(where) for where in other.keys() - english.keys())
+    assert not missing, f"{path.name} lacks {missing}"
+    assert not extra, f"{path.name} has keys English does not: {extra}"
+    wrong = [
+        f"{'.'.join(where)}: {sorted(placeholders_of(text))} for "
+        f"{sorted(placeholders_of(english[where]))}"
+        for where, text in other.items()
+        if placeholders_of(text) != placeholders_of(english[where])
+    ]
+    assert not wrong, f"{path.name} changes placeholders:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("path", TRANSLATION_FILES, ids=lambda path: path.name)
+def test_strings_keep_hassfest_s_other_rules(path: Path) -> None:
+    """No URL in a string (they go in description placeholders), no placeholder in single
+    quotes, no space at either end."""
+    bad = []
+    for where, text in strings_of(json.loads(path.read_text(encoding="utf-8"))).items():
+        name = ".".join(where)
+        if re.search(r"https?://", text):
+            bad.append(f"{name}: a URL")
+        if re.search(r"'\{[a-z_]+\}'", text):
+            bad.append(f"{name}: a placeholder in single quotes")
+        if text != text.strip():
+            bad.append(f"{name}: spaces at an end")
+    assert not bad, f"hassfest would refuse {path.name}:\n" + "\n".join(bad)
