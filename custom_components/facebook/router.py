@@ -68,6 +68,7 @@ class WebhookRouter:
         """
         fired = 0
         now = dt_util.utcnow().timestamp()
+        moved: set[tuple[FacebookRuntime, str]] = set()  # windows that moved: told once each
         for event in sorted(events, key=lambda e: e.timestamp):
             runtime = self._runtime_for(event, signed_by)
             if runtime is None:
@@ -76,9 +77,11 @@ class WebhookRouter:
             if not self.redeliveries.first_time(event):
                 continue
             try:
-                fired += self._handle(runtime, event, now)
+                fired += self._handle(runtime, event, now, moved)
             except Exception:
                 LOGGER.exception("Could not handle a %s webhook event", event.kind)
+        for runtime, psid in moved:
+            runtime.async_window_moved(psid)
         return fired
 
     @callback
@@ -109,13 +112,21 @@ class WebhookRouter:
             return None
         return runtime
 
-    def _handle(self, runtime: FacebookRuntime, event: MessagingEvent, now: float) -> int:
+    def _handle(
+        self,
+        runtime: FacebookRuntime,
+        event: MessagingEvent,
+        now: float,
+        moved: set[tuple[FacebookRuntime, str]],
+    ) -> int:
         """What one event does; 1 if it fired a Home Assistant event."""
         if event.kind == "echo":
             return 0
-        if event.is_user_action:
-            # A clock ahead of ours (or a forged time) can't open a window in the future.
-            runtime.async_record_user_action(event.sender_id, min(event.timestamp / 1000, now))
+        # A clock ahead of ours (or a forged time) can't open a window in the future.
+        if event.is_user_action and runtime.async_record_user_action(
+            event.sender_id, min(event.timestamp / 1000, now)
+        ):
+            moved.add((runtime, event.sender_id))
         if asks_for_id(event):
             self.get_my_id.async_answer(runtime, event.sender_id)
             return 0

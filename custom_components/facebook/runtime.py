@@ -193,7 +193,7 @@ def _period(value: object, default: timedelta) -> timedelta:
     return default
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # one object per page: compared (and hashed) by identity
 class FacebookRuntime:
     """A page's collaborators, wired; the window onto its state for the rest of the glue."""
 
@@ -227,11 +227,16 @@ class FacebookRuntime:
         return secret.encode() if secret else None
 
     @callback
-    def async_record_user_action(self, psid: str, when: float) -> None:
-        """A person acted on the page: their window opens at `when` (epoch seconds)."""
-        if self.audience.record(psid, when) and psid in self.book:
-            self.windows.async_schedule(psid)
-            async_signal_window(self.hass, self.page.id, psid)
+    def async_record_user_action(self, psid: str, when: float) -> bool:
+        """A person acted on the page: their window opens at `when` (epoch seconds). True when
+        an allowed person's window moved (`async_window_moved` then tells their entities)."""
+        return self.audience.record(psid, when) and psid in self.book
+
+    @callback
+    def async_window_moved(self, psid: str) -> None:
+        """An allowed person's window moved: its warning timer and entities follow."""
+        self.windows.async_schedule(psid)
+        async_signal_window(self.hass, self.page.id, psid)
 
     def broadcast_recipients(
         self, tag: str | None, *, closed_too: bool = False
