@@ -339,7 +339,10 @@ def setup_entry(hass: HomeAssistant, simulator: Simulator) -> SetupEntry:
 async def reachable(hass: HomeAssistant, hass_client_no_auth: ClientFactory) -> str:
     """Home Assistant's HTTP served on 127.0.0.1 and set as its external URL, so the simulator
     can call the webhook back (Meta checks the callback URL while the flow sets it)."""
-    assert await async_setup_component(hass, DOMAIN, {})  # its view, before the server starts
+    # Every view the tests' pages will need, before the server starts (its router is then
+    # frozen): the webhook's, and those of repairs (which notify needs).
+    for component in (DOMAIN, "repairs", "notify"):
+        assert await async_setup_component(hass, component, {})
     client = await hass_client_no_auth()
     url = f"http://127.0.0.1:{client.port}"
     await hass.config.async_update(external_url=url)

@@ -406,7 +406,7 @@ async def test_a_page_token_that_expires_is_said_and_becomes_a_repair_issue(
     assert result["errors"] == {"base": "token_expires"}
     assert result["description_placeholders"]["expires_at"].startswith("20")
     result = await step(hass, await through_webhook(hass, result), people=[])
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)  # asked in the background
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"token_expires_{result['result'].entry_id}")
     assert issue is not None
     assert issue.translation_placeholders["page"] == PAGE_NAME
