@@ -68,28 +68,22 @@ async def async_send(
     targets: list[str] | None,
     data: dict[str, Any] | None,
     label: str | None = None,
-) -> None:
-    """One notify call; raises for any failure once everybody was tried.
+) -> list[DeliveryOutcome]:
+    """One notify call; raises for any failure once everybody was tried (`SendFailed` carries
+    every person's outcome), else returns them: what Meta accepted, what waits in the outbox.
 
     `label` names the call in its errors (`notify.facebook`, as it was called); by default the
     page's name. Each person's messages go out in the order the calls came (`PersonTurns`).
     """
     label = label or runtime.settings.label
+    call = validate_call(runtime, message, title=title, data=data, label=label)
     try:
-        call = build_call(
-            message,
-            title,
-            data,
-            default_messaging_type=runtime.settings.messaging_type,
-            default_tag=runtime.settings.tag,
-        )
         recipients = resolve_targets(targets, runtime.book)
     except MessengerError as err:
         raise _invalid(label, err) from err
     if isinstance(recipients, Broadcast):
         messages = await _async_fetch(runtime, call, label)
-        await _async_broadcast(runtime, messages, call.options, label)
-        return
+        return await _async_broadcast(runtime, messages, call.options, label)
     turns = [runtime.turns.take(person_key(target)) for target in recipients]
     try:
         messages = await _async_fetch(runtime, call, label)
@@ -100,6 +94,28 @@ async def async_send(
         for turn in turns:
             turn.release()
     _report(runtime, outcomes, label)
+    return outcomes
+
+
+def validate_call(
+    runtime: FacebookRuntime,
+    message: str,
+    *,
+    title: str | None,
+    data: dict[str, Any] | None,
+    label: str,
+) -> PreparedCall:
+    """A call's messages and options, validated (`ServiceValidationError` says what is wrong)."""
+    try:
+        return build_call(
+            message,
+            title,
+            data,
+            default_messaging_type=runtime.settings.messaging_type,
+            default_tag=runtime.settings.tag,
+        )
+    except MessengerError as err:
+        raise _invalid(label, err) from err
 
 
 async def _async_fetch(
@@ -284,7 +300,7 @@ def _window_closed_at(runtime: FacebookRuntime, target: Target) -> str | None:
 
 async def _async_broadcast(
     runtime: FacebookRuntime, messages: list[OutgoingMessage], options: SendOptions, label: str
-) -> None:
+) -> list[DeliveryOutcome]:
     """Everyone the page can reach, one Send API call each; fires `facebook_broadcast_finished`.
 
     Meta shut its Broadcast API in 2020, so a broadcast is a fan-out: to the allowed people and
@@ -329,6 +345,7 @@ async def _async_broadcast(
                 "error": str(failed[0].error),
             },
         )
+    return outcomes
 
 
 def _failed_in_broadcast(label: str, outcomes: list[DeliveryOutcome]) -> list[DeliveryOutcome]:
