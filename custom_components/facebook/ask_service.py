@@ -9,6 +9,7 @@ their language's words, who answered, quoting the question they got, so nobody t
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
@@ -61,6 +62,14 @@ def _unique_ids(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return answers
 
 
+def _seconds(period: timedelta) -> float:
+    """A timeout (seconds, or any time period Home Assistant reads: "00:05:00", {minutes: 5})."""
+    seconds = period.total_seconds()
+    if not 1 <= seconds <= MAX_TIMEOUT:
+        raise vol.Invalid(f"timeout: 1 to {MAX_TIMEOUT} seconds (a day), not {seconds:g}")
+    return seconds
+
+
 def _own_quick_replies(data: dict[str, Any]) -> dict[str, Any]:
     if KEY_QUICK_REPLIES in data:
         raise vol.Invalid("data.quick_replies: facebook.ask makes the quick replies from answers")
@@ -104,10 +113,7 @@ ASK_SCHEMA = vol.Schema(
             _unique_ids,
         ),
         vol.Optional(ATTR_ALLOW_TEXT, default=False): cv.boolean,
-        vol.Optional(ATTR_TIMEOUT, default=DEFAULT_TIMEOUT): vol.All(
-            vol.Coerce(float),
-            vol.Range(min=1, max=MAX_TIMEOUT, msg=f"timeout: 1 to {MAX_TIMEOUT} seconds (a day)"),
-        ),
+        vol.Optional(ATTR_TIMEOUT, default=DEFAULT_TIMEOUT): vol.All(cv.time_period, _seconds),
         vol.Optional(ATTR_DATA): vol.All(dict, _own_quick_replies),
     }
 )
