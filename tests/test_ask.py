@@ -281,6 +281,20 @@ async def test_several_people_the_first_answer_wins_and_the_others_are_told(
     assert len(messages) == 1
 
 
+async def test_the_others_are_told_unquoted_when_meta_refuses_the_quote(
+    hass: HomeAssistant, simulator: Simulator, webhook: TestClient
+) -> None:
+    task = ask(hass, entity_id=["notify.alice", "notify.bob"])
+    to_alice = await question_to(simulator, ALICE)
+    await question_to(simulator, BOB)
+    simulator.unsend(to_alice.message_id)  # (as if it were gone from the thread)
+    await say(webhook, simulator, BOB, "yes")
+    assert (await answered(task))["text"] == "yes"
+    await wait_until(lambda: len(simulator.messages_to(ALICE)) == 2)
+    notice = simulator.messages_to(ALICE)[-1]
+    assert (notice.text, notice.reply_to) == ("Answered by Bob: Close it", None)
+
+
 async def test_an_answer_fires_facebook_message_and_does_not_go_to_assist(
     hass: HomeAssistant,
     simulator: Simulator,

@@ -31,14 +31,13 @@ from .asks import Answer, OpenAsk, Reply, make_answers
 from .const import CONF_PSID, DOMAIN, LOGGER
 from .messenger import (
     KEY_QUICK_REPLIES,
-    KEY_REPLY_TO,
     QUICK_REPLIES_MAX,
     QUICK_REPLY_TITLE_MAX,
     DeliveryOutcome,
     GraphWindowError,
 )
 from .runtime import FacebookConfigEntry, FacebookRuntime
-from .sending import SendFailed, async_send, validate_call
+from .sending import SendFailed, async_send, async_send_quoting, validate_call
 
 SERVICE_ASK = "ask"
 LABEL = f"{DOMAIN}.{SERVICE_ASK}"
@@ -272,16 +271,8 @@ async def _async_tell_the_others(
         answer=reply.answer.title if reply.answer else reply.text,
     )
     for psid in others:
-        mid = ask.question_mids.get(psid)
         try:
-            await async_send(
-                runtime,
-                text,
-                title=None,
-                targets=[psid],
-                data={KEY_REPLY_TO: mid} if mid else None,
-                label=LABEL,
-            )
+            await async_send_quoting(runtime, psid, text, ask.question_mids.get(psid), label=LABEL)
         except HomeAssistantError as err:
             LOGGER.warning("%s: could not tell %s the question was answered: %s", LABEL, psid, err)
 

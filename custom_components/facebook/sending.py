@@ -391,26 +391,47 @@ async def async_reply_get_my_id(runtime: FacebookRuntime, psid: str) -> None:
 
 
 async def async_answer(runtime: FacebookRuntime, psid: str, text: str, mid: str | None) -> None:
-    """Assist's answer to a person: a reply quoting their question (`mid`), or unquoted when
-    Meta refuses the quote as a bad request before any part of it went out (the person unsent
-    the question meanwhile), so an answer is never lost to its quote."""
-    data: dict[str, Any] = {"messaging_type": MESSAGING_TYPE_RESPONSE}
+    """Assist's answer to a person: a reply quoting their question (`mid`)."""
+    await async_send_quoting(
+        runtime, psid, text, mid, data={"messaging_type": MESSAGING_TYPE_RESPONSE}
+    )
+
+
+async def async_send_quoting(
+    runtime: FacebookRuntime,
+    psid: str,
+    text: str,
+    mid: str | None,
+    *,
+    data: dict[str, Any] | None = None,
+    label: str | None = None,
+) -> None:
+    """`text` to a person quoting the message `mid`, or unquoted when Meta refuses the quote as
+    a bad request before any part of it went out (the message was unsent meanwhile), so a
+    message is never lost to its quote."""
+    data = data or {}
     if mid:
         try:
             await async_send(
-                runtime, text, title=None, targets=[psid], data={**data, "reply_to": mid}
+                runtime,
+                text,
+                title=None,
+                targets=[psid],
+                data={**data, "reply_to": mid},
+                label=label,
             )
         except SendFailed as err:
             if not _quote_refused(err.outcomes):
                 raise
             LOGGER.info(
-                "Meta refused to quote the question of %s (%s); answering without the quote",
+                "Meta refused to quote the message %s to %s (%s); sending it without the quote",
+                mid,
                 psid,
                 err.outcomes[0].error,
             )
         else:
             return
-    await async_send(runtime, text, title=None, targets=[psid], data=data)
+    await async_send(runtime, text, title=None, targets=[psid], data=data or None, label=label)
 
 
 def _quote_refused(outcomes: list[DeliveryOutcome]) -> bool:
