@@ -28,7 +28,7 @@ from custom_components.facebook.runtime import FacebookRuntime
 from simulator import Simulator
 from simulator.recording import SentMessage
 
-from .conftest import ALICE, BOB, CAROL, ClientFactory, SetupEntry, wait_until
+from .conftest import ALICE, BOB, CAROL, ClientFactory, SetupEntry, page_config, wait_until
 
 YES_NO = [
     {"id": "yes", "title": "Close it", "sentences": ["yes", "close the door"]},
@@ -312,10 +312,11 @@ async def test_an_answer_fires_facebook_message_and_does_not_go_to_assist(
     await say(client, simulator, ALICE, "what garage?")  # not an answer: Assist hears it
     await say(client, simulator, ALICE, "yes")  # the answer: Assist does not
     assert (await answered(task))["id"] == "yes"
-    await wait_until(lambda: len(agent.inputs) == 1)
-    await hass.async_block_till_done()
-    assert [i.text for i in agent.inputs] == ["what garage?"]
-    assert [e.data["message"] for e in messages] == ["what garage?", "yes"]
+    await say(client, simulator, ALICE, "thanks")  # no question waits: Assist hears it
+    # Assist takes a person's messages in turn: "yes" would have come before "thanks".
+    await wait_until(lambda: len(agent.inputs) == 2)
+    assert [i.text for i in agent.inputs] == ["what garage?", "thanks"]
+    assert [e.data["message"] for e in messages] == ["what garage?", "yes", "thanks"]
     assert all(e.data["entity_id"] == "notify.alice" for e in messages)
 
 
@@ -375,7 +376,12 @@ async def test_a_closed_window_sends_nothing(
         await hass.services.async_call(
             DOMAIN,
             "ask",
-            {"entity_id": ["notify.alice", "notify.bob"], "question": "?", "answers": YES_NO},
+            {
+                "entity_id": ["notify.alice", "notify.bob"],
+                "question": "?",
+                "answers": YES_NO,
+                "timeout": 5,  # (were it asked: not for long)
+            },
             blocking=True,
             return_response=True,
         )
@@ -465,6 +471,43 @@ async def test_who_and_what_is_checked_before_anything_goes_out(
     assert simulator.sent == []
 
 
+async def test_the_people_asked_are_on_one_page(
+    hass: HomeAssistant, simulator: Simulator, setup_entry: SetupEntry
+) -> None:
+    simulator.add_page(page_id="2000000000000002", name="Club", token="club-token-1234")
+    simulator.add_user("2222333344445555", name="Zoe", page="2000000000000002")
+    club = page_config(
+        simulator,
+        name="club",
+        page_access_token="club-token-1234",
+        verify_token="club-verify",
+        app_secret=None,
+        allowed_chat_ids={"zoe": "2222333344445555"},
+    )
+    assert await async_setup_component(hass, "notify", {"notify": [club]})  # a YAML page
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await setup_entry()  # and a page from the UI
+    with pytest.raises(ServiceValidationError) as err:
+        await ask(hass, entity_id=["notify.alice", "notify.zoe"])
+    assert err.value.translation_key == "ask_one_page"
+    assert "notify.alice, notify.zoe" in str(err.value)
+    assert simulator.sent == []
+
+
+async def test_someone_who_cannot_be_told_is_only_logged(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    webhook: TestClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    task = ask(hass, entity_id=["notify.alice", "notify.bob"])
+    await question_to(simulator, BOB)
+    simulator.add_user(ALICE, name="Alice", blocked=True)  # she blocks the page meanwhile
+    await say(webhook, simulator, BOB, "no")
+    assert (await answered(task))["id"] == "no"
+    await wait_until(lambda: "could not tell 6543210987654321" in caplog.text)
+
+
 # --------------------------------------------------------------------------- nothing lingers
 
 
@@ -475,7 +518,7 @@ async def test_unloading_ends_the_wait_with_an_error(
     await question_to(simulator, ALICE)
     assert await hass.config_entries.async_unload(entry.entry_id)
     with pytest.raises(HomeAssistantError, match="Stopped waiting for an answer") as err:
-        await task
+        await asyncio.wait_for(task, 10)
     assert err.value.translation_key == "ask_ended"
     with pytest.raises(ServiceValidationError) as err:  # an unloaded page asks nothing
         await ask(hass)
@@ -494,7 +537,7 @@ async def test_reloading_while_waiting_leaves_nothing_behind(
         await question_to(simulator, ALICE)
         assert await hass.config_entries.async_reload(entry.entry_id)
         with pytest.raises(HomeAssistantError, match="Stopped waiting"):
-            await task
+            await asyncio.wait_for(task, 10)
         await hass.async_block_till_done(wait_background_tasks=True)
         simulator.clear()
 
