@@ -103,12 +103,12 @@ def async_fire_inbound(
 ) -> dict[str, Any]:
     """`facebook_message` (or delivery, read, reaction) for an allowed person's event, and the
     same data for that person's `event` entity. A message, tap or postback also names the
-    person's notify entity (`entity_id`), so an automation can answer or ask them back."""
+    person's notify entity (`entity_id`, null when they have none), so an automation can answer
+    or ask them back."""
     data = event_payload(event, sender_name)
     fired = data
     if event.kind in NAMES_THE_ENTITY:
-        entity_id = person_entity_id(hass, event.page_id, event.sender_id)
-        fired = {**data, "entity_id": entity_id} if entity_id else data
+        fired = {**data, "entity_id": person_entity_id(hass, event.page_id, event.sender_id)}
     hass.bus.async_fire(INBOUND_EVENTS[event.kind], fired)
     if event.kind in ENTITY_EVENT_TYPES:
         signal = person_event_signal(event.page_id, event.sender_id)
