@@ -433,6 +433,7 @@ BAD_CALLS: list[tuple[str, dict[str, Any], str]] = [
     ("timeout over a day", {"timeout": 86401}, "timeout: 1 to 86400"),
     ("own quick replies", {"data": {"quick_replies": ["x"]}}, "makes the quick replies"),
     ("empty question", {"question": ""}, "the question is empty"),
+    ("nobody", {"entity_id": []}, "nobody to ask"),
 ]
 
 

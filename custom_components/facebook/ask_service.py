@@ -96,7 +96,9 @@ ANSWER_SCHEMA = vol.Schema(
 )
 ASK_SCHEMA = vol.Schema(
     {
-        vol.Required(ATTR_ENTITY_ID): cv.entity_ids,
+        vol.Required(ATTR_ENTITY_ID): vol.All(
+            cv.entity_ids, vol.Length(min=1, msg="entity_id: nobody to ask")
+        ),
         vol.Required(ATTR_QUESTION): vol.All(
             cv.string, vol.Length(min=1, msg="the question is empty")
         ),
@@ -171,30 +173,31 @@ def _people_asked(
     entry: FacebookConfigEntry | None = None
     people: dict[str, str] = {}
     for entity_id in entity_ids:
-        found = registry.async_get(entity_id)
-        owner = (
-            hass.config_entries.async_get_entry(found.config_entry_id)
-            if found
-            and found.platform == DOMAIN
-            and found.domain == "notify"
-            and found.config_entry_id
-            else None
-        )
-        subentry = (
-            owner.subentries.get(found.config_subentry_id)
-            if owner and found and found.config_subentry_id
-            else None
-        )
-        if owner is None or subentry is None:
+        found = _person(hass, registry, entity_id)
+        if found is None:
             raise _invalid("ask_not_a_person", entity_id=entity_id)
+        owner, psid = found
         if entry is not None and owner.entry_id != entry.entry_id:
             raise _invalid("ask_one_page", entity_ids=", ".join(entity_ids))
-        entry = owner
-        people[str(subentry.data[CONF_PSID])] = entity_id
-    assert entry is not None  # cv.entity_ids takes no empty list
+        entry, people[psid] = owner, entity_id
+    assert entry is not None  # the schema wants one entity at least
     if entry.state is not ConfigEntryState.LOADED:
         raise _invalid("page_not_loaded", reason=entry.reason or entry.state.value)
     return entry, people
+
+
+def _person(
+    hass: HomeAssistant, registry: er.EntityRegistry, entity_id: str
+) -> tuple[FacebookConfigEntry, str] | None:
+    """The page and PSID of a person's notify entity (None: not one)."""
+    found = registry.async_get(entity_id)
+    if found is None or found.platform != DOMAIN or found.domain != "notify":
+        return None
+    owner = hass.config_entries.async_get_entry(found.config_entry_id or "")
+    subentry = owner.subentries.get(found.config_subentry_id or "") if owner else None
+    if owner is None or subentry is None:  # Everyone (the page's own entity) is no person
+        return None
+    return owner, str(subentry.data[CONF_PSID])
 
 
 def _refuse_closed_windows(
