@@ -19,7 +19,7 @@ if __package__ in (None, ""):
 
 from bench import common
 
-BENCHMARKS = ("broadcast", "webhook_ingest", "notify_latency", "assist", "memory")
+BENCHMARKS = ("broadcast", "webhook_ingest", "notify_latency", "assist", "ask", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:

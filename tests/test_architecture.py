@@ -21,7 +21,7 @@ SIMULATOR = "simulator"
 # Inside the library, layers go downward only (a module imports from lower layers, never from
 # its own or a higher one).
 LIBRARY_LAYERS = [
-    ["const", "coerce", "backoff", "bounded", "pacing", "turns"],
+    ["const", "coerce", "backoff", "bounded", "pacing", "turns", "answers"],
     ["errors", "models"],
     ["builder", "recipients", "audience", "outbox", "webhook", "mime"],
     ["client"],
@@ -35,10 +35,19 @@ GLUE_LAYERS = [
     ["store", "log_filter", "issues", "background"],
     ["events", "webhook_auth", "redelivery"],
     ["webhook_state"],
-    ["window_watch", "outbox_runner", "media", "keepalive", "utility", "profile_sync", "assist"],
+    [
+        "window_watch",
+        "outbox_runner",
+        "media",
+        "keepalive",
+        "utility",
+        "profile_sync",
+        "assist",
+        "asks",
+    ],
     ["runtime"],
     ["sending", "expiry", "identity", "people_names"],
-    ["page", "get_my_id"],
+    ["page", "get_my_id", "ask_service"],
     ["router"],
     ["schema", "entity"],
     ["yaml_import", "webhook", "webhook_health"],

@@ -228,7 +228,7 @@ async def test_an_answer_to_an_unsent_question_goes_unquoted_not_lost(
     assert (answer.message["text"], answer.reply_to) == ("You said: still there?", None)
     refused = [r for r in simulator.requests if r.path.endswith("/messages") and r.status != 200]
     assert len(refused) == 1  # the quoted try, refused as Meta would
-    assert "answering without the quote" in caplog.text
+    assert "sending it without the quote" in caplog.text
 
 
 async def test_an_answer_meta_refuses_for_another_reason_is_not_sent_twice(

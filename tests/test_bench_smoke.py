@@ -29,6 +29,8 @@ SUMMARIES = {
     "assist": r"SUMMARY assist: [\d.]+ ms median from the webhook POST to the answer at the "
     r"simulator vs [\d.]+ ms for the agent alone = [\d.]+x \([\d.]+ ms added; the floor of two "
     r"HTTP hops is [\d.]+x, the integration [\d.]+x the floor\)",
+    "ask": r"SUMMARY ask: [\d.]+ ms median from the tap's webhook POST to the script resuming "
+    r"vs [\d.]+ ms for a bare view resolving a future = [\d.]+x \(target 1.2x\)",
     "memory": r"SUMMARY memory: [+-][\d.]+ MB after [\d,]+ webhook events .* and [\d,]+ outbox "
     r"round trips",
     "soak": r"SUMMARY soak: [\d,]+ notifications asked, [\d,]+ delivered, \d+ lost, \d+ duplicated "

@@ -144,6 +144,7 @@ async def test_signed_message_fires_facebook_message_with_every_field(
         "timestamp": event["timestamp"],
         "type": "message",
         "attachments": [],
+        "entity_id": "notify.alice",  # the person's notify entity, to answer them with
     }
 
 

@@ -60,6 +60,7 @@ async def test_warning_fires_once_an_hour_before_the_window_closes(
         "sender_id": ALICE,
         "sender_name": "alice",
         "closes_at": (wrote_at + timedelta(hours=24)).isoformat(),
+        "entity_id": "notify.alice",
     }
     await advance(hass, freezer, timedelta(hours=2))
     assert len(events) == 1  # once per window

@@ -15,7 +15,7 @@ from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from . import log_filter
+from . import ask_service, log_filter
 from .const import DOMAIN
 from .expiry import async_watch_token_expiry
 from .identity import async_ask_until_answered, async_check_page, duplicate_page
@@ -34,11 +34,12 @@ PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.NOTIFY, Platform.S
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Create the router and its webhook view; import the YAML pages."""
+    """Create the router and its webhook view, register `facebook.ask`; import the YAML pages."""
     router = WebhookRouter(hass)
     await router.async_load()
     hass.data[DATA_ROUTER] = router
     hass.http.register_view(FacebookWebhookView(router))
+    ask_service.async_register(hass)
     async_import_all(hass, config)
     return True
 

@@ -43,6 +43,8 @@ CONF_PSID: Final = "psid"
 # files it had before the import (its service name), so nothing it stored is lost or moved.
 CONF_STORAGE_KEY: Final = "storage_key"
 SUBENTRY_TYPE_PERSON: Final = "person"
+# The translation key of a person's notify entity (its unique id is <page>_<psid>_person).
+NOTIFY_KEY_PERSON: Final = "person"
 
 DEFAULT_MESSAGING_TYPE: Final = "UPDATE"
 DEFAULT_WINDOW_WARNING: Final = timedelta(hours=1)

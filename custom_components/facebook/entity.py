@@ -15,7 +15,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_PSID, DOMAIN, SUBENTRY_TYPE_PERSON
-from .events import token_signal
+from .events import person_unique_id, token_signal
 from .runtime import FacebookConfigEntry, FacebookRuntime
 
 MANUFACTURER = "Meta"
@@ -58,7 +58,7 @@ class FacebookEntity(Entity):
                 model="Facebook Page",
             )
         else:
-            self._attr_unique_id = f"{page_id}_{psid}_{key}"
+            self._attr_unique_id = person_unique_id(page_id, psid, key)
             self._attr_device_info = DeviceInfo(
                 identifiers={(DOMAIN, f"{page_id}_{psid}")},
                 entry_type=DeviceEntryType.SERVICE,

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .const import (
@@ -23,6 +24,7 @@ from .const import (
     EVENT_SEND_FAILED,
     EVENT_WEBHOOK_RESUBSCRIBED,
     EVENT_WINDOW_CLOSING,
+    NOTIFY_KEY_PERSON,
 )
 from .messenger import (
     DeliveryOutcome,
@@ -59,6 +61,22 @@ INBOUND_EVENTS: dict[EventKind, str] = {
 ENTITY_EVENT_TYPES: tuple[EventKind, ...] = ("message", "quick_reply", "postback", "reaction")
 
 
+# The events that name the person's notify entity (`entity_id`), to answer them with.
+NAMES_THE_ENTITY: tuple[EventKind, ...] = ("message", "quick_reply", "postback")
+
+
+def person_unique_id(page_id: str | None, psid: str, key: str) -> str:
+    """The unique id of a person's entity (`key`: person, messages, window, ...)."""
+    return f"{page_id}_{psid}_{key}"
+
+
+@callback
+def person_entity_id(hass: HomeAssistant, page_id: str | None, psid: str) -> str | None:
+    """The notify entity of a person of a page, if they have one (an allowed person does)."""
+    unique_id = person_unique_id(page_id, psid, NOTIFY_KEY_PERSON)
+    return er.async_get(hass).async_get_entity_id("notify", DOMAIN, unique_id)
+
+
 def person_event_signal(page_id: str | None, psid: str) -> str:
     """The dispatcher signal of a person's webhook events (for their `event` entity)."""
     return f"{DOMAIN}_event_{page_id}_{psid}"
@@ -84,9 +102,14 @@ def async_fire_inbound(
     hass: HomeAssistant, event: MessagingEvent, sender_name: str | None
 ) -> dict[str, Any]:
     """`facebook_message` (or delivery, read, reaction) for an allowed person's event, and the
-    same data for that person's `event` entity."""
+    same data for that person's `event` entity. A message, tap or postback also names the
+    person's notify entity (`entity_id`, null when they have none), so an automation can answer
+    or ask them back."""
     data = event_payload(event, sender_name)
-    hass.bus.async_fire(INBOUND_EVENTS[event.kind], data)
+    fired = data
+    if event.kind in NAMES_THE_ENTITY:
+        fired = {**data, "entity_id": person_entity_id(hass, event.page_id, event.sender_id)}
+    hass.bus.async_fire(INBOUND_EVENTS[event.kind], fired)
     if event.kind in ENTITY_EVENT_TYPES:
         signal = person_event_signal(event.page_id, event.sender_id)
         async_dispatcher_send(hass, signal, event.kind, data)
@@ -184,7 +207,8 @@ def async_fire_broadcast_finished(
 def async_fire_window_closing(
     hass: HomeAssistant, page_id: str | None, psid: str, name: str | None, closes_at: datetime
 ) -> None:
-    """`facebook_window_closing`: an allowed person's window closes soon."""
+    """`facebook_window_closing`: an allowed person's window closes soon (`entity_id`: their
+    notify entity, to ask them to keep it open)."""
     hass.bus.async_fire(
         EVENT_WINDOW_CLOSING,
         {
@@ -192,6 +216,7 @@ def async_fire_window_closing(
             "sender_id": psid,
             "sender_name": name,
             "closes_at": closes_at.isoformat(),
+            "entity_id": person_entity_id(hass, page_id, psid),
         },
     )
 

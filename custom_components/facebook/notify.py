@@ -10,13 +10,14 @@ of the config entry the YAML was imported into. Every send goes to `sending.asyn
 from __future__ import annotations
 
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from homeassistant.components.notify import NotifyEntity, NotifyEntityFeature
 from homeassistant.components.notify.const import ATTR_DATA, ATTR_TARGET, ATTR_TITLE
 from homeassistant.components.notify.legacy import BaseNotificationService
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError
 import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.entity_platform import (
@@ -24,11 +25,13 @@ from homeassistant.helpers.entity_platform import (
     async_get_current_platform,
 )
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+from homeassistant.util.json import JsonValueType
 import voluptuous as vol
 
-from .const import CONF_ALLOWED_CHAT_IDS, DOMAIN
+from .const import CONF_ALLOWED_CHAT_IDS, DOMAIN, NOTIFY_KEY_PERSON
 from .entity import FacebookEntity, async_add_per_person
-from .messenger import TARGET_BROADCAST, AddressBook
+from .events import person_entity_id
+from .messenger import TARGET_BROADCAST, AddressBook, DeliveryOutcome
 from .runtime import FacebookConfigEntry, FacebookRuntime
 from .schema import PLATFORM_SCHEMA
 from .sending import async_send
@@ -44,9 +47,19 @@ SEND_MESSAGE_SCHEMA: dict[Any, Any] = {
     vol.Optional(ATTR_TITLE): cv.string,
     vol.Optional(ATTR_DATA): dict,
 }
-# The `data` of a `facebook.send_message` call, on its way through Home Assistant's own
-# `_async_send_message` (which records the entity's state, as `notify.send_message` does).
-_CALL_DATA: ContextVar[dict[str, Any] | None] = ContextVar("facebook_call_data", default=None)
+
+
+@dataclass(slots=True)
+class _Call:
+    """A `facebook.send_message` call on its way through Home Assistant's own
+    `_async_send_message` (which records the entity's state, as `notify.send_message` does):
+    its `data` in, what Meta accepted out."""
+
+    data: dict[str, Any] | None
+    outcomes: list[DeliveryOutcome] = field(default_factory=list)
+
+
+_CALL: ContextVar[_Call | None] = ContextVar("facebook_call", default=None)
 
 
 async def async_get_service(
@@ -118,10 +131,13 @@ async def async_setup_entry(
     async_add_per_person(
         entry,
         async_add_entities,
-        lambda runtime, psid, name: FacebookNotifyEntity(runtime, "person", psid, name),
+        lambda runtime, psid, name: FacebookNotifyEntity(runtime, NOTIFY_KEY_PERSON, psid, name),
     )
     async_get_current_platform().async_register_entity_service(
-        SERVICE_SEND_MESSAGE, SEND_MESSAGE_SCHEMA, "async_send_with_data"
+        SERVICE_SEND_MESSAGE,
+        SEND_MESSAGE_SCHEMA,
+        "async_send_with_data",
+        supports_response=SupportsResponse.OPTIONAL,
     )
 
 
@@ -141,16 +157,39 @@ class FacebookNotifyEntity(FacebookEntity, NotifyEntity):
 
     async def async_send_message(self, message: str, title: str | None = None) -> None:
         """`notify.send_message`, or `facebook.send_message` with its `data`."""
-        await async_send(
-            self.runtime, message, title=title, targets=self._targets, data=_CALL_DATA.get()
+        call = _CALL.get()
+        data = call.data if call is not None else None
+        outcomes = await async_send(
+            self.runtime, message, title=title, targets=self._targets, data=data
         )
+        if call is not None:
+            call.outcomes = outcomes
 
     async def async_send_with_data(
         self, message: str, title: str | None = None, data: dict[str, Any] | None = None
-    ) -> None:
-        """`facebook.send_message`: quick replies, buttons, media, every `data` key."""
-        token = _CALL_DATA.set(data)
+    ) -> ServiceResponse:
+        """`facebook.send_message`: quick replies, buttons, media, every `data` key. Its
+        response (when asked for): `messages`, each message Meta accepted, in order, with who
+        got it (`entity_id`: the person's notify entity; `psid`) and its `message_id`."""
+        call = _Call(data)
+        token = _CALL.set(call)
         try:
             await self._async_send_message(message=message, title=title)
         finally:
-            _CALL_DATA.reset(token)
+            _CALL.reset(token)
+        return {"messages": self._messages(call.outcomes)}
+
+    def _messages(self, outcomes: list[DeliveryOutcome]) -> list[JsonValueType]:
+        page_id = self.runtime.page.id
+        messages: list[JsonValueType] = []
+        for outcome in outcomes:
+            psid = outcome.target.psid
+            entity_id = self.entity_id if self.psid else None
+            if entity_id is None and psid is not None:  # Everyone: each person's own entity
+                entity_id = person_entity_id(self.hass, page_id, psid)
+            messages.extend(
+                {"entity_id": entity_id, "psid": psid, "message_id": result.message_id}
+                for result in outcome.sent
+                if result.message_id
+            )
+        return messages

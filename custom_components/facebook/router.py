@@ -2,9 +2,10 @@
 
 One router serves every page, routed by `entry[].id`. It decides, in one place, what each event
 from Meta does: a redelivery fires nothing, a user action moves the person's window, "get my
-id" is answered, and an event from an allowed person fires its Home Assistant event (and goes to
-Assist when it asks). Everything here runs on the event loop before the webhook answers 200, and
-is cheap; the only network work, the replies, runs in the background.
+id" is answered, and an event from an allowed person fires its Home Assistant event, then answers
+the question waiting for it (`facebook.ask`), or else goes to Assist when it asks. Everything
+here runs on the event loop before the webhook answers 200, and is cheap; the only network work,
+the replies, runs in the background.
 """
 
 from __future__ import annotations
@@ -136,6 +137,8 @@ class WebhookRouter:
             )
             return 0
         async_fire_inbound(self.hass, event, runtime.book.name_of(event.sender_id))
+        if runtime.asks.async_answer(event):
+            return 1  # the answer to a question (facebook.ask): not for Assist
         if runtime.assist is not None and asks_assist(event) and _answerable(event, now):
             runtime.assist.async_ask(event)
         return 1

@@ -17,6 +17,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 
+from .asks import Asks
 from .assist import Assist
 from .const import (
     CONF_APP_ID,
@@ -213,6 +214,7 @@ class FacebookRuntime:
     utility: UtilityTemplate | None = None
     assist: Assist | None = None
     turns: PersonTurns = field(default_factory=PersonTurns)
+    asks: Asks = field(default_factory=Asks)  # questions waiting for an answer (facebook.ask)
     broadcast_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
@@ -264,7 +266,9 @@ class FacebookRuntime:
 
     @callback
     def async_stop(self) -> None:
-        """Stop timers and background work (what waits in the outbox stays on disk)."""
+        """Stop timers and background work (what waits in the outbox stays on disk); a
+        question waiting for an answer ends with an error."""
+        self.asks.async_stop(self.settings.label)
         self.windows.async_stop()
         self.outbox.async_stop()
         self.profile.async_stop()

@@ -68,28 +68,22 @@ async def async_send(
     targets: list[str] | None,
     data: dict[str, Any] | None,
     label: str | None = None,
-) -> None:
-    """One notify call; raises for any failure once everybody was tried.
+) -> list[DeliveryOutcome]:
+    """One notify call; raises for any failure once everybody was tried (`SendFailed` carries
+    every person's outcome), else returns them: what Meta accepted, what waits in the outbox.
 
     `label` names the call in its errors (`notify.facebook`, as it was called); by default the
     page's name. Each person's messages go out in the order the calls came (`PersonTurns`).
     """
     label = label or runtime.settings.label
+    call = validate_call(runtime, message, title=title, data=data, label=label)
     try:
-        call = build_call(
-            message,
-            title,
-            data,
-            default_messaging_type=runtime.settings.messaging_type,
-            default_tag=runtime.settings.tag,
-        )
         recipients = resolve_targets(targets, runtime.book)
     except MessengerError as err:
         raise _invalid(label, err) from err
     if isinstance(recipients, Broadcast):
         messages = await _async_fetch(runtime, call, label)
-        await _async_broadcast(runtime, messages, call.options, label)
-        return
+        return await _async_broadcast(runtime, messages, call.options, label)
     turns = [runtime.turns.take(person_key(target)) for target in recipients]
     try:
         messages = await _async_fetch(runtime, call, label)
@@ -100,6 +94,28 @@ async def async_send(
         for turn in turns:
             turn.release()
     _report(runtime, outcomes, label)
+    return outcomes
+
+
+def validate_call(
+    runtime: FacebookRuntime,
+    message: str,
+    *,
+    title: str | None,
+    data: dict[str, Any] | None,
+    label: str,
+) -> PreparedCall:
+    """A call's messages and options, validated (`ServiceValidationError` says what is wrong)."""
+    try:
+        return build_call(
+            message,
+            title,
+            data,
+            default_messaging_type=runtime.settings.messaging_type,
+            default_tag=runtime.settings.tag,
+        )
+    except MessengerError as err:
+        raise _invalid(label, err) from err
 
 
 async def _async_fetch(
@@ -284,7 +300,7 @@ def _window_closed_at(runtime: FacebookRuntime, target: Target) -> str | None:
 
 async def _async_broadcast(
     runtime: FacebookRuntime, messages: list[OutgoingMessage], options: SendOptions, label: str
-) -> None:
+) -> list[DeliveryOutcome]:
     """Everyone the page can reach, one Send API call each; fires `facebook_broadcast_finished`.
 
     Meta shut its Broadcast API in 2020, so a broadcast is a fan-out: to the allowed people and
@@ -329,6 +345,7 @@ async def _async_broadcast(
                 "error": str(failed[0].error),
             },
         )
+    return outcomes
 
 
 def _failed_in_broadcast(label: str, outcomes: list[DeliveryOutcome]) -> list[DeliveryOutcome]:
@@ -374,26 +391,47 @@ async def async_reply_get_my_id(runtime: FacebookRuntime, psid: str) -> None:
 
 
 async def async_answer(runtime: FacebookRuntime, psid: str, text: str, mid: str | None) -> None:
-    """Assist's answer to a person: a reply quoting their question (`mid`), or unquoted when
-    Meta refuses the quote as a bad request before any part of it went out (the person unsent
-    the question meanwhile), so an answer is never lost to its quote."""
-    data: dict[str, Any] = {"messaging_type": MESSAGING_TYPE_RESPONSE}
+    """Assist's answer to a person: a reply quoting their question (`mid`)."""
+    await async_send_quoting(
+        runtime, psid, text, mid, data={"messaging_type": MESSAGING_TYPE_RESPONSE}
+    )
+
+
+async def async_send_quoting(
+    runtime: FacebookRuntime,
+    psid: str,
+    text: str,
+    mid: str | None,
+    *,
+    data: dict[str, Any] | None = None,
+    label: str | None = None,
+) -> None:
+    """`text` to a person quoting the message `mid`, or unquoted when Meta refuses the quote as
+    a bad request before any part of it went out (the message was unsent meanwhile), so a
+    message is never lost to its quote."""
+    data = data or {}
     if mid:
         try:
             await async_send(
-                runtime, text, title=None, targets=[psid], data={**data, "reply_to": mid}
+                runtime,
+                text,
+                title=None,
+                targets=[psid],
+                data={**data, "reply_to": mid},
+                label=label,
             )
         except SendFailed as err:
             if not _quote_refused(err.outcomes):
                 raise
             LOGGER.info(
-                "Meta refused to quote the question of %s (%s); answering without the quote",
+                "Meta refused to quote the message %s to %s (%s); sending it without the quote",
+                mid,
                 psid,
                 err.outcomes[0].error,
             )
         else:
             return
-    await async_send(runtime, text, title=None, targets=[psid], data=data)
+    await async_send(runtime, text, title=None, targets=[psid], data=data or None, label=label)
 
 
 def _quote_refused(outcomes: list[DeliveryOutcome]) -> bool:

@@ -44,7 +44,13 @@ sandbox = importlib.util.module_from_spec(_SANDBOX_SPEC)
 _SANDBOX_SPEC.loader.exec_module(sandbox)
 CONFIG = ROOT / "config"
 # The committed sandbox files (a developer's own .storage, logs or database never get copied).
-CONFIG_FILES = ("configuration.yaml", "automations.yaml", "secrets.yaml", "www/front_door.jpg")
+CONFIG_FILES = (
+    "configuration.yaml",
+    "automations.yaml",
+    "scripts.yaml",
+    "secrets.yaml",
+    "www/front_door.jpg",
+)
 PAGE_ID = "1000000000000001"
 ALICE = "6543210987654321"
 BOB = "1234567890123456"
