@@ -79,13 +79,30 @@ def token_signal(page_id: str | None) -> str:
     return f"{DOMAIN}_token_{page_id}"
 
 
+def photo_signal(page_id: str | None, psid: str) -> str:
+    """The dispatcher signal of a picture a person sent (for their Last photo entity)."""
+    return f"{DOMAIN}_photo_{page_id}_{psid}"
+
+
+@callback
+def async_signal_photo(hass: HomeAssistant, page_id: str | None, psid: str, path: str) -> None:
+    """A person's picture was saved: their Last photo entity shows it."""
+    async_dispatcher_send(hass, photo_signal(page_id, psid), path)
+
+
 @callback
 def async_fire_inbound(
-    hass: HomeAssistant, event: MessagingEvent, sender_name: str | None
+    hass: HomeAssistant,
+    event: MessagingEvent,
+    sender_name: str | None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`facebook_message` (or delivery, read, reaction) for an allowed person's event, and the
-    same data for that person's `event` entity."""
+    same data for that person's `event` entity. `extra`: the saved `media` and the voice
+    note's `transcript` of a message with attachments."""
     data = event_payload(event, sender_name)
+    if extra:
+        data.update(extra)
     hass.bus.async_fire(INBOUND_EVENTS[event.kind], data)
     if event.kind in ENTITY_EVENT_TYPES:
         signal = person_event_signal(event.page_id, event.sender_id)

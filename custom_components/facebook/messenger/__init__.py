@@ -75,19 +75,27 @@ from .errors import (
     MessengerError,
 )
 from .fanout import (
+    album_parts,
     deliver_one,
     deliver_utility,
+    needs_upload,
     send_one,
     share_uploads,
     text_of,
+    with_album,
+)
+from .images import (
+    grid_message,
 )
 from .mime import (
     upload_content_type,
 )
 from .models import (
+    AlbumRequest,
     Broadcast,
     DeliveryOutcome,
     EventKind,
+    GridRequest,
     JSONDict,
     MediaRequest,
     MessagingEvent,
@@ -99,6 +107,7 @@ from .models import (
     Target,
     TemplateStatusChange,
     Upload,
+    WebhookAttachment,
 )
 from .outbox import (
     OutboxEntry,
@@ -172,6 +181,7 @@ __all__ = [
     "VALID_TAGS",
     "WINDOW",
     "AddressBook",
+    "AlbumRequest",
     "AppWebhook",
     "Audience",
     "Backoff",
@@ -191,6 +201,7 @@ __all__ = [
     "GraphRecipientUnavailableError",
     "GraphTransientError",
     "GraphWindowError",
+    "GridRequest",
     "JSONDict",
     "MediaRequest",
     "MessageError",
@@ -216,7 +227,9 @@ __all__ = [
     "TokenInfo",
     "Turn",
     "Upload",
+    "WebhookAttachment",
     "WindowClosed",
+    "album_parts",
     "app_token",
     "app_webhooks",
     "as_text",
@@ -232,6 +245,7 @@ __all__ = [
     "event_payload",
     "find_template",
     "fingerprint",
+    "grid_message",
     "inspect_token",
     "is_user_token",
     "long_lived_user_token",
@@ -239,6 +253,7 @@ __all__ = [
     "media_message",
     "meta_language",
     "missing_permission",
+    "needs_upload",
     "page_subscriptions",
     "parse_allowed_chat_ids",
     "parse_body",
@@ -257,4 +272,5 @@ __all__ = [
     "upload_content_type",
     "user_pages",
     "verify_handshake",
+    "with_album",
 ]
