@@ -216,7 +216,7 @@ def async_keep_clean(hass: HomeAssistant, page_id: str, keep_days: int) -> CALLB
             )
 
     hass.async_create_background_task(clean(), f"{DOMAIN} attachments cleaning")
-    return async_track_time_interval(hass, clean, CLEAN_EVERY)
+    return async_track_time_interval(hass, clean, CLEAN_EVERY, cancel_on_shutdown=True)
 
 
 def clean_old_files(folder: Path, keep: timedelta) -> int:
