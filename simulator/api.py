@@ -102,6 +102,9 @@ class SimulatorApi(Protocol):
     ) -> tuple[int, str]:
         """The person sends a file (see ``Simulator.user_sends_attachment``)."""
 
+    async def user_taps_grid_image(self, psid: str, message_id: str, index: int) -> tuple[int, str]:
+        """The person taps a picture of an image grid."""
+
     async def user_taps_quick_reply(self, psid: str, title: str, payload: str) -> tuple[int, str]:
         """The person taps a quick reply."""
 

@@ -228,6 +228,15 @@ async def post_attachment(request: web.Request) -> web.Response:
     return posted(await done)
 
 
+async def post_grid_tap(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/grid_tap: ``{mid, index}``: the person taps a grid picture."""
+    psid = _user(request)
+    mid, index = require(await read_json(request), "mid", "index")
+    with _refused(ValueError):
+        return posted(await _api(request).user_taps_grid_image(psid, str(mid), int(index)))
+    raise AssertionError  # unreachable: _refused answers 400
+
+
 # The person writes, taps a quick reply or a postback button, reacts, or quotes a message.
 post_say = _person("user_says", "text")
 post_quick_reply = _person("user_taps_quick_reply", "title", "payload")
@@ -468,6 +477,7 @@ ROUTES = (
     ("POST", "/_sim/pages", post_pages),
     ("POST", "/_sim/users/{psid}/say", post_say),
     ("POST", "/_sim/users/{psid}/attachment", post_attachment),
+    ("POST", "/_sim/users/{psid}/grid_tap", post_grid_tap),
     ("POST", "/_sim/users/{psid}/quick_reply", post_quick_reply),
     ("POST", "/_sim/users/{psid}/postback", post_postback),
     ("POST", "/_sim/users/{psid}/react", post_react),

@@ -476,6 +476,23 @@ class Simulator:
         event = self.sender.message_event(psid, None, attachments=[(kind, url)])
         return await self.sender.post_one(event)
 
+    async def user_taps_grid_image(self, psid: str, message_id: str, index: int) -> tuple[int, str]:
+        """``psid`` taps picture ``index`` of the page's image grid ``message_id``: a postback
+        action posts ``messaging_postbacks`` titled with its ``text``; a link sends nothing."""
+        sent = next((s for s in self.sent if s.message_id == message_id), None)
+        payload = ((sent.message or {}).get("attachment") or {}).get("payload") if sent else None
+        if not isinstance(payload, dict) or payload.get("template_type") != "image_grid":
+            raise ValueError(f"{message_id} is not an image grid")
+        images = payload["elements"][0]["images"]
+        if not 0 <= int(index) < len(images):
+            raise ValueError(f"the grid has no picture {index}")
+        action = images[int(index)].get("action")
+        if not isinstance(action, dict):
+            return 0, "no action: the picture is not tappable"
+        if action.get("type") != "postback":
+            return 0, "web_url: no webhook"
+        return await self.user_taps_button(psid, str(action["text"]), str(action["payload"]))
+
     async def user_taps_quick_reply(self, psid: str, title: str, payload: str) -> tuple[int, str]:
         """``psid`` taps a quick reply: a message with the title as text and the payload."""
         return await self.people.taps_quick_reply(psid, title, payload)

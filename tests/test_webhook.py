@@ -269,9 +269,7 @@ async def test_quick_reply_postback_attachment_delivery_read_reaction(
         ("message", "", None),
     ]
     assert messages[1].data["mid"] == postback["postback"]["mid"]
-    assert messages[2].data["attachments"] == [
-        {"type": "image", "url": "http://127.0.0.1:9/p.jpg"}
-    ]
+    assert messages[2].data["attachments"] == [{"type": "image", "url": "http://127.0.0.1:9/p.jpg"}]
     assert all(e.data["sender_name"] == "bob" for e in messages)
     (delivered,) = events[EVENT_DELIVERY]
     assert delivered.data | {"timestamp": 0} == {
