@@ -44,7 +44,7 @@ class Cdn:
         key = secrets.token_urlsafe(24)
         expires = self.world.now() + ttl
         self.files[key] = CdnFile(bytes(data), content_type, name, expires)
-        return f"{base_url}{CDN_PATH}/{key}/{quote(name)}"
+        return f"{base_url}{CDN_PATH}/{key}/{quote(name, safe='')}"
 
     async def handle(self, request: web.Request) -> web.Response:
         """GET ``/_sim/cdn/{key}/{name}``: the file, 403 once expired, 404 if unknown."""
@@ -58,4 +58,4 @@ class Cdn:
 
 def setup_routes(app: web.Application, cdn: Cdn) -> None:
     """``GET /_sim/cdn/{key}/{name}`` (before the control API's catch-all)."""
-    app.router.add_get(CDN_PATH + "/{key}/{name}", cdn.handle)
+    app.router.add_get(CDN_PATH + "/{key}/{name:.+}", cdn.handle)
