@@ -27,6 +27,7 @@ from .people_names import async_name_people
 from .router import DATA_ROUTER, WebhookRouter
 from .runtime import FacebookConfigEntry, FacebookRuntime
 from .store import async_remove_page_files
+from .voice import async_prepare_voice
 from .webhook import FacebookWebhookView
 from .webhook_health import WebhookHealth
 from .yaml_import import async_import_all
@@ -93,6 +94,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: FacebookConfigEntry) -> 
     entry.async_create_background_task(
         hass, _async_watch_expiry(hass, entry, runtime), f"{DOMAIN} token expiry"
     )
+    if runtime.settings.speech_to_text:
+        await async_prepare_voice(hass, runtime.settings.label)
     if runtime.settings.save_attachments:
         keep_days = runtime.settings.attachments_keep_days
         entry.async_on_unload(async_keep_clean(hass, runtime.page.id, keep_days))

@@ -33,6 +33,17 @@ CHUNK = 8192
 DEFAULT_TIMEOUT = 60.0
 
 
+async def async_prepare_voice(hass: HomeAssistant, label: str) -> None:
+    """Set up what voice notes need (`stt`, `ffmpeg`) with the page, not when the first note
+    arrives; a page without `speech_to_text` never loads them. What fails is said again, once,
+    by the transcriber when a voice note comes."""
+    for domain in ("stt", "ffmpeg"):
+        if domain not in hass.config.components and not await async_setup_component(
+            hass, domain, {}
+        ):
+            LOGGER.warning("%s: %s could not be set up for voice notes", label, domain)
+
+
 @dataclass(slots=True)
 class VoiceTimings:
     """How long the last voice note took, in seconds (for the logs and measurements)."""
