@@ -162,6 +162,16 @@ class InboundMedia:
                 voice = Path(saved.path)
         if voice is not None and self.transcriber is not None:
             extra["transcript"] = await self.transcriber.async_transcribe(voice)
+            spent = self.transcriber.last
+            LOGGER.info(
+                "%s: voice note from %s: download %.3f s, conversion %.3f s, transcription "
+                "%.3f s",
+                self.label,
+                event.sender_id,
+                self.last.download,
+                spent.conversion,
+                spent.transcription,
+            )
         if scratch is not None:
             await self.hass.async_add_executor_job(_remove, scratch)
 

@@ -44,7 +44,17 @@ sandbox = importlib.util.module_from_spec(_SANDBOX_SPEC)
 _SANDBOX_SPEC.loader.exec_module(sandbox)
 CONFIG = ROOT / "config"
 # The committed sandbox files (a developer's own .storage, logs or database never get copied).
-CONFIG_FILES = ("configuration.yaml", "automations.yaml", "secrets.yaml", "www/front_door.jpg")
+CONFIG_FILES = (
+    "configuration.yaml",
+    "automations.yaml",
+    "secrets.yaml",
+    "www/front_door.jpg",
+    *(
+        str(path.relative_to(CONFIG))
+        for path in sorted((CONFIG / "custom_components").rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    ),
+)
 PAGE_ID = "1000000000000001"
 ALICE = "6543210987654321"
 BOB = "1234567890123456"
