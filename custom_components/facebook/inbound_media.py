@@ -164,8 +164,7 @@ class InboundMedia:
             extra["transcript"] = await self.transcriber.async_transcribe(voice)
             spent = self.transcriber.last
             LOGGER.info(
-                "%s: voice note from %s: download %.3f s, conversion %.3f s, transcription "
-                "%.3f s",
+                "%s: voice note from %s: download %.3f s, conversion %.3f s, transcription %.3f s",
                 self.label,
                 event.sender_id,
                 self.last.download,

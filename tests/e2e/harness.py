@@ -227,7 +227,9 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         "FB_HA_PORT": str(ha_port),
         "FB_HA_URL": stack.ha_url,
         "FB_GRAPH_URL": stack.sim_url,
+        "FB_MEDIA_DIR": str(config_dir / "media"),
     }
+    (config_dir / "media").mkdir(exist_ok=True)
     commands = {
         "simulator": [
             sys.executable,
