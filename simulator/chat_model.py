@@ -300,7 +300,11 @@ class ChatModel:
         quoted = self.world.state.messages.get(mid)
         if quoted is None:
             return {"mid": mid, "from": None, "text": None}
-        return {"mid": mid, "from": "page" if quoted.from_page else "user", "text": quoted.text}
+        text = quoted.text
+        if not text and quoted.attachments:  # a picture or a voice note: its kind
+            kinds = ", ".join(str(a.get("type")) for a in quoted.attachments if isinstance(a, dict))
+            text = f"[{kinds}]"
+        return {"mid": mid, "from": "page" if quoted.from_page else "user", "text": text}
 
     def _unread(self, thread: Thread) -> int:
         return sum(

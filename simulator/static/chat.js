@@ -605,7 +605,7 @@ function base64Of(blob) {
 async function sendFile(file, kind = kindOf(file)) {
   if (!state.psid || !file) return;
   const data = await base64Of(file);
-  const shown = kind === "audio" ? "\ud83c\udfa4 voice note" : `[${kind}]`;
+  const shown = kind === "audio" ? "[voice note]" : `[${kind}]`;
   act("attachment", { type: kind, content_type: file.type || "application/octet-stream", data, name: file.name || kind }, shown);
 }
 
@@ -619,7 +619,10 @@ async function toggleRecording() {
   }
   let stream;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    // The sound as the microphone gives it (no gain control or noise suppression in between).
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+    });
   } catch (err) {
     showError(`No microphone: ${err.message}`);
     return;
