@@ -9,7 +9,8 @@ downloaded when it arrives (option `save_attachments`, default on):
   limit for attachments), by `Content-Length` first and by counting while it streams;
 - under a name made here (time, message, position; the extension from the content type), never
   from the sender's file name or URL path, in a folder named by page and person ids (checked);
-- kept `attachments_keep_days` (default 30) days: older files are deleted at start and daily.
+- kept `attachments_keep_days` (default 30) days: older files are deleted at start and every
+  6 hours.
 
 The saved file's `media_content_id` (`media-source://media_source/local/facebook/...`) opens it
 in Home Assistant's media browser.
