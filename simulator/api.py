@@ -97,6 +97,14 @@ class SimulatorApi(Protocol):
     async def user_says(self, psid: str, text: str) -> tuple[int, str]:
         """The person writes."""
 
+    async def user_sends_attachment(
+        self, psid: str, kind: str, data: bytes, content_type: str, name: str = "file"
+    ) -> tuple[int, str]:
+        """The person sends a file (see ``Simulator.user_sends_attachment``)."""
+
+    async def user_taps_grid_image(self, psid: str, message_id: str, index: int) -> tuple[int, str]:
+        """The person taps a picture of an image grid."""
+
     async def user_taps_quick_reply(self, psid: str, title: str, payload: str) -> tuple[int, str]:
         """The person taps a quick reply."""
 

@@ -132,12 +132,19 @@ class ChatModel:
             # Messenger shows the first 20 characters of a title (FIDELITY F-39, UNCONFIRMED).
             out["quick_replies"] = [_shown(r) for r in replies if isinstance(r, dict)]
         attachment = message.get("attachment")
-        if isinstance(attachment, dict):
+        album = message.get("attachments")
+        if isinstance(album, list):
+            out.update(
+                kind="album", images=[self._picture(i) for i in album if isinstance(i, dict)]
+            )
+        elif isinstance(attachment, dict):
             kind = str(attachment.get("type", "")).lower()
             payload = attachment.get("payload")
             payload = payload if isinstance(payload, dict) else {}
             if kind in MEDIA_KINDS:
                 out.update(self._media(index, sent, kind, payload))
+            elif kind == "template" and payload.get("template_type") == "image_grid":
+                out.update(_grid(payload))
             elif kind == "template":
                 out.update(_template(payload))
             else:
@@ -147,6 +154,17 @@ class ChatModel:
         else:
             out["kind"] = "text"
         return out
+
+    def _picture(self, item: dict[str, Any]) -> dict[str, Any]:
+        """One picture of an album: its URL, or the file saved under its attachment id."""
+        payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
+        attachment_id = payload.get("attachment_id")
+        if attachment_id:
+            saved = self.world.state.attachments.get(str(attachment_id))
+            if saved is not None and saved.file is not None:
+                return {"url": f"/_sim/attachments/{saved.attachment_id}/file"}
+            return {"url": saved.url if saved is not None else None}
+        return {"url": payload.get("url")}
 
     def _media(
         self, index: int, sent: SentMessage, kind: str, payload: dict[str, Any]
@@ -282,7 +300,11 @@ class ChatModel:
         quoted = self.world.state.messages.get(mid)
         if quoted is None:
             return {"mid": mid, "from": None, "text": None}
-        return {"mid": mid, "from": "page" if quoted.from_page else "user", "text": quoted.text}
+        text = quoted.text
+        if not text and quoted.attachments:  # a picture or a voice note: its kind
+            kinds = ", ".join(str(a.get("type")) for a in quoted.attachments if isinstance(a, dict))
+            text = f"[{kinds}]"
+        return {"mid": mid, "from": "page" if quoted.from_page else "user", "text": text}
 
     def _unread(self, thread: Thread) -> int:
         return sum(
@@ -485,6 +507,28 @@ def _template(payload: dict[str, Any]) -> dict[str, Any]:
         ]
         return {"kind": "generic", "elements": elements}
     return {"kind": "template", "template_type": template_type, "raw": payload}
+
+
+def _grid(payload: dict[str, Any]) -> dict[str, Any]:
+    """The image grid as Messenger draws it: the hero first and larger, each picture's tap."""
+    elements = payload.get("elements") or [{}]
+    element = elements[0] if isinstance(elements[0], dict) else {}
+    images = [
+        {
+            "url": image.get("url"),
+            "hero": bool(image.get("is_hero_image")),
+            "action": image.get("action") if isinstance(image.get("action"), dict) else None,
+        }
+        for image in element.get("images") or []
+        if isinstance(image, dict)
+    ]
+    return {
+        "kind": "grid",
+        "images": images,
+        "title": element.get("title"),
+        "subtitle": element.get("subtitle"),
+        "buttons": [b for b in element.get("buttons") or [] if isinstance(b, dict)],
+    }
 
 
 def _preview(item: dict[str, Any]) -> str:

@@ -38,6 +38,13 @@ class SimConfig:
     window_error: str = WINDOW_ERRORS[0]
     # Conversations API: 2 calls per second per page (FIDELITY.md F-11); None: no cap.
     conversations_rate_cap: int | None = 2
+    # How long a person's attachment URL answers (FIDELITY F-47, UNCONFIRMED: "a few days").
+    attachment_url_ttl: float = 3 * 24 * 3600.0
+    # Whether several pictures in one message (`message.attachments`) may name saved
+    # attachment ids, not only URLs (FIDELITY F-46, UNCONFIRMED: Meta shows URLs only).
+    album_attachment_ids: bool = True
+    # How long Meta waits for an image grid's picture (FIDELITY F-49, UNCONFIRMED).
+    fetch_timeout: float = 10.0
 
     def check(self) -> None:
         """Refuse settings the simulator cannot honour."""

@@ -9,6 +9,7 @@ deliberate exceptions: ``POST /_sim/tokens`` answers the user token it just issu
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -205,6 +206,35 @@ def _person(action: str, *fields: str, refusable: bool = False) -> Handler:
             return posted(await done)
 
     return handler
+
+
+ATTACHMENT_KINDS = ("image", "audio", "video", "file")
+
+
+async def post_attachment(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/attachment: ``{type, content_type, data (base64), name}``: the
+    person sends a picture, a voice note (``audio``), a video or a file."""
+    psid = _user(request)
+    body = await read_json(request)
+    kind, content_type, data = require(body, "type", "content_type", "data")
+    if kind not in ATTACHMENT_KINDS:
+        raise BadRequest(f"type must be one of {', '.join(ATTACHMENT_KINDS)}")
+    try:
+        raw = base64.b64decode(str(data), validate=True)
+    except ValueError as err:
+        raise BadRequest("data must be base64") from err
+    name = str(body.get("name") or kind)
+    done = _api(request).user_sends_attachment(psid, str(kind), raw, str(content_type), name)
+    return posted(await done)
+
+
+async def post_grid_tap(request: web.Request) -> web.Response:
+    """POST /_sim/users/{psid}/grid_tap: ``{mid, index}``: the person taps a grid picture."""
+    psid = _user(request)
+    mid, index = require(await read_json(request), "mid", "index")
+    with _refused(ValueError):
+        return posted(await _api(request).user_taps_grid_image(psid, str(mid), int(index)))
+    raise AssertionError  # unreachable: _refused answers 400
 
 
 # The person writes, taps a quick reply or a postback button, reacts, or quotes a message.
@@ -446,6 +476,8 @@ ROUTES = (
     ("POST", "/_sim/users", post_users),
     ("POST", "/_sim/pages", post_pages),
     ("POST", "/_sim/users/{psid}/say", post_say),
+    ("POST", "/_sim/users/{psid}/attachment", post_attachment),
+    ("POST", "/_sim/users/{psid}/grid_tap", post_grid_tap),
     ("POST", "/_sim/users/{psid}/quick_reply", post_quick_reply),
     ("POST", "/_sim/users/{psid}/postback", post_postback),
     ("POST", "/_sim/users/{psid}/react", post_react),

@@ -17,7 +17,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from . import chat, control, outage, tokens, webhook
+from . import cdn, chat, control, outage, tokens, webhook
 from .chat_model import ChatModel
 from .config import SimConfig
 from .faults import Fault, FaultQueue, edges_for
@@ -88,6 +88,7 @@ class Simulator:
         self.graph = GraphApi(self.world, self.config, self._verify_callback)
         self.people = People(self.world, self.sender)
         self.chat = ChatModel(self.world, self.sender)
+        self.cdn = cdn.Cdn(self.world)
         self.app = self._build_app()
         self.url = ""
         # Shown by /_sim/state and `python -m simulator`: what a person pastes into a UI setup.
@@ -103,6 +104,7 @@ class Simulator:
         # The chat page and its /_sim/ routes come before the control API's /_sim/ catch-all;
         # the Graph catch-all below must stay last.
         chat.setup_routes(app, self.chat)
+        cdn.setup_routes(app, self.cdn)
         control.setup_routes(app, self)
         app.router.add_route("*", "/{path:.*}", self.graph.handle)
         return app
@@ -457,6 +459,39 @@ class Simulator:
     async def user_says(self, psid: str, text: str) -> tuple[int, str]:
         """``psid`` writes ``text`` to the page."""
         return await self.people.says(psid, text)
+
+    def attachment_url(
+        self, data: bytes, content_type: str, name: str = "file", ttl: float | None = None
+    ) -> str:
+        """A URL on the simulator's CDN serving ``data`` until it expires (F-47)."""
+        lifetime = self.config.attachment_url_ttl if ttl is None else ttl
+        return self.cdn.add(self.url, data, content_type, name, lifetime)
+
+    async def user_sends_attachment(
+        self, psid: str, kind: str, data: bytes, content_type: str, name: str = "file"
+    ) -> tuple[int, str]:
+        """``psid`` sends a picture, voice note (``audio``), video or file: a message whose
+        attachment URL the simulator serves (and expires)."""
+        url = self.attachment_url(data, content_type, name)
+        event = self.sender.message_event(psid, None, attachments=[(kind, url)])
+        return await self.sender.post_one(event)
+
+    async def user_taps_grid_image(self, psid: str, message_id: str, index: int) -> tuple[int, str]:
+        """``psid`` taps picture ``index`` of the page's image grid ``message_id``: a postback
+        action posts ``messaging_postbacks`` titled with its ``text``; a link sends nothing."""
+        sent = next((s for s in self.sent if s.message_id == message_id), None)
+        payload = ((sent.message or {}).get("attachment") or {}).get("payload") if sent else None
+        if not isinstance(payload, dict) or payload.get("template_type") != "image_grid":
+            raise ValueError(f"{message_id} is not an image grid")
+        images = payload["elements"][0]["images"]
+        if not 0 <= int(index) < len(images):
+            raise ValueError(f"the grid has no picture {index}")
+        action = images[int(index)].get("action")
+        if not isinstance(action, dict):
+            return 0, "no action: the picture is not tappable"
+        if action.get("type") != "postback":
+            return 0, "web_url: no webhook"
+        return await self.user_taps_button(psid, str(action["text"]), str(action["payload"]))
 
     async def user_taps_quick_reply(self, psid: str, title: str, payload: str) -> tuple[int, str]:
         """``psid`` taps a quick reply: a message with the title as text and the payload."""

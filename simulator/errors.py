@@ -148,6 +148,15 @@ TABLE: dict[str, ErrorSpec] = {
     "utility_template": _guess("(#100) UTILITY messages must use an approved utility template"),
     # Attachments (FIDELITY F-15, F-44; the codes are the Common Error Codes page's).
     "url_fetch": ErrorSpec(100, 2018008, "(#100) Failed to fetch the file from the url"),
+    # Several pictures and the image grid (FIDELITY F-46, F-48: wordings UNCONFIRMED).
+    "attachment_and_attachments": _guess(
+        "(#100) Only one of message[attachment] and message[attachments] may be set"
+    ),
+    "album_attachment_id": _guess(
+        "(#100) message[attachments] takes image URLs only: attachment_id is not supported"
+    ),
+    "grid_heroes": _guess("(#100) At most one image in the grid can have is_hero_image set"),
+    "grid_button_type": _guess("(#100) Only URL and postback buttons are supported in the grid"),
     "media_mismatch": ErrorSpec(
         100, 2018047, "(#100) Upload attachment failure: the media type does not match the file"
     ),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import time
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from . import (
@@ -149,7 +150,7 @@ class GraphApi:
         """The catch-all aiohttp handler for Graph paths."""
         raw = await request.read()
         call = read_call(request, raw, time.monotonic())
-        prepared = await self._verify_first(call)
+        prepared = await self._verify_first(call) or await self._fetch_first(call)
         outcome = self.process(call, prepared)
         if outcome.delay > 0:
             await asyncio.sleep(outcome.delay)
@@ -182,6 +183,22 @@ class GraphApi:
         return graph_app_subscriptions.record_verification(
             self.world.state, route.node, url, verify_token, challenge, answer
         )
+
+    async def _fetch_first(self, call: Call) -> dict[str, Any] | None:
+        """An image grid's pictures, fetched before the send is answered, as Meta fetches
+        them (FIDELITY F-48, F-49): ``{"fetched": {url: ok}}``. None for every other call."""
+        if call.method != "POST" or not call.path.rstrip("/").endswith("/messages"):
+            return None
+        urls = graph_send.grid_urls(call.params)
+        if not urls:
+            return None
+        timeout = aiohttp.ClientTimeout(total=self.config.fetch_timeout)
+        fetched: dict[str, bool] = {}
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            for url in urls:
+                fetched[url] = await _fetch_image(session, url, self.config.max_attachment_bytes)
+        self.world.state.fetches.extend(fetched.items())
+        return {"fetched": fetched}
 
     def process(self, call: Call, prepared: dict[str, Any] | None = None) -> Outcome:
         """Answer one request and record it (synchronous: see the module docstring)."""
@@ -276,3 +293,15 @@ class GraphApi:
                 received_at=call.received_at,
             )
         )
+
+
+async def _fetch_image(session: aiohttp.ClientSession, url: str, limit: int) -> bool:
+    """Whether ``url`` answers 200 with an image of at most ``limit`` bytes."""
+    try:
+        async with session.get(url) as response:
+            kind = response.headers.get("Content-Type", "")
+            if response.status != 200 or not kind.lower().startswith("image/"):
+                return False
+            return len(await response.content.read(limit + 1)) <= limit
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return False

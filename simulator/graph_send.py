@@ -142,6 +142,42 @@ def _media(ctx: Context, request: SendRequest, file: RecordedFile | None) -> dic
     return payload
 
 
+def _check_album(ctx: Context, request: SendRequest) -> None:
+    """Several pictures: saved ids must be this page's; whether Meta takes ids there at all is
+    UNCONFIRMED (``SimConfig.album_attachment_ids``, FIDELITY F-46)."""
+    for item in request.album:
+        payload = item.get("payload") or {}
+        reused = payload.get("attachment_id") if isinstance(payload, dict) else None
+        if blank(reused):
+            if isinstance(payload, dict) and not blank(payload.get("url")):
+                _check_url_size(ctx, "image", payload["url"])
+            continue
+        if not ctx.config.album_attachment_ids:
+            raise fail("album_attachment_id")  # FIDELITY F-46 (UNCONFIRMED)
+        if ctx.world.state.attachment_for(str(reused), ctx.page.page_id) is None:
+            raise fail("attachment_id")
+
+
+def grid_urls(params: dict[str, Any]) -> list[str]:
+    """The picture URLs of an image grid in a Send API request (none for other messages)."""
+    message = params.get("message")
+    attachment = message.get("attachment") if isinstance(message, dict) else None
+    payload = attachment.get("payload") if isinstance(attachment, dict) else None
+    if not isinstance(payload, dict) or payload.get("template_type") != "image_grid":
+        return []
+    elements = [e for e in payload.get("elements") or [] if isinstance(e, dict)]
+    images = [i for e in elements for i in e.get("images") or [] if isinstance(i, dict)]
+    return [i["url"] for i in images if isinstance(i.get("url"), str)]
+
+
+def _check_fetched(ctx: Context) -> None:
+    """Meta fetches a grid's pictures when it is sent: one that does not answer 200 with an
+    image fails the send, as a URL Meta can't fetch does (2018008; FIDELITY F-48, F-49)."""
+    fetched = (ctx.prepared or {}).get("fetched") or {}
+    if any(not ok for ok in fetched.values()):
+        raise fail("url_fetch")
+
+
 def _admit(ctx: Context, request: SendRequest) -> None:
     """The per-page rate cap (and the tighter one for audio and video, FIDELITY F-26)."""
     attachment = request.attachment or {}
@@ -212,6 +248,8 @@ def send(ctx: Context) -> Answer:
         raise fail("page_restricted")
     rendered = _utility(ctx, request)
     payload = _media(ctx, request, file)
+    _check_album(ctx, request)
+    _check_fetched(ctx)
     user, recipient_id = _recipient(ctx, request)
     _check_targets(ctx, request, user.psid)
     if recipient_id is not None:

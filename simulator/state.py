@@ -191,6 +191,8 @@ class State:
     verifications: list[dict[str, Any]] = field(default_factory=list)
     # Sizes of files behind URLs a send names (the simulator fetches nothing): url -> bytes.
     remote_sizes: dict[str, int] = field(default_factory=dict)
+    # Picture URLs Meta fetched (an image grid's), with whether each answered: (url, ok).
+    fetches: list[tuple[str, bool]] = field(default_factory=list)
     clock_offset: float = 0.0
 
     def now(self) -> float:

@@ -32,6 +32,7 @@ TEMPLATE_TYPES = frozenset(
         "airline_checkin",
         "airline_itinerary",
         "airline_update",
+        "image_grid",
     }
 )
 UTILITY_TEMPLATE_TYPES = ("utility", "utility_messages")
@@ -80,6 +81,14 @@ PAYLOAD_LIMIT = 1000
 MAX_QUICK_REPLIES = 13
 MAX_BUTTONS = 3
 MAX_ELEMENTS = 10
+# Several pictures in one message: images only, at most 30 (Send a Message, FIDELITY F-46).
+MAX_ALBUM = 30
+# The image grid template (FIDELITY F-48).
+GRID_MIN_IMAGES = 2
+GRID_MAX_IMAGES = 6
+GRID_TITLE_LIMIT = 45
+GRID_SUBTITLE_LIMIT = 80
+GRID_ACTIONS = ("web_url", "postback")
 
 
 @dataclass(slots=True)
@@ -110,6 +119,12 @@ class SendRequest:
             return None
         utility = str(payload.get("template_type", "")).lower() in UTILITY_TEMPLATE_TYPES
         return payload if utility else None
+
+    @property
+    def album(self) -> list[dict[str, Any]]:
+        """The pictures of a message with several (``message.attachments``), else []."""
+        items = (self.message or {}).get("attachments")
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
     @property
     def attachment(self) -> dict[str, Any] | None:
@@ -206,6 +221,8 @@ def _check_template(name: str, payload: dict[str, Any]) -> None:
             raise fail("param_required", name=f"{name}[text]")
         _check_length(f"{name}[text]", _string(f"{name}[text]", text), BUTTON_TEXT_LIMIT)
         _check_buttons(f"{name}[buttons]", payload.get("buttons"))
+    elif template_type.lower() == "image_grid":
+        _check_grid(name, payload)
     elif template_type.lower() == "generic":
         elements = check_list(f"{name}[elements]", payload.get("elements"), MAX_ELEMENTS)
         for where, element in objects(f"{name}[elements]", elements):
@@ -214,6 +231,62 @@ def _check_template(name: str, payload: dict[str, Any]) -> None:
                 raise fail("element_incomplete")
             if element.get("buttons") is not None:
                 _check_buttons(f"{where}[buttons]", element["buttons"])
+
+
+def _check_grid(name: str, payload: dict[str, Any]) -> None:
+    """The image grid: exactly one element of 2 to 6 images, at most one hero (F-48)."""
+    elements = payload.get("elements")
+    if isinstance(elements, list) and len(elements) > 1:
+        raise fail("too_many", name=f"{name}[elements]")
+    where_elements = f"{name}[elements]"
+    for where, element in objects(where_elements, check_list(where_elements, elements, 1)):
+        images = check_list(f"{where}[images]", element.get("images"), GRID_MAX_IMAGES)
+        if len(images) < GRID_MIN_IMAGES:
+            raise fail("too_few", name=f"{where}[images]")
+        heroes = 0
+        for spot, image in objects(f"{where}[images]", images):
+            if blank(image.get("url")):
+                raise fail("param_required", name=f"{spot}[url]")
+            if not str(image["url"]).lower().startswith(("http://", "https://")):
+                raise fail("url_fetch")
+            heroes += image.get("is_hero_image") in (True, "true")
+            if image.get("action") is not None:
+                _check_grid_action(f"{spot}[action]", image["action"])
+        if heroes > 1:
+            raise fail("grid_heroes")
+        for key, limit in (("title", GRID_TITLE_LIMIT), ("subtitle", GRID_SUBTITLE_LIMIT)):
+            if element.get(key) is not None:
+                _check_length(f"{where}[{key}]", _string(f"{where}[{key}]", element[key]), limit)
+        if element.get("buttons") is not None:
+            _check_buttons(f"{where}[buttons]", element["buttons"])
+            for button in element["buttons"]:
+                if str(button.get("type", "")).lower() not in GRID_ACTIONS:
+                    raise fail("grid_button_type")
+
+
+def _check_grid_action(where: str, action: Any) -> None:
+    """A picture's tap: a link, or a postback whose ``text`` shows as the person's reply."""
+    if not isinstance(action, dict):
+        raise fail("not_object", name=where)
+    if blank(action.get("type")):
+        raise fail("param_required", name=f"{where}[type]")
+    kind = check_enum(f"{where}[type]", action["type"], GRID_ACTIONS, upper=False)
+    if kind == "web_url" and blank(action.get("url")):
+        raise fail("web_url_required")
+    if kind == "postback":
+        if blank(action.get("payload")):
+            raise fail("postback_payload")
+        payload = _string(f"{where}[payload]", action["payload"])
+        _check_length(f"{where}[payload]", payload, PAYLOAD_LIMIT)
+        if blank(action.get("text")):
+            raise fail("param_required", name=f"{where}[text]")
+
+
+def check_album(attachments: Any) -> None:
+    """``message.attachments``: 1 to 30 images, each by URL or saved id (FIDELITY F-46)."""
+    name = "message[attachments]"
+    for where, item in objects(name, check_list(name, attachments, MAX_ALBUM)):
+        check_attachment(item, has_file=False, allowed=("image",), name=where)
 
 
 def check_attachment(
@@ -290,9 +363,15 @@ def _check_message(message: dict[str, Any], has_file: bool) -> None:
         if not blank(text) or attachment is not None:
             raise fail("text_and_attachment")
         return
-    if blank(text) and attachment is None and blank(message.get("sticker_id")):
+    album = message.get("attachments")
+    if blank(text) and attachment is None and album is None and blank(message.get("sticker_id")):
         raise fail("message_empty")
-    if attachment is not None:
+    if album is not None:
+        if attachment is not None or has_file:
+            raise fail("attachment_and_attachments")
+        check_album(album)
+        attachment = album  # for the text check below
+    elif attachment is not None:
         check_attachment(attachment, has_file=has_file)
     if message.get("quick_replies") is not None:
         _check_quick_replies(message["quick_replies"])

@@ -23,6 +23,7 @@ SIMULATOR = "simulator"
 LIBRARY_LAYERS = [
     ["const", "coerce", "backoff", "bounded", "pacing", "turns", "answers"],
     ["errors", "models"],
+    ["images"],
     ["builder", "recipients", "audience", "outbox", "webhook", "mime"],
     ["client"],
     ["accounts", "templates", "profile"],
@@ -45,13 +46,15 @@ GLUE_LAYERS = [
         "assist",
         "asks",
     ],
+    ["attachments", "voice"],
+    ["inbound_media", "grid"],
     ["runtime"],
     ["sending", "expiry", "identity", "people_names"],
     ["page", "get_my_id", "ask_service"],
     ["router"],
     ["schema", "entity"],
     ["yaml_import", "webhook", "webhook_health"],
-    ["notify", "event", "sensor", "binary_sensor", "diagnostics", "config_flow"],
+    ["notify", "event", "image", "sensor", "binary_sensor", "diagnostics", "config_flow"],
     ["__init__"],
 ]
 FORBIDDEN_IN_LIBRARY = ("homeassistant", "voluptuous", "probatio", "custom_components")

@@ -164,7 +164,7 @@ async def test_only_plain_text_from_allowed_people_goes_to_the_agent(
     await say(
         client,
         simulator,
-        simulator.message_event(ALICE, None, attachments=[("image", "https://x/y.jpg")]),
+        simulator.message_event(ALICE, None, attachments=[("image", "http://127.0.0.1:9/y.jpg")]),
     )
     await say(client, simulator, simulator.message_event(ALICE, "last one"))
     await wait_until(lambda: len(answers(simulator, ALICE)) == 2)

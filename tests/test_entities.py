@@ -340,7 +340,7 @@ async def test_a_reload_keeps_the_entities(hass: HomeAssistant, entry: MockConfi
     after = {
         e.entity_id for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     }
-    assert before == after and len(after) == 10  # Everyone, Webhook + 4 for each of 2 people
+    assert before == after and len(after) == 12  # Everyone, Webhook + 5 for each of 2 people
     assert all(hass.states.get(e).state != "unavailable" for e in after)
 
 

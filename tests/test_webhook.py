@@ -255,12 +255,14 @@ async def test_quick_reply_postback_attachment_delivery_read_reaction(
     events = capture(hass)
     quick = simulator.message_event(BOB, text="Red", quick_reply_payload="FOO")
     postback = simulator.postback_event(BOB, "Close", "CLOSE_GARAGE")
-    picture = simulator.message_event(BOB, attachments=[("image", "https://cdn.example/p.jpg")])
+    # A URL that refuses at once: the picture's event fires after the download gave up.
+    picture = simulator.message_event(BOB, attachments=[("image", "http://127.0.0.1:9/p.jpg")])
     delivery = simulator.delivery_event(BOB, ["m_1", "m_2"], 1_700_000_000_000)
     read = simulator.read_event(BOB, 1_700_000_000_500)
     reaction = simulator.reaction_event(BOB, "m_1", reaction="love", emoji="\u2764\ufe0f")
     status, _ = await post(client, simulator, [quick, postback, picture, delivery, read, reaction])
     assert status == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
     messages = events[EVENT_MESSAGE]
     assert [(e.data["type"], e.data["message"], e.data["payload"]) for e in messages] == [
         ("quick_reply", "Red", "FOO"),
@@ -268,9 +270,7 @@ async def test_quick_reply_postback_attachment_delivery_read_reaction(
         ("message", "", None),
     ]
     assert messages[1].data["mid"] == postback["postback"]["mid"]
-    assert messages[2].data["attachments"] == [
-        {"type": "image", "url": "https://cdn.example/p.jpg"}
-    ]
+    assert messages[2].data["attachments"] == [{"type": "image", "url": "http://127.0.0.1:9/p.jpg"}]
     assert all(e.data["sender_name"] == "bob" for e in messages)
     (delivered,) = events[EVENT_DELIVERY]
     assert delivered.data | {"timestamp": 0} == {
@@ -641,6 +641,7 @@ async def test_wrong_types_inside_good_events_are_tolerated(
     ]
     status, _ = await post(client, simulator, batch)
     assert status == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
     fired = events[EVENT_MESSAGE]
     assert [e.data["sender_id"] for e in fired] == [ALICE, ALICE, ALICE]
     assert fired[0].data["message"] == "" and fired[0].data["mid"] == "5"

@@ -16,8 +16,10 @@ import homeassistant.helpers.config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from . import ask_service, log_filter
+from .attachments import async_keep_clean
 from .const import DOMAIN
 from .expiry import async_watch_token_expiry
+from .grid import DATA_PICTURES, PictureStore, PictureView
 from .identity import async_ask_until_answered, async_check_page, duplicate_page
 from .messenger import PageInfo
 from .page import async_build_runtime
@@ -25,12 +27,19 @@ from .people_names import async_name_people
 from .router import DATA_ROUTER, WebhookRouter
 from .runtime import FacebookConfigEntry, FacebookRuntime
 from .store import async_remove_page_files
+from .voice import async_prepare_voice
 from .webhook import FacebookWebhookView
 from .webhook_health import WebhookHealth
 from .yaml_import import async_import_all
 
 CONFIG_SCHEMA = cv.platform_only_config_schema(DOMAIN)
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.NOTIFY, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.IMAGE,
+    Platform.NOTIFY,
+    Platform.SENSOR,
+]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -40,6 +49,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.data[DATA_ROUTER] = router
     hass.http.register_view(FacebookWebhookView(router))
     ask_service.async_register(hass)
+    pictures = hass.data[DATA_PICTURES] = PictureStore()
+    hass.http.register_view(PictureView(pictures))
     async_import_all(hass, config)
     return True
 
@@ -84,6 +95,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: FacebookConfigEntry) -> 
     entry.async_create_background_task(
         hass, _async_watch_expiry(hass, entry, runtime), f"{DOMAIN} token expiry"
     )
+    if runtime.settings.speech_to_text:
+        await async_prepare_voice(hass, runtime.settings.label)
+    if runtime.settings.save_attachments:
+        keep_days = runtime.settings.attachments_keep_days
+        entry.async_on_unload(async_keep_clean(hass, runtime.page.id, keep_days))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

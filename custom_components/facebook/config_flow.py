@@ -35,6 +35,11 @@ from homeassistant.helpers.selector import (
     ConversationAgentSelector,
     ConversationAgentSelectorConfig,
     DurationSelector,
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -49,6 +54,7 @@ import voluptuous as vol
 from .const import (
     CONF_APP_ID,
     CONF_APP_SECRET,
+    CONF_ATTACHMENTS_KEEP_DAYS,
     CONF_COMMANDS,
     CONF_CONVERSATION_AGENT,
     CONF_GET_STARTED,
@@ -63,12 +69,15 @@ from .const import (
     CONF_PAGE_ID,
     CONF_PEOPLE,
     CONF_PSID,
+    CONF_SAVE_ATTACHMENTS,
+    CONF_SPEECH_TO_TEXT,
     CONF_SUBSCRIBE,
     CONF_TAG,
     CONF_USER_ID,
     CONF_UTILITY_TEMPLATE,
     CONF_VERIFY_TOKEN,
     CONF_WINDOW_WARNING,
+    DEFAULT_ATTACHMENTS_KEEP_DAYS,
     DEFAULT_MESSAGING_TYPE,
     DEFAULT_OUTBOX_TTL,
     DEFAULT_WINDOW_WARNING,
@@ -708,6 +717,15 @@ def _options_schema(stored_tag: str | None = None) -> vol.Schema:
             vol.Optional(CONF_ICE_BREAKERS): LINES,
             vol.Optional(CONF_COMMANDS): LINES,
             vol.Optional(CONF_GET_STARTED): TEXT,
+            vol.Optional(CONF_SAVE_ATTACHMENTS, default=True): BooleanSelector(),
+            vol.Optional(
+                CONF_ATTACHMENTS_KEEP_DAYS, default=DEFAULT_ATTACHMENTS_KEEP_DAYS
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1, max=3650, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement="d"
+                )
+            ),
+            vol.Optional(CONF_SPEECH_TO_TEXT): EntitySelector(EntitySelectorConfig(domain="stt")),
         }
     )
 

@@ -97,15 +97,32 @@ def token_signal(page_id: str | None) -> str:
     return f"{DOMAIN}_token_{page_id}"
 
 
+def photo_signal(page_id: str | None, psid: str) -> str:
+    """The dispatcher signal of a picture a person sent (for their Last photo entity)."""
+    return f"{DOMAIN}_photo_{page_id}_{psid}"
+
+
+@callback
+def async_signal_photo(hass: HomeAssistant, page_id: str | None, psid: str, path: str) -> None:
+    """A person's picture was saved: their Last photo entity shows it."""
+    async_dispatcher_send(hass, photo_signal(page_id, psid), path)
+
+
 @callback
 def async_fire_inbound(
-    hass: HomeAssistant, event: MessagingEvent, sender_name: str | None
+    hass: HomeAssistant,
+    event: MessagingEvent,
+    sender_name: str | None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`facebook_message` (or delivery, read, reaction) for an allowed person's event, and the
     same data for that person's `event` entity. A message, tap or postback also names the
     person's notify entity (`entity_id`, null when they have none), so an automation can answer
-    or ask them back."""
+    or ask them back. `extra`: the saved `media` and the voice note's `transcript` of a message
+    with attachments."""
     data = event_payload(event, sender_name)
+    if extra:
+        data.update(extra)
     fired = data
     if event.kind in NAMES_THE_ENTITY:
         fired = {**data, "entity_id": person_entity_id(hass, event.page_id, event.sender_id)}

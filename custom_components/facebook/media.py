@@ -18,6 +18,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .messenger import (
     ATTACHMENT_MAX_BYTES,
+    AlbumRequest,
     MediaRequest,
     MessageError,
     OutgoingMessage,
@@ -25,6 +26,7 @@ from .messenger import (
     Upload,
     media_message,
     upload_content_type,
+    with_album,
 )
 
 DOWNLOAD_TIMEOUT = 60.0
@@ -39,7 +41,24 @@ async def async_fetch_all(hass: HomeAssistant, call: PreparedCall) -> list[Outgo
     messages = list(call.messages)
     for request, slot in zip(call.media, call.media_slots, strict=True):
         messages[slot] = await async_fetch_media(hass, request, messages[slot])
+    for slot, album in call.albums:
+        messages[slot] = await _async_fetch_album(hass, album, messages[slot])
     return messages
+
+
+async def _async_fetch_album(
+    hass: HomeAssistant, album: AlbumRequest, placeholder: OutgoingMessage
+) -> OutgoingMessage:
+    """An album's pictures, each as a message of its own (files are uploaded before sending)."""
+    parts = [await async_fetch_media(hass, r, OutgoingMessage()) for r in album.requests]
+    return with_album(placeholder, parts)
+
+
+async def async_fetch_upload(hass: HomeAssistant, request: MediaRequest) -> Upload:
+    """The bytes of a local file or a camera snapshot (for the grid's signed URLs)."""
+    if request.source == "path":
+        return await _read_file(hass, request)
+    return await _snapshot(hass, request)
 
 
 async def async_fetch_media(

@@ -17,7 +17,9 @@ from homeassistant.helpers.json import json_bytes
 
 from . import log_filter, runtime as runtime_module
 from .assist import Assist
-from .events import PageRef, async_signal_token
+from .attachments import AttachmentSaver, SavedMedia
+from .events import PageRef, async_signal_photo, async_signal_token
+from .inbound_media import InboundMedia
 from .issues import PageHealth
 from .keepalive import KeepAlive
 from .messenger import (
@@ -35,6 +37,7 @@ from .profile_sync import ProfileSync
 from .runtime import FacebookConfigEntry, FacebookRuntime, PageSettings, Timing
 from .sending import async_answer
 from .utility import UtilityTemplate
+from .voice import Transcriber
 from .webhook_state import WebhookState
 from .window_watch import StoredAudience, WindowWatch
 
@@ -105,6 +108,7 @@ async def async_build_runtime(
     if settings.utility_template:
         language = meta_language(hass.config.language)
         runtime.utility = UtilityTemplate(hass, client, page, language, settings.storage_key)
+    runtime.inbound = _inbound(hass, settings, timing, page)
     if settings.conversation_agent:
         runtime.assist = Assist(
             hass,
@@ -132,6 +136,33 @@ def _async_token_changed(
     if not health.rejected:
         for flow in list(entry.async_get_active_flows(hass, {SOURCE_REAUTH})):
             hass.config_entries.flow.async_abort(flow["flow_id"])
+
+
+def _inbound(
+    hass: HomeAssistant, settings: PageSettings, timing: Timing, page: PageRef
+) -> InboundMedia | None:
+    """What the page does with what people send: save it, transcribe voice (or neither)."""
+    if not settings.save_attachments and not settings.speech_to_text:
+        return None
+    session = async_get_clientsession(hass)
+    saver = AttachmentSaver(hass, session, page) if settings.save_attachments else None
+    transcriber = None
+    if settings.speech_to_text:
+        transcriber = Transcriber(hass, settings.speech_to_text, settings.label)
+
+    @callback
+    def on_photo(psid: str, saved: SavedMedia) -> None:
+        async_signal_photo(hass, page.id, psid, saved.path)
+
+    return InboundMedia(
+        hass,
+        settings.label,
+        saver,
+        transcriber,
+        signed=settings.app_secret is not None,
+        timeout=timing.media_timeout,
+        on_photo=on_photo,
+    )
 
 
 def _keep_alive(

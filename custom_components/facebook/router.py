@@ -11,6 +11,8 @@ the replies, runs in the background.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import replace
+from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
@@ -136,12 +138,31 @@ class WebhookRouter:
                 "Webhook %s from %s, who is not in allowed_chat_ids", event.kind, event.sender_id
             )
             return 0
-        async_fire_inbound(self.hass, event, runtime.book.name_of(event.sender_id))
+        inbound = runtime.inbound
+        if inbound is not None and inbound.takes(event):
+            # Attachments are saved (and voice transcribed) first; the event fires after them.
+            inbound.async_process(event, lambda e, extra: self._fire(runtime, e, now, extra))
+        else:
+            self._fire(runtime, event, now, None)
+        return 1
+
+    def _fire(
+        self,
+        runtime: FacebookRuntime,
+        event: MessagingEvent,
+        now: float,
+        extra: dict[str, Any] | None,
+    ) -> None:
+        """The event's Home Assistant event; Assist answers typed text, and voice by its
+        transcript."""
+        async_fire_inbound(self.hass, event, runtime.book.name_of(event.sender_id), extra)
+        transcript = (extra or {}).get("transcript")
+        if transcript and event.kind == "message" and not (event.text or "").strip():
+            event = replace(event, text=transcript)
         if runtime.asks.async_answer(event):
-            return 1  # the answer to a question (facebook.ask): not for Assist
+            return  # the answer to a question (facebook.ask), typed or spoken: not for Assist
         if runtime.assist is not None and asks_assist(event) and _answerable(event, now):
             runtime.assist.async_ask(event)
-        return 1
 
 
 def _signed_for(runtime: FacebookRuntime, signed_by: Collection[bytes] | None) -> bool:

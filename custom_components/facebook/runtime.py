@@ -22,6 +22,7 @@ from .assist import Assist
 from .const import (
     CONF_APP_ID,
     CONF_APP_SECRET,
+    CONF_ATTACHMENTS_KEEP_DAYS,
     CONF_COMMANDS,
     CONF_CONVERSATION_AGENT,
     CONF_GET_STARTED,
@@ -36,17 +37,21 @@ from .const import (
     CONF_PAGE_ACCESS_TOKEN,
     CONF_PAGE_ID,
     CONF_PSID,
+    CONF_SAVE_ATTACHMENTS,
+    CONF_SPEECH_TO_TEXT,
     CONF_TAG,
     CONF_USER_ID,
     CONF_UTILITY_TEMPLATE,
     CONF_VERIFY_TOKEN,
     CONF_WINDOW_WARNING,
+    DEFAULT_ATTACHMENTS_KEEP_DAYS,
     DEFAULT_MESSAGING_TYPE,
     DEFAULT_OUTBOX_TTL,
     DEFAULT_WINDOW_WARNING,
     SUBENTRY_TYPE_PERSON,
 )
 from .events import PageRef, async_signal_window
+from .inbound_media import InboundMedia
 from .issues import PageHealth
 from .keepalive import DEFAULT_KEEP_ALIVE_MESSAGE
 from .messenger import (
@@ -92,6 +97,9 @@ class Timing:
     # How long an agent may think before the person sees it typing (0: at once). A quicker
     # answer comes alone: a typing indicator first would only hold it back by its round trip.
     typing_after: float = 0.5
+    # How long a message's attachments may take (saving, transcribing) before its event fires
+    # without them.
+    media_timeout: float = 60.0
 
 
 DEFAULT_TIMING = Timing()
@@ -122,6 +130,9 @@ class PageSettings:
     conversation_agent: str | None = None  # Assist answers allowed people (None: off)
     profile: JSONDict = field(default_factory=dict)  # the Messenger Profile properties
     users: Mapping[str, str] = field(default_factory=dict)  # PSID -> linked Home Assistant user
+    save_attachments: bool = True  # what people send is kept in the media folder
+    attachments_keep_days: int = DEFAULT_ATTACHMENTS_KEEP_DAYS
+    speech_to_text: str | None = None  # the stt entity voice notes go to (None: off)
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry) -> PageSettings:
@@ -156,6 +167,11 @@ class PageSettings:
             conversation_agent=options.get(CONF_CONVERSATION_AGENT) or None,
             profile=profile_of(options),
             users={str(p[CONF_PSID]): str(p[CONF_USER_ID]) for p in persons if p.get(CONF_USER_ID)},
+            save_attachments=bool(options.get(CONF_SAVE_ATTACHMENTS, True)),
+            attachments_keep_days=int(
+                options.get(CONF_ATTACHMENTS_KEEP_DAYS) or DEFAULT_ATTACHMENTS_KEEP_DAYS
+            ),
+            speech_to_text=options.get(CONF_SPEECH_TO_TEXT) or None,
         )
 
     @property
@@ -213,9 +229,11 @@ class FacebookRuntime:
     webhook: WebhookState
     utility: UtilityTemplate | None = None
     assist: Assist | None = None
+    inbound: InboundMedia | None = None  # attachments saved and voice transcribed
     turns: PersonTurns = field(default_factory=PersonTurns)
     asks: Asks = field(default_factory=Asks)  # questions waiting for an answer (facebook.ask)
     broadcast_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    album_refusal_logged: bool = False  # Meta refused an album's form: said once in the log
 
     @property
     def verify_token(self) -> bytes:
@@ -276,6 +294,8 @@ class FacebookRuntime:
             self.utility.async_stop()
         if self.assist is not None:
             self.assist.async_stop()
+        if self.inbound is not None:
+            self.inbound.async_stop()
 
 
 type FacebookConfigEntry = ConfigEntry[FacebookRuntime]

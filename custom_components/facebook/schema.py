@@ -11,6 +11,7 @@ import voluptuous as vol
 from .const import (
     CONF_ALLOWED_CHAT_IDS,
     CONF_APP_SECRET,
+    CONF_ATTACHMENTS_KEEP_DAYS,
     CONF_COMMANDS,
     CONF_CONVERSATION_AGENT,
     CONF_GET_STARTED,
@@ -23,10 +24,13 @@ from .const import (
     CONF_MESSAGING_TYPE,
     CONF_OUTBOX_TTL,
     CONF_PAGE_ACCESS_TOKEN,
+    CONF_SAVE_ATTACHMENTS,
+    CONF_SPEECH_TO_TEXT,
     CONF_TAG,
     CONF_UTILITY_TEMPLATE,
     CONF_VERIFY_TOKEN,
     CONF_WINDOW_WARNING,
+    DEFAULT_ATTACHMENTS_KEEP_DAYS,
     DEFAULT_OUTBOX_TTL,
     DEFAULT_WINDOW_WARNING,
 )
@@ -118,6 +122,11 @@ PLATFORM_SCHEMA = vol.All(
             vol.Optional(CONF_ICE_BREAKERS): _profile_part(CONF_ICE_BREAKERS),
             vol.Optional(CONF_COMMANDS): _profile_part(CONF_COMMANDS),
             vol.Optional(CONF_GET_STARTED): _profile_part(CONF_GET_STARTED),
+            vol.Optional(CONF_SAVE_ATTACHMENTS, default=True): cv.boolean,
+            vol.Optional(
+                CONF_ATTACHMENTS_KEEP_DAYS, default=DEFAULT_ATTACHMENTS_KEEP_DAYS
+            ): vol.All(vol.Coerce(int), vol.Range(min=1, max=3650)),
+            vol.Optional(CONF_SPEECH_TO_TEXT): cv.entity_domain("stt"),
         },
         extra=vol.PREVENT_EXTRA,
     ),

@@ -17,6 +17,7 @@ from homeassistant.util.async_ import gather_with_limited_concurrency
 
 from .const import BROADCAST_CONCURRENCY, DOMAIN, LOGGER, TARGET_CONCURRENCY
 from .events import async_fire_broadcast_finished, async_fire_delivered
+from .grid import async_fill_grids
 from .media import MediaError, async_fetch_all
 from .messenger import (
     MESSAGING_TYPE_RESPONSE,
@@ -37,9 +38,11 @@ from .messenger import (
     SendOptions,
     Target,
     Turn,
+    album_parts,
     build_call,
     deliver_one,
     deliver_utility,
+    needs_upload,
     person_key,
     refusal_kind,
     resolve_targets,
@@ -123,7 +126,9 @@ async def _async_fetch(
 ) -> list[OutgoingMessage]:
     """The call's messages with their media fetched (nothing is sent if any fetch fails)."""
     try:
-        return await async_fetch_all(runtime.hass, call)
+        messages = await async_fetch_all(runtime.hass, call)
+        if call.grids:
+            messages = await async_fill_grids(runtime.hass, call, messages)
     except MessengerError as err:
         raise _invalid(label, err) from err
     except MediaError as err:
@@ -132,6 +137,7 @@ async def _async_fetch(
             translation_key="media_failed",
             translation_placeholders={"service": label, "error": str(err)},
         ) from err
+    return messages
 
 
 def _invalid(label: str, err: MessengerError) -> ServiceValidationError:
@@ -150,12 +156,15 @@ async def _async_deliver(
     concurrency: int = TARGET_CONCURRENCY,
 ) -> list[DeliveryOutcome]:
     """Send to every person in their turn; never raises for a person's failure."""
-    if len(people) > 1 and any(m.upload for m in messages):
+    album_files = needs_upload(messages)
+    if album_files or (len(people) > 1 and any(m.upload for m in messages)):
         try:
             messages = await share_uploads(runtime.client, messages)
         except GraphError as err:
             if not isinstance(err, GraphTransientError):
                 return [DeliveryOutcome(target, error=err) for target, _turn in people]
+            if album_files:  # an album's files can't go by upload: one message per picture
+                messages = [p for m in messages for p in (album_parts(m) if m.album else [m])]
     if len(people) == 1:  # one person: no semaphore, no task, no extra turn of the loop
         target, turn = people[0]
         return [await _async_deliver_one(runtime, target, turn, messages, options)]
@@ -215,6 +224,14 @@ async def _async_send_or_utility(
         outcome = await deliver_one(runtime.client, target, messages, options)
         if template and not outcome.sent and _window_closed(runtime, target, outcome.error):
             outcome = await deliver_utility(runtime.client, target, messages, template)
+    if outcome.album_refused is not None and not runtime.album_refusal_logged:
+        runtime.album_refusal_logged = True
+        LOGGER.warning(
+            "%s: Meta refused several pictures in one message (%s); they were sent one message "
+            "each, in order (said once)",
+            runtime.settings.label,
+            outcome.album_refused,
+        )
     if outcome.truncated:
         LOGGER.warning(
             "%s: the text to %s was longer than a utility message takes: its first part was sent",

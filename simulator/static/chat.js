@@ -282,10 +282,55 @@ function mediaNode(item) {
       el("span", {}, item.filename || "file", el("br"), el("span", { class: "size" }, sizeText(item.size)))));
 }
 
+function pictureNode(url, alt) {
+  const safe = safeUrl(url);
+  return safe ? el("img", { src: safe, alt, loading: "lazy" }) : el("span", { class: "missing" }, "[image]");
+}
+
+function albumNode(item) {
+  return el("div", { class: "album", "data-testid": "album", "data-count": item.images.length },
+    ...item.images.map((image, index) => pictureNode(image.url, `picture ${index + 1}`)));
+}
+
+function tapGridImage(item, index) {
+  const image = item.images[index];
+  const action = image.action;
+  if (!action) return;
+  if (action.type === "web_url" && safeUrl(action.url)) {
+    window.open(safeUrl(action.url), "_blank", "noopener");
+    return;
+  }
+  act("grid_tap", { mid: item.mid, index }, action.text);
+}
+
+function gridNode(item) {
+  const order = item.images.map((image, index) => ({ image, index }))
+    .sort((a, b) => Number(b.image.hero) - Number(a.image.hero));
+  const cells = order.map(({ image, index }) => {
+    const tappable = image.action && (image.action.type === "postback" || safeUrl(image.action.url));
+    const label = image.action ? (image.action.text || image.action.url || "") : "";
+    return el(tappable ? "button" : "div", {
+      class: `grid-cell${image.hero ? " hero" : ""}`, type: tappable ? "button" : null,
+      title: label, "aria-label": label || `picture ${index + 1}`, "data-testid": "grid-cell",
+      onclick: tappable ? () => tapGridImage(item, index) : null,
+    }, pictureNode(image.url, label || `picture ${index + 1}`),
+    label ? el("span", { class: "grid-label" }, label) : null);
+  });
+  return el("div", { class: "card grid-card", "data-testid": "grid" },
+    el("div", { class: `image-grid n${item.images.length}` }, ...cells),
+    item.title ? el("div", { class: "card-title" }, item.title) : null,
+    item.subtitle ? el("div", { class: "card-subtitle" }, item.subtitle) : null,
+    ...item.buttons.map(buttonNode));
+}
+
 function contentNode(item) {
   switch (item.kind) {
     case "media":
       return mediaNode(item);
+    case "album":
+      return albumNode(item);
+    case "grid":
+      return gridNode(item);
     case "buttons":
       return el("div", { class: "card" }, el("div", { class: "card-text" }, item.text || ""), ...item.buttons.map(buttonNode));
     case "generic":
@@ -355,10 +400,19 @@ function pageRow(item) {
   replyButton(item));
 }
 
+function userAttachmentNode(attachment) {
+  const url = safeUrl(attachment.url);
+  if (!url) return el("span", {}, `[${attachment.type}]`);
+  if (attachment.type === "image") return el("img", { class: "sent-picture", src: url, alt: "your picture" });
+  if (attachment.type === "audio") return el("audio", { class: "voice-note", src: url, controls: true, "data-testid": "voice-note" });
+  if (attachment.type === "video") return el("video", { src: url, controls: true });
+  return el("a", { class: "file", href: url, target: "_blank", rel: "noopener" }, "file");
+}
+
 function userRow(item) {
-  let text = item.text ?? "";
-  if (!text && item.attachments && item.attachments.length) text = `[${item.attachments.map((a) => a.type).join(", ")}]`;
+  const text = item.text ?? "";
   const bubble = el("div", { class: "bubble" }, text);
+  for (const attachment of item.attachments || []) bubble.append(userAttachmentNode(attachment));
   if (item.kind !== "message" && item.payload) {
     bubble.append(el("span", { class: "payload" }, `${item.kind === "postback" ? "button" : "quick reply"} \u00b7 ${item.payload}`));
   }
@@ -532,7 +586,73 @@ function select(psid) {
   $("text").focus();
 }
 
+// ----------------------------------------------------------------------------- photos and voice
+
+function kindOf(file) {
+  const type = (file.type || "").split("/")[0];
+  return ["image", "audio", "video"].includes(type) ? type : "file";
+}
+
+function base64Of(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+async function sendFile(file, kind = kindOf(file)) {
+  if (!state.psid || !file) return;
+  const data = await base64Of(file);
+  const shown = kind === "audio" ? "[voice note]" : `[${kind}]`;
+  act("attachment", { type: kind, content_type: file.type || "application/octet-stream", data, name: file.name || kind }, shown);
+}
+
+const recording = { recorder: null, chunks: [] };
+
+async function toggleRecording() {
+  const button = $("record-button");
+  if (recording.recorder) {
+    recording.recorder.stop();
+    return;
+  }
+  let stream;
+  try {
+    // The sound as the microphone gives it (no gain control or noise suppression in between).
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+    });
+  } catch (err) {
+    showError(`No microphone: ${err.message}`);
+    return;
+  }
+  const type = ["audio/mp4", "audio/webm"].find((t) => window.MediaRecorder && MediaRecorder.isTypeSupported(t)) || "";
+  const recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+  recording.recorder = recorder;
+  recording.chunks = [];
+  recorder.ondataavailable = (event) => { if (event.data.size) recording.chunks.push(event.data); };
+  recorder.onstop = () => {
+    stream.getTracks().forEach((track) => track.stop());
+    const blob = new Blob(recording.chunks, { type: recorder.mimeType || "audio/webm" });
+    recording.recorder = null;
+    button.classList.remove("recording");
+    button.setAttribute("aria-pressed", "false");
+    const ext = blob.type.includes("mp4") ? "mp4" : "webm";
+    sendFile(new File([blob], `audioclip.${ext}`, { type: blob.type.split(";")[0] }), "audio");
+  };
+  recorder.start();
+  button.classList.add("recording");
+  button.setAttribute("aria-pressed", "true");
+}
+
 async function start() {
+  $("attach-input").addEventListener("change", (event) => {
+    for (const file of event.target.files) sendFile(file);
+    event.target.value = "";
+  });
+  $("attach-button").addEventListener("click", () => $("attach-input").click());
+  $("record-button").addEventListener("click", toggleRecording);
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $("text");

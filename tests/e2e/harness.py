@@ -50,6 +50,11 @@ CONFIG_FILES = (
     "scripts.yaml",
     "secrets.yaml",
     "www/front_door.jpg",
+    *(
+        str(path.relative_to(CONFIG))
+        for path in sorted((CONFIG / "custom_components").rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    ),
 )
 PAGE_ID = "1000000000000001"
 ALICE = "6543210987654321"
@@ -223,7 +228,9 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
         "FB_HA_PORT": str(ha_port),
         "FB_HA_URL": stack.ha_url,
         "FB_GRAPH_URL": stack.sim_url,
+        "FB_MEDIA_DIR": str(config_dir / "media"),
     }
+    (config_dir / "media").mkdir(exist_ok=True)
     commands = {
         "simulator": [
             sys.executable,

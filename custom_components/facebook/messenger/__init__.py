@@ -80,19 +80,27 @@ from .errors import (
     MessengerError,
 )
 from .fanout import (
+    album_parts,
     deliver_one,
     deliver_utility,
+    needs_upload,
     send_one,
     share_uploads,
     text_of,
+    with_album,
+)
+from .images import (
+    grid_message,
 )
 from .mime import (
     upload_content_type,
 )
 from .models import (
+    AlbumRequest,
     Broadcast,
     DeliveryOutcome,
     EventKind,
+    GridRequest,
     JSONDict,
     MediaRequest,
     MessagingEvent,
@@ -104,6 +112,7 @@ from .models import (
     Target,
     TemplateStatusChange,
     Upload,
+    WebhookAttachment,
 )
 from .outbox import (
     OutboxEntry,
@@ -181,6 +190,7 @@ __all__ = [
     "VALID_TAGS",
     "WINDOW",
     "AddressBook",
+    "AlbumRequest",
     "AppWebhook",
     "Audience",
     "Backoff",
@@ -200,6 +210,7 @@ __all__ = [
     "GraphRecipientUnavailableError",
     "GraphTransientError",
     "GraphWindowError",
+    "GridRequest",
     "JSONDict",
     "MediaRequest",
     "MessageError",
@@ -225,7 +236,9 @@ __all__ = [
     "TokenInfo",
     "Turn",
     "Upload",
+    "WebhookAttachment",
     "WindowClosed",
+    "album_parts",
     "app_token",
     "app_webhooks",
     "as_text",
@@ -241,6 +254,7 @@ __all__ = [
     "event_payload",
     "find_template",
     "fingerprint",
+    "grid_message",
     "inspect_token",
     "is_user_token",
     "long_lived_user_token",
@@ -248,6 +262,7 @@ __all__ = [
     "media_message",
     "meta_language",
     "missing_permission",
+    "needs_upload",
     "normalize_answer",
     "page_subscriptions",
     "parse_allowed_chat_ids",
@@ -267,4 +282,5 @@ __all__ = [
     "upload_content_type",
     "user_pages",
     "verify_handshake",
+    "with_album",
 ]

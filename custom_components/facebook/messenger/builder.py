@@ -44,6 +44,7 @@ from .const import (
     VALID_TAGS,
 )
 from .errors import MessageError
+from .images import KEY_GRID, KEY_IMAGES, album_request, grid_request
 from .models import JSONDict, MediaRequest, OutgoingMessage, PreparedCall, SendOptions
 
 KNOWN_DATA_KEYS = (
@@ -59,6 +60,8 @@ KNOWN_DATA_KEYS = (
     KEY_REPLY_TO,
     KEY_REACTION,
     KEY_MESSAGE_ID,
+    KEY_IMAGES,
+    KEY_GRID,
 )
 QUICK_REPLY_CONTENT_TYPES = ("text", "user_phone_number", "user_email")
 NOTHING_TO_SEND = "nothing to send: the message is empty and data holds no media"
@@ -88,6 +91,10 @@ def build_call(
     quick_replies = _quick_replies(data[KEY_QUICK_REPLIES]) if KEY_QUICK_REPLIES in data else None
     buttons = _buttons(data[KEY_BUTTONS]) if KEY_BUTTONS in data else None
     media = _media_requests(data)
+    album = album_request(data[KEY_IMAGES]) if KEY_IMAGES in data else None
+    grid = grid_request(data[KEY_GRID]) if KEY_GRID in data else None
+    if grid is not None and buttons is not None:
+        raise MessageError("buttons go inside grid (grid.buttons) when there is a grid")
     extra = _passthrough(data)
     call.messages.extend(_sender_action(data))
     reaction = _reaction(data)
@@ -95,7 +102,14 @@ def build_call(
         call.messages.append(reaction)
         if not text.strip() and not media and not extra:
             return call  # a reaction alone: no text needed
-    call.messages.extend(_body_messages(text, extra, buttons, has_media=bool(media)))
+    has_media = bool(media or album or grid)
+    call.messages.extend(_body_messages(text, extra, buttons, has_media=has_media))
+    if album is not None:
+        call.albums.append((len(call.messages), album))
+        call.messages.append(OutgoingMessage(media_kind="image"))
+    if grid is not None:
+        call.grids.append((len(call.messages), grid))
+        call.messages.append(OutgoingMessage(media_kind="template"))
     for request in media:
         call.media_slots.append(len(call.messages))
         call.media.append(request)

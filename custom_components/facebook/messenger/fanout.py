@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .client import GraphClient
-from .errors import GraphError, GraphTransientError, TextOnlyError
+from .errors import GraphError, GraphInvalidRequestError, GraphTransientError, TextOnlyError
+from .images import album_message
 from .models import DeliveryOutcome, JSONDict, OutgoingMessage, SendOptions, SendResult, Target
 from .templates import MESSAGING_TYPE_UTILITY, TemplateState, fit_parameter, utility_message
 
@@ -46,11 +47,22 @@ async def deliver_one(
 ) -> DeliveryOutcome:
     """One person's messages in order; stops at their first failure."""
     outcome = DeliveryOutcome(target)
-    for index, outgoing in enumerate(messages):
+    queue = list(messages)
+    index = 0
+    while index < len(queue):
+        outgoing = queue[index]
         try:
             result = await send_one(client, target, outgoing, options)
+        except GraphInvalidRequestError as err:
+            if not outgoing.album or outcome.album_refused is not None:
+                outcome.error = err
+                break
+            # Meta refused the album's form: its pictures go one message each, in order.
+            outcome.album_refused = str(err)
+            queue[index : index + 1] = album_parts(outgoing)
+            continue
         except GraphTransientError as err:
-            outcome.leftover = list(messages[index:])
+            outcome.leftover = queue[index:]
             outcome.reason = str(err)
             break
         except GraphError as err:
@@ -58,7 +70,27 @@ async def deliver_one(
             break
         if outgoing.message is not None:
             outcome.sent.append(result)
+        index += 1
     return outcome
+
+
+def album_parts(album: OutgoingMessage) -> list[OutgoingMessage]:
+    """An album as one message per picture, in order; the album's fields (quick replies,
+    metadata) go on the last one, its quote on the first."""
+    fields = {k: v for k, v in (album.message or {}).items() if k != "attachments"}
+    parts = [replace(part) for part in album.album]
+    parts[0] = replace(parts[0], reply_to=album.reply_to)
+    last = parts[-1]
+    if last.message is not None:
+        parts[-1] = replace(last, message={**last.message, **fields})
+    return parts
+
+
+def with_album(album: OutgoingMessage, parts: Sequence[OutgoingMessage]) -> OutgoingMessage:
+    """The album message of `parts` (each holding one image attachment), keeping its fields."""
+    fields = dict(album.pending_fields)
+    attachments = [dict(part.message["attachment"]) for part in parts if part.message]
+    return replace(album, message=album_message(attachments, fields), album=tuple(parts))
 
 
 def text_of(messages: Sequence[OutgoingMessage]) -> str | None:
@@ -95,12 +127,21 @@ async def deliver_utility(
     return outcome
 
 
+def needs_upload(messages: Sequence[OutgoingMessage]) -> bool:
+    """Whether an album holds a file: it goes by attachment id, so it is uploaded first."""
+    return any(part.upload is not None for m in messages for part in m.album)
+
+
 async def share_uploads(
     client: GraphClient, messages: Sequence[OutgoingMessage]
 ) -> list[OutgoingMessage]:
     """Upload each file once, so many people get it by attachment id (raises GraphError)."""
     shared = []
     for outgoing in messages:
+        if outgoing.album:
+            parts = await share_uploads(client, outgoing.album)
+            shared.append(with_album(outgoing, parts))
+            continue
         if outgoing.upload is None or outgoing.message is None or outgoing.media_kind is None:
             shared.append(outgoing)
             continue

@@ -94,6 +94,32 @@ class MediaRequest:
     value: str  # URL, path or camera entity id
 
 
+@dataclass(frozen=True, slots=True)
+class AlbumRequest:
+    """`data.images`: pictures for one message (`message.attachments`)."""
+
+    requests: tuple[MediaRequest, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GridImage:
+    """One picture of an image grid: where it comes from, and what a tap does."""
+
+    source: MediaRequest
+    hero: bool = False
+    action: JSONDict | None = None  # {"type": "web_url", url} or {"type": "postback", ...}
+
+
+@dataclass(frozen=True, slots=True)
+class GridRequest:
+    """`data.grid`: Meta's image grid template, before its pictures have URLs."""
+
+    images: tuple[GridImage, ...]
+    title: str | None = None
+    subtitle: str | None = None
+    buttons: tuple[JSONDict, ...] = ()
+
+
 @dataclass(slots=True)
 class OutgoingMessage:
     """One Send API call: a `message` object or a sender action, maybe with a file."""
@@ -108,6 +134,9 @@ class OutgoingMessage:
     # The mid this message quotes (the Send API's `reply_to`):
     # https://developers.facebook.com/docs/messenger-platform/reference/send-api/
     reply_to: str | None = None
+    # An album (`message.attachments`): each picture as a message of its own, in order, to
+    # upload once and to fall back on where Meta refuses the album's form.
+    album: tuple[OutgoingMessage, ...] = ()
 
     @property
     def paced_as_media(self) -> bool:
@@ -124,6 +153,9 @@ class PreparedCall:
     media: list[MediaRequest] = field(default_factory=list)
     # Where in `messages` each media request's message goes once fetched.
     media_slots: list[int] = field(default_factory=list)
+    # Albums and grids still to fetch, each with its place in `messages`.
+    albums: list[tuple[int, AlbumRequest]] = field(default_factory=list)
+    grids: list[tuple[int, GridRequest]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -138,6 +170,7 @@ class DeliveryOutcome:
     reason: str | None = None
     via: str | None = None  # "utility": sent as a utility message (the window was closed)
     truncated: bool = False  # the text was longer than the template's parameter
+    album_refused: str | None = None  # Meta refused an album's form (its pictures went one each)
 
 
 type EventKind = Literal[

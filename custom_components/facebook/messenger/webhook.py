@@ -246,6 +246,11 @@ def event_payload(event: MessagingEvent, sender_name: str | None) -> dict[str, A
             "type": event.kind,
             "attachments": [{"type": a.type, "url": a.url} for a in event.attachments],
         }
+        if event.attachments:
+            # Filled by the glue once saved (and transcribed): the files Home Assistant kept.
+            data["media"] = []
+            if any(a.type == "audio" for a in event.attachments):
+                data["transcript"] = None
         if event.reply_to is not None:
             data["reply_to"] = event.reply_to
         if event.commands:
