@@ -145,15 +145,19 @@ class GraphApi:
         self.world = world
         self.config = config
         self.verifier = verifier
+        # Seams for tests: the clock that stamps each arrival (the rate caps count by it) and
+        # the wait before an answer goes back (latency and injected delays).
+        self.clock: Callable[[], float] = time.monotonic
+        self.sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """The catch-all aiohttp handler for Graph paths."""
         raw = await request.read()
-        call = read_call(request, raw, time.monotonic())
+        call = read_call(request, raw, self.clock())
         prepared = await self._verify_first(call) or await self._fetch_first(call)
         outcome = self.process(call, prepared)
         if outcome.delay > 0:
-            await asyncio.sleep(outcome.delay)
+            await self.sleep(outcome.delay)
         if outcome.disconnect:
             if request.transport is not None:
                 request.transport.abort()

@@ -29,12 +29,15 @@ import custom_components.facebook
 from custom_components.facebook import runtime as runtime_module
 from custom_components.facebook.const import DOMAIN, WEBHOOK_PATH
 from custom_components.facebook.log_filter import REDACTED
+from custom_components.facebook.messenger import pacing
 from custom_components.facebook.messenger.backoff import Backoff
 from custom_components.facebook.messenger.client import RetryPolicy
 from custom_components.facebook.router import DATA_ROUTER, WebhookRouter
 from custom_components.facebook.runtime import FacebookRuntime, Timing
 from simulator import Simulator
 from simulator.webhook import signature_headers
+
+from .clocks import ClockedPacer, StallingClock
 
 assert custom_components.facebook.__file__
 
@@ -154,6 +157,15 @@ def set_timing(monkeypatch: pytest.MonkeyPatch) -> SetTiming:
 
     set_to()
     return set_to
+
+
+@pytest.fixture
+def pace_clock(monkeypatch: pytest.MonkeyPatch) -> StallingClock:
+    """Pages set up from now on pace their Send API calls on this clock (no stalls unless the
+    test asks for them), and note when each call started (`tests.clocks.starts_of`)."""
+    clock = StallingClock(seed=1234, stall_chance=0.0)
+    monkeypatch.setattr(pacing, "Pacer", type("Clocked", (ClockedPacer,), {"clock": clock}))
+    return clock
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ conversation ids, contexts, and what happens when an agent fails or is slow.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 import logging
 from typing import Any
 
@@ -17,8 +18,13 @@ from homeassistant.const import MATCH_ALL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.facebook.const import EVENT_MESSAGE, EVENT_MESSAGE_SENT, WEBHOOK_PATH
 from simulator import Simulator
@@ -56,7 +62,7 @@ class RecordingAgent(conversation.AbstractConversationAgent):
         if self.behaviour == "fail":
             raise RuntimeError("the agent broke")
         if self.behaviour == "slow":
-            await asyncio.sleep(60)
+            await asyncio.Event().wait()  # never answers
         if self.behaviour == "thinking":
             await self.release.wait()
         response = intent.IntentResponse(language=user_input.language)
@@ -184,7 +190,7 @@ async def test_a_quick_answer_comes_alone_a_slow_one_after_a_typing_indicator(
     agent: RecordingAgent,
     set_timing: SetTiming,
 ) -> None:
-    set_timing(typing_after=0.05)
+    set_timing(typing_after=5.0)  # on the loop's clock, which the test moves
     await setup_facebook(conversation_agent=agent_id(hass))
     client = await hass_client_no_auth()
 
@@ -194,13 +200,16 @@ async def test_a_quick_answer_comes_alone_a_slow_one_after_a_typing_indicator(
     # Answered before typing_after: no indicator, nothing holds the answer back.
     await say(client, simulator, simulator.message_event(ALICE, "quick"))
     await wait_until(lambda: bool(answers(simulator, ALICE)))
-    await asyncio.sleep(0.1)  # past typing_after: the cancelled indicator never goes out
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))  # past typing_after
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert actions() == [None]
+    assert actions() == [None]  # the cancelled indicator never goes out
 
     # Still thinking after typing_after: the indicator reaches Meta first, then the answer.
     agent.behaviour = "thinking"
     await say(client, simulator, simulator.message_event(ALICE, "slow"))
+    await wait_until(lambda: len(agent.inputs) == 2)
+    assert actions() == [None]  # not typing yet
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
     await wait_until(lambda: actions() == [None, "typing_on"])
     agent.release.set()
     await wait_until(lambda: len(answers(simulator, ALICE)) == 2)
@@ -269,11 +278,15 @@ async def test_a_failing_or_slow_agent_gets_a_short_answer_never_a_crash(
     answer: str,
     logged: str,
 ) -> None:
-    set_timing(agent_timeout=0.2)
+    set_timing(agent_timeout=5.0)  # on the loop's clock, which the test moves
     await setup_facebook(conversation_agent=agent_id(hass))
     agent.behaviour = behaviour
     client = await hass_client_no_auth()
     await say(client, simulator, simulator.message_event(ALICE, "are you there?"))
+    if behaviour == "slow":
+        await wait_until(lambda: bool(agent.inputs))  # thinking, for ever
+        assert answers(simulator, ALICE) == []
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
     await wait_until(lambda: bool(answers(simulator, ALICE)))
     assert answer in answers(simulator, ALICE)[0]
     assert logged in caplog.text

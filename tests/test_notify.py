@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -13,6 +16,7 @@ from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.facebook.const import DOMAIN, EVENT_MESSAGE_SENT
 from simulator import Simulator
+from tests.simulator.helpers import HeldAnswers
 
 from .conftest import (
     ALICE,
@@ -25,6 +29,7 @@ from .conftest import (
     page_config,
     wait_until,
 )
+from .test_media import JPEG
 
 PROOF_KEY = "appsecret_proof"
 
@@ -462,16 +467,16 @@ async def test_targets_are_sent_to_concurrently_and_in_order_each(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
     await setup_facebook()
-    simulator.latency = 0.2
+    held = HeldAnswers(simulator)
+    simulator.latency = 1.0
     words = [f"w{i:04d}" for i in range(500)]  # two parts each
-    await notify(hass, message=" ".join(words), target=["alice", "bob", CAROL])
-    first_calls = {}
-    for request in simulator.requests:
-        if request.path.endswith("/messages"):
-            first_calls.setdefault(request.body["recipient"]["id"], request.received_at)
-    starts = sorted(first_calls.values())
-    # All three people's first parts were in flight together, not one after another.
-    assert starts[-1] - starts[0] < simulator.latency
+    call = asyncio.create_task(
+        notify(hass, message=" ".join(words), target=["alice", "bob", CAROL])
+    )
+    # All three people's first parts are in flight together, not one after another.
+    await wait_until(lambda: held.waiting == 3)
+    held.release()
+    await call
     for psid in (ALICE, BOB, CAROL):
         texts = [m.message["text"] for m in simulator.messages_to(psid)]
         assert " ".join(texts).split(" ") == words
@@ -548,18 +553,88 @@ async def test_the_notify_error_is_translated(
     )
 
 
+@dataclass
+class SlowPicture:
+    """A picture on the LAN whose download ends when the test says so."""
+
+    url: str = ""
+    asked: asyncio.Event = field(default_factory=asyncio.Event)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@pytest.fixture
+async def slow_picture(socket_enabled: None) -> AsyncIterator[SlowPicture]:
+    picture = SlowPicture()
+
+    async def image(request: web.Request) -> web.Response:
+        picture.asked.set()
+        await picture.done.wait()
+        return web.Response(body=JPEG, content_type="image/jpeg")
+
+    app = web.Application()
+    app.router.add_get("/snap.jpg", image)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    picture.url = f"http://127.0.0.1:{port}/snap.jpg"
+    yield picture
+    await runner.cleanup()
+
+
+def parts(sim: Simulator, psid: str) -> list[str]:
+    """What reached a person, each message as its text (or its attachment's type)."""
+    return [
+        m.message["text"] if "text" in m.message else m.message["attachment"]["type"]
+        for m in sim.messages_to(psid)
+    ]
+
+
 async def test_concurrent_calls_do_not_interleave_one_person_s_parts(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    slow_picture: SlowPicture,
+) -> None:
+    """Two calls to Alice at once. The first waits for its picture before its long text can go;
+    the second is ready at once, but reaches Alice only after the first, whole. Bob, in the
+    second call too, waits for nobody."""
+    await setup_facebook()
+    first, second = [f"a{i:04d}" for i in range(500)], [f"b{i:04d}" for i in range(500)]
+    first_call = asyncio.create_task(
+        notify(
+            hass,
+            message=" ".join(first),
+            target=["alice"],
+            data={"image": slow_picture.url, "upload": True},
+        )
+    )
+    await wait_until(slow_picture.asked.is_set)  # the first call is fetching its picture
+    second_call = asyncio.create_task(
+        notify(hass, message=" ".join(second), target=["alice", "bob"])
+    )
+    await wait_until(lambda: len(parts(simulator, BOB)) == 2)  # the second call is sending
+    slow_picture.done.set()
+    await asyncio.gather(first_call, second_call)
+    alice = parts(simulator, ALICE)
+    assert len(alice) == 5
+    assert " ".join(alice[:2]).split(" ") == first
+    assert alice[2] == "image"
+    assert " ".join(alice[3:]).split(" ") == second
+
+
+async def test_two_long_texts_to_one_person_at_once_go_out_whole(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
     await setup_facebook()
     simulator.latency = 0.02
-    first = " ".join(["a"] * 1500)
+    first, second = [f"a{i:04d}" for i in range(500)], [f"b{i:04d}" for i in range(500)]
     await asyncio.gather(
-        notify(hass, message=first, target=["alice"]),
-        notify(hass, message="second call", target=["bob"]),
+        notify(hass, message=" ".join(first), target=["alice"]),
+        notify(hass, message=" ".join(second), target=["alice"]),
     )
-    texts = [m.message["text"] for m in simulator.messages_to(ALICE)]
-    assert " ".join(texts) == first
+    assert " ".join(parts(simulator, ALICE)).split(" ") == first + second
 
 
 async def test_metadata_and_sticker_pass_through(

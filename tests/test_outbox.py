@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.facebook.const import EVENT_MESSAGE_SENT, EVENT_SEND_FAILED
 from simulator import Simulator
+from tests.simulator.helpers import HeldAnswers
 
 from .conftest import (
     ALICE,
@@ -356,6 +357,34 @@ async def test_a_delivered_message_leaves_the_disk_at_once(
     assert hass_storage["facebook.outbox.facebook"]["data"]["entries"] == []
 
 
+async def test_each_part_of_a_kept_message_leaves_the_disk_once_accepted(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    setup_facebook: SetupFacebook,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A long text kept in the outbox goes out in parts: when Meta accepts a part, the parts
+    before it are already gone from the disk (a kill between two parts does not resend them)."""
+    page = await setup_facebook()
+    simulator.inject_http_status(500, count=None)
+    words = [f"w{i:04d}" for i in range(700)]  # three parts
+    await notify(hass, " ".join(words))
+    on_disk_when_accepted: list[list[str]] = []
+
+    def on_accept(kind: str, item: Any) -> None:
+        if kind == "sent":
+            (entry,) = hass_storage["facebook.outbox.facebook"]["data"]["entries"]
+            on_disk_when_accepted.append([p["message"]["text"] for p in entry["parts"]])
+
+    simulator.recorder.listeners.append(on_accept)
+    simulator.faults.clear()
+    await wait_until(lambda: len(page.outbox) == 0)
+    parts = texts_to(simulator, ALICE)
+    assert len(parts) == 3 and " ".join(parts).split(" ") == words
+    assert on_disk_when_accepted == [parts, parts[1:], parts[2:]]
+    assert hass_storage["facebook.outbox.facebook"]["data"]["entries"] == []
+
+
 async def test_people_s_kept_messages_are_retried_at_once_not_one_after_another(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook
 ) -> None:
@@ -369,9 +398,11 @@ async def test_people_s_kept_messages_are_retried_at_once_not_one_after_another(
     for i in range(len(people)):
         await notify(hass, f"kept {i}", f"p{i}")
     assert len(page.outbox) == 10
-    simulator.latency = 1.0  # each answer takes a second: one after another would take ten
+    held = HeldAnswers(simulator)
+    simulator.latency = 1.0
     simulator.faults.clear()
-    await wait_until(lambda: len(page.outbox) == 0, seconds=20)
-    arrivals = sorted(m.received_at for m in simulator.sent)
-    assert len(arrivals) == 10
-    assert arrivals[-1] - arrivals[0] < 0.9  # all were on their way before the first answer
+    # Every answer waits until all ten are on their way: one after another would never get here.
+    await wait_until(lambda: held.waiting == 10)
+    held.release()
+    await wait_until(lambda: len(page.outbox) == 0)
+    assert sorted(m.recipient_id for m in simulator.sent) == people

@@ -4,46 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import random
 
 import pytest
 
 from custom_components.facebook.messenger.pacing import Pacer
-
-
-class StallingClock:
-    """Loop time that the test moves: sleeps take their time (plus a late wake-up), and at random
-    moments the whole loop stalls for 50 to 200 ms, as a blocking callback would make it."""
-
-    def __init__(self, seed: int, stall_chance: float) -> None:
-        self.now = 1000.0
-        self.random = random.Random(seed)
-        self.stall_chance = stall_chance
-        self.stalls = 0
-
-    def _maybe_stall(self) -> None:
-        if self.random.random() < self.stall_chance:
-            self.now += self.random.uniform(0.05, 0.2)
-            self.stalls += 1
-
-    def __call__(self) -> float:
-        self._maybe_stall()
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds + self.random.uniform(0, 0.0005)  # timers fire a little late
-        self._maybe_stall()
-        await asyncio.sleep(0)
-
-
-def most_in_any(starts: list[float], window: float) -> int:
-    """The most starts inside any span of `window` seconds."""
-    most, first = 0, 0
-    for last, start in enumerate(starts):
-        while start - starts[first] >= window:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
+from tests.clocks import StallingClock, most_in_any
 
 
 async def run(pacer: Pacer, clock: StallingClock, calls: int, in_flight: int) -> list[float]:

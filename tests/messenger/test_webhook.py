@@ -20,71 +20,13 @@ from custom_components.facebook.messenger.webhook import (
     parse_event,
     verify_handshake,
 )
+from tests.webhook_bodies import bodies
 
 PAGE = "1000000000000001"
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=30,
-)
-ids = st.one_of(
-    st.integers(min_value=0, max_value=10**20), st.text(max_size=30), st.none(), st.booleans()
-)
-keys = st.sampled_from(
-    ["message", "postback", "delivery", "read", "reaction", "optin", "sender", "timestamp"]
-)
-event_like = st.dictionaries(
-    keys,
-    st.one_of(
-        json_values,
-        st.fixed_dictionaries(
-            {},
-            optional={
-                "id": ids,
-                "mid": ids,
-                "text": json_values,
-                "title": json_values,
-                "payload": json_values,
-                "quick_reply": json_values,
-                "attachments": json_values,
-                "is_echo": json_values,
-                "watermark": json_values,
-                "mids": json_values,
-                "reaction": json_values,
-                "emoji": json_values,
-                "action": json_values,
-            },
-        ),
-    ),
-    max_size=5,
-)
-bodies = st.one_of(
-    json_values,
-    st.fixed_dictionaries(
-        {"object": st.sampled_from(["page", "instagram", 1, None])},
-        optional={
-            "entry": st.one_of(
-                json_values,
-                st.lists(
-                    st.fixed_dictionaries(
-                        {},
-                        optional={
-                            "id": ids,
-                            "time": json_values,
-                            "messaging": st.one_of(json_values, st.lists(event_like, max_size=5)),
-                        },
-                    ),
-                    max_size=4,
-                ),
-            )
-        },
-    ),
-)
+PARSER_EXAMPLES = 300
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=PARSER_EXAMPLES, deadline=None)
 @given(bodies)
 def test_parser_never_raises_and_only_yields_well_typed_events(body: Any) -> None:
     parsed = parse_body(body)

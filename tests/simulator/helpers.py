@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 import contextlib
 from dataclasses import dataclass, field
 import json
@@ -115,6 +115,47 @@ def text_message(psid: str = ALICE, text: str = "hello", **extra: Any) -> dict[s
     }
     body.update(extra)
     return body
+
+
+async def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Let the loop run until `condition` holds (the limit only stops a hang)."""
+    for _ in range(int(seconds / 0.001)):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("condition not reached in time")
+
+
+class HeldAnswers:
+    """The simulator's latency and injected delays, held until the test lets them go (its
+    `graph.sleep` seam): what is waiting at once shows what was in flight at once, and what each
+    answer was to wait says the delay was applied, without measuring any time."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.delays: list[float] = []  # each held answer's delay, in arrival order
+        self.waiting = 0
+        self._go = asyncio.Event()
+        sim.graph.sleep = self._hold
+
+    async def _hold(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        self.waiting += 1
+        try:
+            await self._go.wait()
+        finally:
+            self.waiting -= 1
+
+    def release(self) -> None:
+        """Let every held answer go, and every later one straight through."""
+        self._go.set()
+
+
+class SimClock:
+    """The simulator's arrival clock (its `graph.clock` seam), moved by the test."""
+
+    def __init__(self, sim: Simulator, now: float = 1000.0) -> None:
+        self.now = now
+        sim.graph.clock = lambda: self.now
 
 
 def make_sim(**kwargs: Any) -> Simulator:

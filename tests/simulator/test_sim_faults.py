@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import aiohttp
 import pytest
 
 from simulator import Simulator
-from tests.simulator.helpers import ALICE, BOB, CAROL, OTHER_TOKEN, PAGE_ID, Graph, text_message
+from tests.simulator.helpers import (
+    ALICE,
+    BOB,
+    CAROL,
+    OTHER_TOKEN,
+    PAGE_ID,
+    Graph,
+    HeldAnswers,
+    SimClock,
+    text_message,
+    wait_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -168,32 +178,33 @@ async def test_disconnect_after_accept_of_invalid_request(graph: Graph, sim: Sim
 
 
 async def test_inject_delay(graph: Graph, sim: Simulator) -> None:
+    held = HeldAnswers(sim)
     sim.inject_delay(0.5)
-    start = time.monotonic()
-    reply = await graph.send(text_message())
-    assert reply.status == 200
-    assert time.monotonic() - start >= 0.5
-    start = time.monotonic()
-    await graph.send(text_message())
-    assert time.monotonic() - start < 0.4
+    delayed = asyncio.create_task(graph.send(text_message()))
+    await wait_for(lambda: held.waiting == 1)  # accepted, its answer held back
+    assert held.delays == [0.5]
+    assert (await graph.send(text_message())).status == 200  # the next one is not delayed
+    assert held.delays == [0.5] and not delayed.done()
+    held.release()
+    assert (await delayed).status == 200
 
 
 async def test_latency_applies_to_sends_only(graph: Graph, sim: Simulator) -> None:
+    held = HeldAnswers(sim)
+    held.release()
     sim.latency = 0.5
-    start = time.monotonic()
     await graph.send(text_message())
-    assert time.monotonic() - start >= 0.5
-    start = time.monotonic()
     await graph.request("GET", "/v25.0/me")
-    assert time.monotonic() - start < 0.4
+    assert held.delays == [0.5]  # the send waited; the read did not
 
 
 async def test_latency_does_not_serialise_calls(graph: Graph, sim: Simulator) -> None:
+    held = HeldAnswers(sim)
     sim.latency = 0.3
-    start = time.monotonic()
-    replies = await asyncio.gather(*(graph.send(text_message()) for _ in range(10)))
-    assert all(r.status == 200 for r in replies)
-    assert time.monotonic() - start < 1.5
+    replies = asyncio.gather(*(graph.send(text_message()) for _ in range(10)))
+    await wait_for(lambda: held.waiting == 10)  # all ten wait out their latency at once
+    held.release()
+    assert all(r.status == 200 for r in await replies)
 
 
 async def test_count_none_is_unlimited_until_clear(graph: Graph, sim: Simulator) -> None:
@@ -216,6 +227,7 @@ def test_bad_fault_arguments() -> None:
 
 
 async def test_rate_cap(graph: Graph, sim: Simulator) -> None:
+    clock = SimClock(sim)
     sim.rate_cap = 5
     replies = await asyncio.gather(*(graph.send(text_message()) for _ in range(12)))
     accepted = [r for r in replies if r.status == 200]
@@ -230,17 +242,20 @@ async def test_rate_cap(graph: Graph, sim: Simulator) -> None:
     assert len(sim.sent) == 5
     assert sim.peak_rate() == 5
     assert sim.count_errors(613) == 7
-    await asyncio.sleep(1.05)
+    clock.now += 0.99
+    assert (await graph.send(text_message())).status == 403  # still within the second
+    clock.now += 0.02
     assert (await graph.send(text_message())).status == 200
 
 
 async def test_rate_cap_paced_client_never_rejected(graph: Graph, sim: Simulator) -> None:
     """A client that sends 4 every 0.25 s stays under a cap of 20/s; peak_rate agrees."""
+    clock = SimClock(sim)
     sim.rate_cap = 20
     for _ in range(8):
         replies = await asyncio.gather(*(graph.send(text_message()) for _ in range(4)))
         assert all(r.status == 200 for r in replies)
-        await asyncio.sleep(0.26)
+        clock.now += 0.25
     assert sim.peak_rate() <= 20
     assert sim.peak_rate(window=0.1) == 4
     assert sim.count_errors(613) == 0
