@@ -76,7 +76,7 @@ def test_help() -> None:
 
 def test_refuses_a_shadowing_custom_components(tmp_path: Path) -> None:
     config = copy_committed_config(tmp_path / "config")
-    (config / "custom_components").mkdir()
+    (config / "custom_components" / "facebook").mkdir(parents=True, exist_ok=True)
     result = subprocess.run(  # noqa: S603
         [str(DEVELOP), "--python", sys.executable, "--config", str(config)],
         capture_output=True,
@@ -85,7 +85,7 @@ def test_refuses_a_shadowing_custom_components(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 1
-    assert "custom_components exists" in result.stderr
+    assert "custom_components/facebook exists" in result.stderr
     assert not (config / ".storage").exists()  # it stopped before starting anything
 
 
