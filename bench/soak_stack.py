@@ -88,18 +88,18 @@ class Plan:
     def quick(cls) -> Plan:
         """The smoke test's run: lower rates, every fault kind once, still one kill."""
         return cls(
-            duration=40,
+            duration=24,
             notify_rate=5,
             webhook_rate=20,
             broadcast_every=30,
-            broadcast_first=7,
-            fault_every=4,
-            fault_seconds=2,
+            broadcast_first=5,
+            fault_every=2.5,
+            fault_seconds=1.5,
             faults=6,
-            warmup=8,
-            tail=4,
+            warmup=5,
+            tail=3,
             drain_timeout=90,
-            settle=3,
+            settle=2,
             kill_after=4.5,
         )
 

@@ -50,6 +50,13 @@ def fired(hass: HomeAssistant) -> list[str]:
     return events
 
 
+def quiet_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop's debug mode (a stack trace for every future) and the access log cost more than
+    the view itself over thousands of requests: off for the tests that post that many."""
+    asyncio.get_running_loop().set_debug(False)
+    monkeypatch.setattr(logging.getLogger("aiohttp.access"), "disabled", True)
+
+
 def bad_signature(body: bytes, kind: int) -> dict[str, str]:
     if kind == 0:
         return {"Content-Type": "application/json"}  # missing
@@ -68,11 +75,9 @@ async def test_ten_thousand_generated_bodies_never_500_and_never_fire_unsigned(
 ) -> None:
     """Half the bodies unsigned or badly signed (posted first: nothing may fire), half signed.
 
-    The loop's debug mode (a stack trace for every future) and the access log cost more than
-    the view itself over 10,000 requests; they are off while posting."""
+    Posted with `quiet_http`."""
     bodies = random_bodies(GENERATED_BODIES, FUZZ_SEED)
-    asyncio.get_running_loop().set_debug(False)
-    monkeypatch.setattr(logging.getLogger("aiohttp.access"), "disabled", True)
+    quiet_http(monkeypatch)
     assert len(bodies) == GENERATED_BODIES
     statuses: dict[int, int] = {}
     for index, body in enumerate(bodies[1::2]):
@@ -256,6 +261,7 @@ async def test_memory_stays_flat_under_unique_events(
     is put off past the test here."""
     monkeypatch.setattr(redelivery_module, "SEEN_EVENTS_MAX", MEMORY_CAP)
     monkeypatch.setattr(redelivery_module, "SEEN_SAVE_DELAY", 3600.0)
+    quiet_http(monkeypatch)
     await setup_facebook()
     client = await hass_client_no_auth()
     fired = 0
