@@ -63,6 +63,28 @@ FAST_TIMING = Timing(
 )
 
 
+# The slowest tests (real processes: the benchmarks, Home Assistant, Chromium) start first, so
+# that the workers (scripts/test runs two) end together, not one of them alone on a long test.
+SLOW_FIRST = (
+    "tests/test_bench_smoke.py::test_quick_run_prints_its_table_and_summary[soak]",
+    "tests/e2e/",
+    "tests/test_bench_smoke.py",
+    "tests/browser/",
+    "tests/test_webhook_attack.py",
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slowest first (a stable sort: the rest keep their order)."""
+
+    def rank(item: pytest.Item) -> int:
+        starts = [n for n, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)]
+        return starts[0] if starts else len(SLOW_FIRST)
+
+    items.sort(key=rank)
+
+
 @pytest.fixture(autouse=True)
 def _custom_integrations(request: pytest.FixtureRequest) -> None:
     """Enable custom integrations for every test that runs Home Assistant."""
