@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import shutil
 from typing import Any
 
 from homeassistant.components import stt
@@ -53,6 +54,8 @@ async def test_a_file_ffmpeg_cannot_read_gives_no_transcript(
     hass: HomeAssistant, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     pytest.importorskip("haffmpeg")
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("no ffmpeg here (scripts/setup installs Debian's)")
     assert await async_setup_component(hass, "stt", {})
     engine = Engine()
     transcriber = Transcriber(hass, "stt.x", "page")
