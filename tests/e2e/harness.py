@@ -525,3 +525,37 @@ def wait_until(check: Callable[[], bool], what: str, timeout: float = 20.0) -> f
                 return time.monotonic() - started
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@contextlib.contextmanager
+def yaml_page_stack(
+    workdir: Path, sections: dict[str, Any], stop_timeout: float = STOP_TIMEOUT
+) -> Iterator[tuple[Stack, HassProcess]]:
+    """The simulator (running) and a `hass` (not started yet: the test starts, kills and
+    restarts it) on a fresh config dir with a YAML page of Alice and Bob on that simulator,
+    plus `sections` of configuration."""
+    sim_port, ha_port = free_port(), free_port()
+    config_dir = workdir / "config"
+    sim_url, ha_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{ha_port}"
+    notify = {
+        "platform": "facebook",
+        "name": "facebook",
+        "page_access_token": SECRETS["fb_page_token"],
+        "verify_token": SECRETS["fb_verify_token"],
+        "app_secret": SECRETS["fb_app_secret"],
+        "graph_url": sim_url,
+        "allowed_chat_ids": {"alice": ALICE, "bob": BOB},
+    }
+    write_hass_config(config_dir, ha_port, {"notify": [notify], **sections})
+    logs = {"simulator": workdir / "simulator.log", "hass": workdir / "hass.log"}
+    command = [sys.executable, "-m", "simulator", "--port", str(sim_port)]
+    command += ["--webhook-url", ha_url + "/api/facebook_webhooks"]
+    simulator = spawn(command, logs["simulator"])
+    hass = HassProcess(config_dir, ha_port, logs["hass"])
+    try:
+        wait_until(lambda: http("GET", sim_url + "/_sim/state")[0] == 200, "the simulator")
+        yield Stack(sim_url, ha_url, config_dir, logs, {"simulator": simulator}), hass
+    finally:
+        hass.stop(stop_timeout)
+        simulator.terminate()
+        simulator.wait(10)

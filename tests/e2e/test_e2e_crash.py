@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 import json
 from pathlib import Path
-import sys
 import time
 from typing import Any
 import uuid
@@ -28,17 +27,14 @@ import pytest
 from simulator.webhook import signature_headers
 from tests.e2e.harness import (
     ALICE,
-    BOB,
     SECRETS,
     HassProcess,
     Stack,
-    free_port,
     http,
     onboard,
-    spawn,
     texts,
     wait_until,
-    write_hass_config,
+    yaml_page_stack,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -70,32 +66,8 @@ ECHO_AUTOMATION = {
 @pytest.fixture
 def stack(socket_enabled: None, tmp_path: Path) -> Iterator[tuple[Stack, HassProcess]]:
     """The simulator (running) and a `hass` on a fresh config dir (not started yet)."""
-    sim_port, ha_port = free_port(), free_port()
-    config_dir = tmp_path / "config"
-    sim_url, ha_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{ha_port}"
-    notify = {
-        "platform": "facebook",
-        "name": "facebook",
-        "page_access_token": SECRETS["fb_page_token"],
-        "verify_token": SECRETS["fb_verify_token"],
-        "app_secret": SECRETS["fb_app_secret"],
-        "graph_url": sim_url,
-        "allowed_chat_ids": {"alice": ALICE, "bob": BOB},
-    }
-    write_hass_config(config_dir, ha_port, {"notify": [notify], "automation": [ECHO_AUTOMATION]})
-    logs = {"simulator": tmp_path / "simulator.log", "hass": tmp_path / "hass.log"}
-    command = [sys.executable, "-m", "simulator", "--port", str(sim_port)]
-    command += ["--webhook-url", ha_url + "/api/facebook_webhooks"]
-    simulator = spawn(command, logs["simulator"])
-    hass = HassProcess(config_dir, ha_port, logs["hass"])
-    running = Stack(sim_url, ha_url, config_dir, logs, {"simulator": simulator})
-    try:
-        wait_until(lambda: http("GET", sim_url + "/_sim/state")[0] == 200, "the simulator")
-        yield running, hass
-    finally:
-        hass.stop()
-        simulator.terminate()
-        simulator.wait(10)
+    with yaml_page_stack(tmp_path, {"automation": [ECHO_AUTOMATION]}) as running:
+        yield running
 
 
 def copies(stack: Stack, text: str) -> int:

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 import json
 from pathlib import Path
-import sys
 import time
 from typing import Any
 
@@ -28,20 +27,15 @@ import pytest
 
 from tests.e2e.harness import (
     ALICE,
-    BOB,
     PAGE_ID,
-    SECRETS,
     START_TIMEOUT,
     HassProcess,
     HassUser,
     Stack,
-    free_port,
-    http,
     onboard,
     recorded_events,
-    spawn,
     wait_until,
-    write_hass_config,
+    yaml_page_stack,
 )
 from tests.e2e.ui_helpers import HassWebsocket
 
@@ -63,33 +57,8 @@ WEBHOOK_SENSOR = "binary_sensor.home_webhook"  # the page "Home": does Meta deli
 def stack(socket_enabled: None, tmp_path: Path) -> Iterator[tuple[Stack, HassProcess]]:
     """The simulator (running) and a `hass` with the recorder on a fresh config dir (not
     started yet)."""
-    sim_port, ha_port = free_port(), free_port()
-    config_dir = tmp_path / "config"
-    sim_url, ha_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{ha_port}"
-    notify = {
-        "platform": "facebook",
-        "name": "facebook",
-        "page_access_token": SECRETS["fb_page_token"],
-        "verify_token": SECRETS["fb_verify_token"],
-        "app_secret": SECRETS["fb_app_secret"],
-        "graph_url": sim_url,
-        "allowed_chat_ids": {"alice": ALICE, "bob": BOB},
-    }
-    sections = {"notify": [notify], "recorder": {"commit_interval": 1}}
-    write_hass_config(config_dir, ha_port, sections)
-    logs = {"simulator": tmp_path / "simulator.log", "hass": tmp_path / "hass.log"}
-    command = [sys.executable, "-m", "simulator", "--port", str(sim_port)]
-    command += ["--webhook-url", ha_url + "/api/facebook_webhooks"]
-    simulator = spawn(command, logs["simulator"])
-    hass = HassProcess(config_dir, ha_port, logs["hass"])
-    running = Stack(sim_url, ha_url, config_dir, logs, {"simulator": simulator})
-    try:
-        wait_until(lambda: http("GET", sim_url + "/_sim/state")[0] == 200, "the simulator")
-        yield running, hass
-    finally:
-        hass.stop(STOP_WITHIN)
-        simulator.terminate()
-        simulator.wait(10)
+    with yaml_page_stack(tmp_path, {"recorder": {"commit_interval": 1}}, STOP_WITHIN) as running:
+        yield running
 
 
 def page_subscription(stack: Stack) -> dict[str, Any]:
