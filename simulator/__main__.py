@@ -60,7 +60,7 @@ DEMO_ADMINS = [
 ]
 # Dana's user token: a fixed value so documentation can name it, valid for a century of
 # simulated time (a made-up value, not a secret).
-DEMO_USER_TOKEN = "EAASimulatorDemoUserTokenForTheUiSetupDanaAdministersTheHomePage"
+DEMO_USER_TOKEN = "EAASimulatorDemoUserTokenOfDanaWhoManagesBothDemoPages"
 DEMO_TOKEN_SECONDS = 100 * 365 * 24 * 3600
 SETTINGS = (
     "webhook_url",
