@@ -23,6 +23,7 @@ SIMULATOR = "simulator"
 LIBRARY_LAYERS = [
     ["const", "coerce", "backoff", "bounded", "pacing", "turns", "answers"],
     ["errors", "models"],
+    ["checks"],
     ["images"],
     ["builder", "recipients", "audience", "outbox", "webhook", "mime"],
     ["client"],

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import cache
-import re
 from typing import Any
 
+from . import checks
 from .const import (
     BUTTON_TEXT_LIMIT,
-    BUTTON_TITLE_MAX,
     BUTTONS_MAX,
     FEEDBACK_TAG,
     KEY_BUTTONS,
@@ -34,7 +33,6 @@ from .const import (
     METADATA_MAX,
     NOTIFICATION_TYPES,
     PASSTHROUGH_MESSAGE_FIELDS,
-    PAYLOAD_MAX,
     QUICK_REPLIES_MAX,
     QUICK_REPLY_TITLE_MAX,
     REACTION_MAX,
@@ -65,7 +63,6 @@ KNOWN_DATA_KEYS = (
 )
 QUICK_REPLY_CONTENT_TYPES = ("text", "user_phone_number", "user_email")
 NOTHING_TO_SEND = "nothing to send: the message is empty and data holds no media"
-_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
 def build_call(
@@ -355,54 +352,18 @@ def _quick_reply(index: int, item: object) -> JSONDict:
         raise MessageError(
             f"{where}.content_type must be one of {', '.join(QUICK_REPLY_CONTENT_TYPES)}"
         )
-    _check_keys(where, item, ("content_type", "title", "payload", "image_url"))
+    checks.check_keys(where, item, ("content_type", "title", "payload", "image_url"))
     if content_type != "text":
         return {"content_type": content_type}
-    title = _title(where, item.get("title"), QUICK_REPLY_TITLE_MAX, scalars=True)
+    title = checks.title(where, item.get("title"), QUICK_REPLY_TITLE_MAX, scalars=True)
     reply: JSONDict = {
         "content_type": "text",
         "title": title,
-        "payload": _payload(where, item.get("payload", title)),
+        "payload": checks.payload(f"{where}.payload", item.get("payload", title)),
     }
     if "image_url" in item:
-        reply["image_url"] = _url(f"{where}.image_url", item["image_url"])
+        reply["image_url"] = checks.url(f"{where}.image_url", item["image_url"])
     return reply
-
-
-def _check_keys(where: str, item: dict[Any, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(str(k) for k in item if k not in allowed)
-    if unknown:
-        raise MessageError(f"{where} has unknown key(s) {', '.join(unknown)}")
-
-
-def _title(where: str, value: object, limit: int, *, scalars: bool = False) -> str:
-    """A button or quick-reply title: present, and within Messenger's length."""
-    ok_types = (str, int, float) if scalars else (str,)
-    if not isinstance(value, ok_types) or isinstance(value, bool) or not str(value):
-        raise MessageError(f"{where} needs a title")
-    title = str(value)
-    if len(title) > limit:
-        raise MessageError(
-            f"{where}.title {title!r} is {len(title)} characters; the limit is {limit}"
-        )
-    return title
-
-
-def _url(where: str, value: object) -> str:
-    if not isinstance(value, str) or not _URL.match(value):
-        raise MessageError(f"{where} must be an http(s) URL")
-    return value
-
-
-def _payload(where: str, value: object) -> str:
-    if not isinstance(value, str | int | float) or isinstance(value, bool) or str(value) == "":
-        raise MessageError(f"{where}.payload must be a non-empty string")
-    payload = str(value)
-    if len(payload) > PAYLOAD_MAX:
-        raise MessageError(
-            f"{where}.payload is {len(payload)} characters; the limit is {PAYLOAD_MAX}"
-        )
-    return payload
 
 
 def _buttons(value: object) -> list[JSONDict]:
@@ -410,19 +371,7 @@ def _buttons(value: object) -> list[JSONDict]:
         raise MessageError("buttons must be a list of 1 to 3 {title, payload} or {title, url}")
     if len(value) > BUTTONS_MAX:
         raise MessageError(f"buttons has {len(value)} items; the limit is {BUTTONS_MAX}")
-    return [_button(f"buttons[{index}]", item) for index, item in enumerate(value)]
-
-
-def _button(where: str, item: object) -> JSONDict:
-    if not isinstance(item, dict):
-        raise MessageError(f"{where} must be a mapping with title and payload or url")
-    _check_keys(where, item, ("title", "payload", "url"))
-    title = _title(where, item.get("title"), BUTTON_TITLE_MAX)
-    if ("payload" in item) == ("url" in item):
-        raise MessageError(f"{where} needs either a payload (postback) or a url (web link)")
-    if "url" in item:
-        return {"type": "web_url", "title": title, "url": _url(f"{where}.url", item["url"])}
-    return {"type": "postback", "title": title, "payload": _payload(where, item["payload"])}
+    return [checks.button(f"buttons[{index}]", item) for index, item in enumerate(value)]
 
 
 def _button_template(message: JSONDict, buttons: list[JSONDict]) -> JSONDict:
@@ -455,7 +404,7 @@ def _media_request(kind: str, value: object, upload: bool) -> MediaRequest:
     if not isinstance(value, str) or not value.strip():
         raise MessageError(f"{kind} must be a URL or a file path")
     value = value.strip()
-    if _URL.match(value):
+    if checks.URL.match(value):
         return MediaRequest(kind, "download" if upload else "url", value)
     if "://" in value:
         raise MessageError(f"{kind} URL must be http or https: {value}")

@@ -18,10 +18,10 @@ each error naming the field, and the Send API messages are built once the pictur
 
 from __future__ import annotations
 
-import re
-from typing import Any, Final
+from typing import Final
 
-from .const import BUTTON_TITLE_MAX, BUTTONS_MAX, PAYLOAD_MAX
+from . import checks
+from .const import BUTTONS_MAX
 from .errors import MessageError
 from .models import AlbumRequest, GridImage, GridRequest, JSONDict, MediaRequest
 
@@ -34,7 +34,6 @@ GRID_MAX: Final = 6
 GRID_TITLE_MAX: Final = 45
 GRID_SUBTITLE_MAX: Final = 80
 GRID_TEXT_MAX: Final = 640  # a postback's `text` (the person's reply): UNCONFIRMED limit
-_URL = re.compile(r"^https?://", re.IGNORECASE)
 _GRID_KEYS = ("images", "title", "subtitle", "buttons")
 _IMAGE_KEYS = ("image", "hero", "payload", "text", "url")
 
@@ -44,7 +43,7 @@ def picture_source(where: str, value: object) -> MediaRequest:
     if not isinstance(value, str) or not value.strip():
         raise MessageError(f"{where} must be a URL, a file path or a camera entity id")
     value = value.strip()
-    if _URL.match(value):
+    if checks.URL.match(value):
         return MediaRequest("image", "url", value)
     if "://" in value:
         raise MessageError(f"{where} URL must be http or https: {value}")
@@ -71,7 +70,7 @@ def grid_request(value: object) -> GridRequest:
     """`data.grid`: the image grid, validated against Meta's limits."""
     if not isinstance(value, dict):
         raise MessageError("grid must be a mapping with images (and title, subtitle, buttons)")
-    _known("grid", value, _GRID_KEYS)
+    checks.check_keys("grid", value, _GRID_KEYS)
     images = value.get("images")
     if not isinstance(images, list) or not GRID_MIN <= len(images) <= GRID_MAX:
         count = len(images) if isinstance(images, list) else "no"
@@ -89,14 +88,6 @@ def grid_request(value: object) -> GridRequest:
     )
 
 
-def _known(where: str, item: dict[Any, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(str(key) for key in item if key not in allowed)
-    if unknown:
-        raise MessageError(
-            f"{where} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
-        )
-
-
 def _text(where: str, value: object, limit: int) -> str | None:
     if value is None:
         return None
@@ -111,7 +102,7 @@ def _text(where: str, value: object, limit: int) -> str | None:
 def _grid_image(where: str, item: object) -> GridImage:
     if not isinstance(item, dict):
         item = {"image": item}
-    _known(where, item, _IMAGE_KEYS)
+    checks.check_keys(where, item, _IMAGE_KEYS)
     source = picture_source(f"{where}.image", item.get("image"))
     hero = item.get("hero", False)
     if not isinstance(hero, bool):
@@ -120,12 +111,9 @@ def _grid_image(where: str, item: object) -> GridImage:
         raise MessageError(f"{where} takes a payload (postback) or a url (link), not both")
     action: JSONDict | None = None
     if "url" in item:
-        url = item["url"]
-        if not isinstance(url, str) or not _URL.match(url):
-            raise MessageError(f"{where}.url must be an http(s) URL")
-        action = {"type": "web_url", "url": url}
+        action = {"type": "web_url", "url": checks.url(f"{where}.url", item["url"])}
     elif "payload" in item:
-        payload = _payload(f"{where}.payload", item["payload"])
+        payload = checks.payload(f"{where}.payload", item["payload"])
         text = _text(f"{where}.text", item.get("text"), GRID_TEXT_MAX)
         if not text:
             raise MessageError(
@@ -137,45 +125,12 @@ def _grid_image(where: str, item: object) -> GridImage:
     return GridImage(source, hero, action)
 
 
-def _payload(where: str, value: object) -> str:
-    if not isinstance(value, str | int | float) or isinstance(value, bool) or str(value) == "":
-        raise MessageError(f"{where} must be a non-empty string")
-    payload = str(value)
-    if len(payload) > PAYLOAD_MAX:
-        raise MessageError(f"{where} is {len(payload)} characters; the limit is {PAYLOAD_MAX}")
-    return payload
-
-
 def _grid_buttons(value: object) -> tuple[JSONDict, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not value or len(value) > BUTTONS_MAX:
         raise MessageError(f"grid.buttons must be a list of 1 to {BUTTONS_MAX} buttons")
-    buttons = []
-    for index, item in enumerate(value):
-        where = f"grid.buttons[{index}]"
-        if not isinstance(item, dict):
-            raise MessageError(f"{where} must be a mapping with title and payload or url")
-        _known(where, item, ("title", "payload", "url"))
-        title = item.get("title")
-        if not isinstance(title, str) or not title:
-            raise MessageError(f"{where} needs a title")
-        if len(title) > BUTTON_TITLE_MAX:
-            raise MessageError(
-                f"{where}.title {title!r} is {len(title)} characters; the limit is "
-                f"{BUTTON_TITLE_MAX}"
-            )
-        if ("payload" in item) == ("url" in item):
-            raise MessageError(f"{where} needs either a payload (postback) or a url (web link)")
-        if "url" in item:
-            url = item["url"]
-            if not isinstance(url, str) or not _URL.match(url):
-                raise MessageError(f"{where}.url must be an http(s) URL")
-            buttons.append({"type": "web_url", "title": title, "url": url})
-        else:
-            payload = _payload(f"{where}.payload", item["payload"])
-            buttons.append({"type": "postback", "title": title, "payload": payload})
-    return tuple(buttons)
+    return tuple(checks.button(f"grid.buttons[{index}]", item) for index, item in enumerate(value))
 
 
 def album_message(attachments: list[JSONDict], fields: JSONDict | None = None) -> JSONDict:
