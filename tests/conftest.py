@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 import logging
+from pathlib import Path
 import traceback
 from typing import Any
 
@@ -83,6 +84,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return starts[0] if starts else len(SLOW_FIRST)
 
     items.sort(key=rank)
+
+
+@pytest.fixture
+def media(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """Home Assistant's media folder (`local`), where received attachments are kept."""
+    folder = tmp_path / "media"
+    folder.mkdir()
+    hass.config.media_dirs = {"local": str(folder)}
+    return folder
 
 
 @pytest.fixture(autouse=True)

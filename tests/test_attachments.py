@@ -13,8 +13,9 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.facebook.const import EVENT_MESSAGE, WEBHOOK_PATH
 from simulator import Simulator
@@ -23,21 +24,6 @@ from .conftest import ALICE, PAGE_ID, ClientFactory, SetupFacebook, post_events
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64 + b"\xff\xd9"
 SAFE_NAME = re.compile(r"^\d{8}-\d{6}_[0-9a-f]{12}_\d+\.[a-z0-9]{1,5}$")
-
-
-@pytest.fixture
-def media(hass: HomeAssistant, tmp_path: Path) -> Path:
-    """Home Assistant's media folder (`local`)."""
-    folder = tmp_path / "media"
-    folder.mkdir()
-    hass.config.media_dirs = {"local": str(folder)}
-    return folder
-
-
-def capture(hass: HomeAssistant) -> list[Event]:
-    events: list[Event] = []
-    hass.bus.async_listen(EVENT_MESSAGE, events.append)
-    return events
 
 
 async def send_picture(
@@ -61,7 +47,7 @@ async def test_a_photo_is_saved_on_the_event_and_shown_as_last_photo(
 ) -> None:
     await setup_facebook()
     client = await hass_client_no_auth()
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     assert hass.states.get("image.alice_last_photo").state == "unknown"
     await send_picture(hass, client, simulator)
     (event,) = events
@@ -88,7 +74,7 @@ async def test_a_photo_is_saved_on_the_event_and_shown_as_last_photo(
 async def test_messages_stay_in_order_behind_a_download(
     hass: HomeAssistant, simulator: Simulator, media: Path, client: TestClient
 ) -> None:
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     url = simulator.attachment_url(JPEG, "image/jpeg", "p.jpg")
     picture = simulator.message_event(ALICE, None, attachments=[("image", url)])
     words = simulator.message_event(ALICE, "look at this")
@@ -147,7 +133,7 @@ async def test_an_oversized_file_is_refused_without_filling_memory(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     server, base = streamer
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     event = simulator.message_event(ALICE, None, attachments=[("video", f"{base}/big.mp4")])
     tracemalloc.start()
     try:
@@ -177,7 +163,7 @@ async def test_an_oversized_file_is_refused_without_filling_memory(
 async def test_a_hostile_file_name_stays_inside_the_folder(
     hass: HomeAssistant, simulator: Simulator, media: Path, client: TestClient
 ) -> None:
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     await send_picture(
         hass,
         client,
@@ -207,7 +193,7 @@ async def test_an_unsigned_body_never_causes_a_download(
     server, base = streamer
     await setup_facebook(app_secret=None)  # no app secret: bodies are not signed
     client = await hass_client_no_auth()
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     for name in ("a.mp4", "b.mp4"):
         event = simulator.message_event(ALICE, None, attachments=[("video", f"{base}/{name}")])
         body, _headers = simulator.build_webhook([event])
@@ -229,7 +215,7 @@ async def test_saving_off_keeps_nothing(
 ) -> None:
     await setup_facebook(save_attachments=False)
     client = await hass_client_no_auth()
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     await send_picture(hass, client, simulator)
     assert events[0].data["media"] == []
     assert list(media.rglob("*")) == []

@@ -11,9 +11,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 from homeassistant.components import stt
 from homeassistant.components.homeassistant.exposed_entities import async_expose_entity
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.facebook.const import EVENT_MESSAGE
 from simulator import Simulator
@@ -22,14 +23,6 @@ from .conftest import ALICE, ClientFactory, SetupFacebook, post_events, runtime_
 from .voice_helpers import need_tools, sandbox_engine_class, voice_note
 
 ENGINE = "stt.sandbox_speech"
-
-
-@pytest.fixture
-def media(hass: HomeAssistant, tmp_path: Path) -> Path:
-    folder = tmp_path / "media"
-    folder.mkdir()
-    hass.config.media_dirs = {"local": str(folder)}
-    return folder
 
 
 async def add_engine(hass: HomeAssistant, entity: Any = None) -> None:
@@ -59,12 +52,6 @@ async def send_voice(
     return event
 
 
-def capture(hass: HomeAssistant) -> list[Event]:
-    events: list[Event] = []
-    hass.bus.async_listen(EVENT_MESSAGE, events.append)
-    return events
-
-
 async def test_a_voice_note_turns_the_hall_light_on_through_assist(
     hass: HomeAssistant,
     simulator: Simulator,
@@ -78,7 +65,7 @@ async def test_a_voice_note_turns_the_hall_light_on_through_assist(
     await add_engine(hass)
     await setup_facebook(speech_to_text=ENGINE, conversation_agent="conversation.home_assistant")
     client = await hass_client_no_auth()
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     audio = voice_note("turn on the hall light", tmp_path)
     posted = time.monotonic()
     await send_voice(hass, client, simulator, audio)
@@ -115,7 +102,7 @@ async def test_without_an_engine_the_event_fires_without_a_transcript_said_once(
     assert await async_setup_component(hass, "stt", {})  # before the test server starts
     await setup_facebook(speech_to_text="stt.nobody")
     client = await hass_client_no_auth()
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     for _ in range(2):
         await send_voice(hass, client, simulator, b"not really audio")
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -136,7 +123,7 @@ async def test_without_ffmpeg_the_event_fires_without_a_transcript_said_once(
     assert await async_setup_component(hass, "ffmpeg", {"ffmpeg": {"ffmpeg_bin": "/no/ffmpeg"}})
     await setup_facebook(speech_to_text="stt.fake_engine")
     client = await hass_client_no_auth()
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     for _ in range(2):
         await send_voice(hass, client, simulator, b"audio")
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -207,7 +194,7 @@ async def test_an_engine_error_fires_without_a_transcript(
     await add_engine(hass, engine)
     await setup_facebook(speech_to_text="stt.fake_engine")
     client = await hass_client_no_auth()
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     await send_voice(hass, client, simulator, voice_note("hello", tmp_path))
     await hass.async_block_till_done(wait_background_tasks=True)
     assert events[0].data["transcript"] is None
@@ -231,7 +218,7 @@ async def test_voice_without_saving_is_transcribed_and_not_kept(
     await add_engine(hass, _Engine("what can you do"))
     await setup_facebook(speech_to_text="stt.fake_engine", save_attachments=False)
     client = await hass_client_no_auth()
-    events = capture(hass)
+    events = async_capture_events(hass, EVENT_MESSAGE)
     await send_voice(hass, client, simulator, voice_note("what can you do", tmp_path))
     await hass.async_block_till_done(wait_background_tasks=True)
     assert events[0].data["transcript"] == "what can you do"
