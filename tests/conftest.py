@@ -86,6 +86,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=rank)
 
 
+# A tiny JPEG (its markers only): what the cameras and the people's photos of the tests show.
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64 + b"\xff\xd9"
+
+
+async def async_add_camera(hass: HomeAssistant, picture: Path, name: str, image: bytes) -> str:
+    """A `local_file` camera showing `image` (written to `picture`); its entity id."""
+    picture.write_bytes(image)
+    entry = MockConfigEntry(
+        domain="local_file",
+        title=name,
+        options={"name": name.replace("_", " ").title(), "file_path": str(picture)},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return f"camera.{name}"
+
+
 @pytest.fixture
 def media(hass: HomeAssistant, tmp_path: Path) -> Path:
     """Home Assistant's media folder (`local`), where received attachments are kept."""

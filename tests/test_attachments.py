@@ -20,9 +20,8 @@ from pytest_homeassistant_custom_component.common import async_capture_events
 from custom_components.facebook.const import EVENT_MESSAGE, WEBHOOK_PATH
 from simulator import Simulator
 
-from .conftest import ALICE, PAGE_ID, ClientFactory, SetupFacebook, post_events
+from .conftest import ALICE, JPEG, PAGE_ID, ClientFactory, SetupFacebook, post_events
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64 + b"\xff\xd9"
 SAFE_NAME = re.compile(r"^\d{8}-\d{6}_[0-9a-f]{12}_\d+\.[a-z0-9]{1,5}$")
 
 

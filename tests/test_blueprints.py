@@ -21,13 +21,12 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util, yaml as yaml_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.facebook.const import EVENT_WINDOW_CLOSING, WEBHOOK_PATH
 from simulator import Simulator
 from simulator.recording import SentMessage
 
-from .conftest import ALICE, BOB, PAGE_ID, ClientFactory, SetupEntry, wait_until
+from .conftest import ALICE, BOB, PAGE_ID, ClientFactory, SetupEntry, async_add_camera, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTHOR = "ha-facebook-messenger"
@@ -163,17 +162,7 @@ async def test_ask_before_acting_runs_the_answers_action(
 
 @pytest.fixture
 async def camera(hass: HomeAssistant, tmp_path: Path) -> str:
-    picture = tmp_path / "front_door.jpg"
-    picture.write_bytes(JPEG)
-    entry = MockConfigEntry(
-        domain="local_file",
-        title="Front door",
-        options={"name": "Front door", "file_path": str(picture)},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return "camera.front_door"
+    return await async_add_camera(hass, tmp_path / "front_door.jpg", "front_door", JPEG)
 
 
 async def test_camera_snapshot_on_motion_with_a_cooldown(

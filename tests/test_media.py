@@ -10,18 +10,16 @@ from aiohttp import web
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator import Simulator
 
-from .conftest import ALICE, BOB, SetupFacebook
+from .conftest import ALICE, BOB, JPEG, SetupFacebook, async_add_camera
 
 # A real 1x1 PNG.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000105e2d6a40000000049454e44ae426082"
 )
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64 + b"\xff\xd9"
 
 
 async def notify(hass: HomeAssistant, **data: Any) -> None:
@@ -216,17 +214,8 @@ async def test_failed_download_sends_nothing(
 async def test_seed_camera_snapshot(
     hass: HomeAssistant, simulator: Simulator, setup_facebook: SetupFacebook, tmp_path: Path
 ) -> None:
-    picture = tmp_path / "front_door.jpg"
-    picture.write_bytes(JPEG)
-    entry = MockConfigEntry(
-        domain="local_file",
-        title="Front door",
-        options={"name": "Front door", "file_path": str(picture)},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert hass.states.get("camera.front_door") is not None
+    camera = await async_add_camera(hass, tmp_path / "front_door.jpg", "front_door", JPEG)
+    assert hass.states.get(camera) is not None
     await setup_facebook()
     await notify(
         hass,

@@ -12,16 +12,14 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.facebook.const import DOMAIN, EVENT_MESSAGE
 from custom_components.facebook.grid import DATA_PICTURES
 from custom_components.facebook.messenger import Upload
 from simulator import Simulator
 
-from .conftest import ALICE, BOB, ClientFactory, SetupEntry, SetupFacebook
+from .conftest import ALICE, BOB, JPEG, ClientFactory, SetupEntry, SetupFacebook, async_add_camera
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64 + b"\xff\xd9"
 CAMERAS = ("front_door", "garden", "garage")
 
 
@@ -40,20 +38,10 @@ def uploads(sim: Simulator) -> list[Any]:
 @pytest.fixture
 async def cameras(hass: HomeAssistant, tmp_path: Path) -> list[str]:
     """Three local_file cameras, each showing its own picture."""
-    ids = []
-    for index, name in enumerate(CAMERAS):
-        picture = tmp_path / f"{name}.jpg"
-        picture.write_bytes(JPEG + bytes([index]))
-        entry = MockConfigEntry(
-            domain="local_file",
-            title=name,
-            options={"name": name.replace("_", " ").title(), "file_path": str(picture)},
-        )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
-        ids.append(f"camera.{name}")
-    await hass.async_block_till_done()
-    return ids
+    return [
+        await async_add_camera(hass, tmp_path / f"{name}.jpg", name, JPEG + bytes([index]))
+        for index, name in enumerate(CAMERAS)
+    ]
 
 
 async def test_three_snapshots_in_one_message_to_two_people_are_uploaded_once(
