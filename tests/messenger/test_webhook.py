@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 from typing import Any
 
 from hypothesis import given, settings, strategies as st
@@ -22,21 +23,21 @@ from custom_components.facebook.messenger.webhook import (
     parse_event,
     verify_handshake,
 )
-from tests.webhook_bodies import FUZZ_SEED, bodies, random_bodies
+from tests.webhook_bodies import FUZZ_SEED, HostileDraws, random_bodies
 
 PAGE = "1000000000000001"
 PARSER_EXAMPLES = 300
 
 
 @settings(max_examples=PARSER_EXAMPLES, deadline=None)
-@given(bodies)
-def test_parser_never_raises_and_only_yields_well_typed_events(body: Any) -> None:
-    assert_well_typed(parse_body(body))
+@given(st.randoms(use_true_random=False))
+def test_parser_never_raises_and_only_yields_well_typed_events(rng: random.Random) -> None:
+    assert_well_typed(parse_body(HostileDraws(rng).value()))
 
 
 def test_parser_takes_ten_thousand_seeded_hostile_bodies() -> None:
-    """The same shapes drawn 10,000 times by a seeded generator (hypothesis, above, shrinks what
-    it finds; this draws many more for the time)."""
+    """The same shapes drawn 10,000 times from a seed (hypothesis, above, shrinks what it finds;
+    this draws many more for the time)."""
     parsed_bodies = 0
     for raw in random_bodies(10_000, FUZZ_SEED):
         try:
