@@ -176,6 +176,32 @@ async def test_the_window_turns_off_at_the_closing_time(
     assert hass.states.get("binary_sensor.alice_messaging_window").state == "off"
 
 
+async def test_writing_again_keeps_the_window_on_until_the_new_closing_time(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    webhook: TestClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    first = dt_util.utcnow().replace(microsecond=0)
+    freezer.move_to(first)
+    stamp = int(first.timestamp() * 1000)
+    await post(webhook, simulator, simulator.message_event(ALICE, "hi", timestamp=stamp))
+    freezer.tick(timedelta(hours=12))
+    again = stamp + 12 * 3600 * 1000
+    await post(webhook, simulator, simulator.message_event(ALICE, "again", timestamp=again))
+    window = "binary_sensor.alice_messaging_window"
+    changes = async_capture_events(hass, "state_changed")
+    freezer.tick(timedelta(hours=12, seconds=1))  # the first window's closing time passes
+    async_fire_time_changed(hass, dt_util.utcnow())
+    await hass.async_block_till_done()
+    assert hass.states.get(window).state == "on"
+    assert [e for e in changes if e.data["entity_id"] == window] == []  # not even a blip
+    freezer.tick(timedelta(hours=12))  # the second one's
+    async_fire_time_changed(hass, dt_util.utcnow())
+    await hass.async_block_till_done()
+    assert hass.states.get(window).state == "off"
+
+
 async def test_notify_send_message_is_one_send_api_call(
     hass: HomeAssistant, simulator: Simulator, entry: MockConfigEntry
 ) -> None:

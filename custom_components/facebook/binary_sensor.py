@@ -1,8 +1,9 @@
 """Each person's **Messaging window**, and the page's **Webhook**.
 
 The window is on while the page may message the person: it turns off at the closing time by a
-timer set for that moment (no polling), set again each time the person writes. The Webhook (a
-diagnostic of pages that listen) is on while the last check found Meta delivering to it.
+timer set for that moment (no polling); a timer that finds the person wrote since sets itself
+for the new closing time. The Webhook (a diagnostic of pages that listen) is on while the last
+check found Meta delivering to it.
 """
 
 from __future__ import annotations
@@ -67,8 +68,11 @@ class WindowOpenSensor(FacebookEntity, BinarySensorEntity):
 
     @callback
     def _async_moved(self) -> None:
-        self._async_arm()
-        self.async_write_ha_state()
+        """The person acted. An open window stays on and keeps its timer (cheap on the
+        webhook's hot path: the timer looks again when it fires); a closed one turns on."""
+        if self._closing is None:
+            self._async_arm()
+            self.async_write_ha_state()
 
     @callback
     def _async_arm(self) -> None:
@@ -81,8 +85,11 @@ class WindowOpenSensor(FacebookEntity, BinarySensorEntity):
 
     @callback
     def _async_closed(self, _now: datetime) -> None:
+        """The closing time came: off, unless the person wrote since (then a new timer)."""
         self._closing = None
-        self.async_write_ha_state()
+        self._async_arm()
+        if self._closing is None:
+            self.async_write_ha_state()
 
     @callback
     def _async_cancel(self) -> None:

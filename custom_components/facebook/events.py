@@ -142,9 +142,11 @@ EVENT_LOGBOOK_ENTRY = "logbook_entry"
 @callback
 def async_log_words(hass: HomeAssistant, entity_id: str, data: dict[str, Any]) -> None:
     """A logbook line on a person's Messages entity: their text, tap, reaction or attachments."""
+    if "logbook" not in hass.config.components:
+        return
     attachments = ", ".join(str(item.get("type")) for item in data.get("attachments") or [])
     words = data.get("message") or data.get("emoji") or attachments
-    if not words or "logbook" not in hass.config.components:
+    if not words:
         return
     name = data.get("sender_name") or data.get("sender_id")
     hass.bus.async_fire(
