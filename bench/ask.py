@@ -9,9 +9,17 @@ integration does on the way is in it: the signature, parsing, routing, the windo
 redelivery memory, ``facebook_message`` and the person's Messages entity, matching the ask,
 ending the service call, and Home Assistant's script engine taking its next step.
 
-Interleaved with it, taking turns at going first, the floor any integration stands on: the same
-tap POSTed by the simulator to a bare Home Assistant view (its HTTP stack, the HMAC, the JSON)
-that resolves a waiting future by the tap's payload, and the coroutine waiting on it resumes.
+Interleaved with it, taking turns at going first, two floors. Both take the same tap, POSTed by
+the simulator to a bare Home Assistant view (its HTTP stack, the HMAC, the JSON) that resolves a
+waiting future by the tap's payload:
+- the script floor: the future is awaited by a bare service that a script calls as it calls
+  ``facebook.ask`` (with a ``response_variable``), and the clock stops at the same next step.
+  Any ask a script waits on ends in Home Assistant's service-call return and script engine:
+  this floor takes them too, and nothing of the integration's.
+- the same, where the view also does what design.md has every message from a person do in Home
+  Assistant before it answers: a bus event, the person's event entity and the state of their
+  window-closing sensor (a bare ``EventEntity`` and a bare timestamp ``SensorEntity``).
+- the bare floor: the benchmark's own coroutine waits on the future (no script at all).
 The question itself (sent before each tap, through the simulator's ``--latency``) is not timed.
 
     .venv/bin/python -m bench.ask [--quick] [--calls 200] [--latency 0.1]
@@ -41,6 +49,17 @@ RATIO_TARGET = 1.2
 FLOOR_PATH = "/api/bench_ask_floor"
 RESUMED = "bench_ask_resumed"
 SCRIPT = "bench_ask"
+FLOOR_SCRIPT = "bench_ask_floor"  # the same script shape, waiting in FLOOR_SERVICE instead
+ENTITY_FLOOR_SCRIPT = "bench_ask_entity_floor"  # the same, with the message's entities
+FLOOR_DOMAIN, FLOOR_SERVICE = "bench", "ask_floor"
+# What each way is called in the tables, in their order; its taps' payloads start with its prefix.
+WAYS = {
+    "messenger": "tap → facebook.ask returns → the script's next step",
+    "entity_floor": "script floor, and the message's bus event, event entity and window sensor",
+    "script_floor": "script floor: a bare service the script waits in, resolved by a bare view",
+    "floor": "bare floor: a bare view resolves a future a coroutine waits on",
+}
+PREFIXES = {"entity_floor": "ENTITY_FLOOR_", "script_floor": "SCRIPT_FLOOR_", "floor": "FLOOR_"}
 
 
 async def main(argv: list[str] | None = None) -> int:
@@ -61,7 +80,7 @@ async def main(argv: list[str] | None = None) -> int:
 async def _measure(
     running: common.RunningHass, sim: SimProcess, calls: int, warmup: int, profile: bool
 ) -> dict[str, list[float]]:
-    """Both ways, taking turns at going first; the delays in seconds."""
+    """The three ways, taking turns at going first; the delays in seconds."""
     from homeassistant.core import callback
     from homeassistant.setup import async_setup_component
 
@@ -90,18 +109,38 @@ async def _measure(
             {"event": RESUMED},
         ],
     }
-    assert await async_setup_component(hass, "script", {"script": {SCRIPT: script}})
+    scripts = {SCRIPT: script}
+    for name, entities in ((FLOOR_SCRIPT, False), (ENTITY_FLOOR_SCRIPT, True)):
+        scripts[name] = {
+            "mode": "parallel",
+            "sequence": [
+                {
+                    "action": f"{FLOOR_DOMAIN}.{FLOOR_SERVICE}",
+                    "data": {"entities": entities},
+                    "response_variable": "answer",
+                },
+                {"event": RESUMED, "event_data": {"floor": True}},
+            ],
+        }
+    assert await async_setup_component(hass, "script", {"script": scripts})
     # Callbacks, run on the event loop as the event fires (a plain function would go through
     # the executor: a thread hop that is not the integration's).
-    resumed: asyncio.Queue[float] = asyncio.Queue()
-    hass.bus.async_listen(RESUMED, callback(lambda _event: resumed.put_nowait(time.monotonic())))
+    resumed: dict[bool, asyncio.Queue[float]] = {False: asyncio.Queue(), True: asyncio.Queue()}
+
+    @callback
+    def on_resumed(event: Any) -> None:
+        resumed[bool(event.data.get("floor"))].put_nowait(time.monotonic())
+
+    hass.bus.async_listen(RESUMED, on_resumed)
     accepted: asyncio.Queue[None] = asyncio.Queue()  # Meta took the question
     hass.bus.async_listen(
         "facebook_message_sent", callback(lambda _event: accepted.put_nowait(None))
     )
     integration_url = running.url + "/api/facebook_webhooks"
     floor = _Floor(hass)
+    await floor.async_add_entities()
     floor.register()
+    floor.register_service()
     asked = 0
 
     async def question() -> str:
@@ -126,21 +165,48 @@ async def _measure(
         await hass.services.async_call("script", "turn_on", {"entity_id": f"script.{SCRIPT}"})
         payload = await question()
         await tap(payload)
-        return await asyncio.wait_for(resumed.get(), 30)
+        return await asyncio.wait_for(resumed[False].get(), 30)
 
-    async def via_floor() -> float:
-        future = floor.expect(f"FLOOR_{time.monotonic_ns()}")
+    async def to_floor(waiting: Any) -> float:
+        """Tap the floor view's newest payload; `waiting`: when what waits on it resumed."""
         await sim.control("POST", "config", {"webhook_url": running.url + FLOOR_PATH})
         try:
             await tap(floor.taps[-1])
-            async with asyncio.timeout(30):  # as facebook.ask waits
-                await future
-            return time.monotonic()
+            return float(await asyncio.wait_for(waiting, 30))  # as facebook.ask waits
         finally:
             await sim.control("POST", "config", {"webhook_url": integration_url})
 
+    async def via_script(script: str) -> float:
+        await hass.services.async_call("script", "turn_on", {"entity_id": f"script.{script}"})
+        await asyncio.wait_for(floor.serving.get(), 30)  # the service waits on its future
+        await asyncio.sleep(0.005)
+        return await to_floor(resumed[True].get())
+
+    async def via_script_floor() -> float:
+        return await via_script(FLOOR_SCRIPT)
+
+    async def via_entity_floor() -> float:
+        return await via_script(ENTITY_FLOOR_SCRIPT)
+
+    async def via_floor() -> float:
+        future = floor.expect(f"{PREFIXES['floor']}{time.monotonic_ns()}")
+
+        async def resumes() -> float:
+            await future
+            return time.monotonic()
+
+        # Waiting before the tap, as a script waits: the clock stops when it resumes.
+        waiting = asyncio.ensure_future(resumes())
+        await asyncio.sleep(0)
+        return await to_floor(waiting)
+
     await sim.control("POST", "config", {"webhook_url": integration_url})
-    kinds = {"messenger": via_messenger, "floor": via_floor}
+    kinds = {
+        "messenger": via_messenger,
+        "entity_floor": via_entity_floor,
+        "script_floor": via_script_floor,
+        "floor": via_floor,
+    }
     ends: dict[str, list[float]] = {kind: [] for kind in kinds}
     since = 0
     for number in range(warmup + calls):
@@ -158,23 +224,90 @@ async def _measure(
 
 class _Floor:
     """A bare Home Assistant view: the HMAC, the JSON, and a waiting future resolved by the
-    tap's payload (the benchmark's coroutine waits on it, and notes when it resumed)."""
+    tap's payload (the bare service or the benchmark's coroutine waits on it)."""
 
     def __init__(self, hass: Any) -> None:
         self.hass = hass
         self.futures: dict[str, asyncio.Future[None]] = {}
         self.taps: list[str] = []  # the payloads that came, in order
+        self.serving: asyncio.Queue[str] = asyncio.Queue()  # payloads the bare service awaits
+        self.entities: tuple[Any, Any] | None = None  # the event entity, the window sensor
+
+    async def async_add_entities(self) -> None:
+        """A bare event entity and a bare timestamp sensor, as a person of a page has."""
+        from homeassistant.components.event import EventEntity
+        from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
+        from homeassistant.helpers.entity_component import DATA_INSTANCES
+
+        class FloorMessages(EventEntity):
+            _attr_event_types = ["quick_reply"]  # noqa: RUF012
+            _attr_should_poll = False
+            _attr_unique_id = "bench_ask_floor_messages"
+            _attr_name = "Bench ask floor messages"
+
+        class FloorWindow(SensorEntity):
+            _attr_device_class = SensorDeviceClass.TIMESTAMP
+            _attr_should_poll = False
+            _attr_unique_id = "bench_ask_floor_window"
+            _attr_name = "Bench ask floor window closes"
+
+        messages, window = FloorMessages(), FloorWindow()
+        await self.hass.data[DATA_INSTANCES]["event"].async_add_entities([messages])
+        await self.hass.data[DATA_INSTANCES]["sensor"].async_add_entities([window])
+        self.entities = (messages, window)
+
+    def _message_work(self, item: dict[str, Any]) -> None:
+        """What every message from a person does in Home Assistant (design.md): its bus event,
+        the person's event entity and their window's closing time."""
+        from datetime import UTC, datetime, timedelta
+
+        assert self.entities is not None
+        messages, window = self.entities
+        data = {
+            "sender_id": item["sender"]["id"],
+            "page_id": item["recipient"]["id"],
+            "timestamp": item["timestamp"],
+            "message": item["message"].get("text"),
+            "payload": item["message"]["quick_reply"]["payload"],
+            "mid": item["message"].get("mid"),
+            "type": "quick_reply",
+        }
+        self.hass.bus.async_fire("bench_ask_floor_message", data)
+        messages._trigger_event("quick_reply", data)  # what an EventEntity does
+        messages.async_write_ha_state()
+        stamp = datetime.fromtimestamp(item["timestamp"] / 1000, UTC)
+        window._attr_native_value = stamp + timedelta(hours=24)
+        window.async_write_ha_state()
 
     def register(self) -> None:
         """Serve at FLOOR_PATH."""
 
         def resolve(item: dict[str, Any]) -> None:
             payload = item["message"]["quick_reply"]["payload"]
+            if payload.startswith(PREFIXES["entity_floor"]):
+                self._message_work(item)
             future = self.futures.pop(payload, None)
             if future is not None:
                 future.set_result(None)
 
         register_signed_view(self.hass, FLOOR_PATH, "api:bench_ask_floor", resolve)
+
+    def register_service(self) -> None:
+        """`bench.ask_floor`: waits for its tap, and returns the answer, as `facebook.ask` does."""
+        from homeassistant.core import ServiceCall, SupportsResponse
+
+        async def ask_floor(call: ServiceCall) -> dict[str, Any]:
+            kind = "entity_floor" if call.data.get("entities") else "script_floor"
+            payload = f"{PREFIXES[kind]}{time.monotonic_ns()}"
+            waiting = self.expect(payload)
+            self.serving.put_nowait(payload)
+            async with asyncio.timeout(30):
+                await waiting
+            return {"answer": payload}
+
+        self.hass.services.async_register(
+            FLOOR_DOMAIN, FLOOR_SERVICE, ask_floor, supports_response=SupportsResponse.ONLY
+        )
 
     def expect(self, payload: str) -> asyncio.Future[None]:
         """The future the tap with `payload` resolves."""
@@ -189,12 +322,14 @@ async def _delays(
 ) -> dict[str, list[float]]:
     """Each timed tap's POST start (the simulator's records, in order) to its resume."""
     floor = set(floor_taps)
-    began: dict[str, list[float]] = {"messenger": [], "floor": []}
+    began: dict[str, list[float]] = {kind: [] for kind in WAYS}
     for post in (await sim.control("GET", f"webhooks?since={since}"))["data"]:
         for entry in json.loads(post["body"])["entry"]:
             for event in entry.get("messaging", []):
                 payload = event["message"]["quick_reply"]["payload"]
-                began["floor" if payload in floor else "messenger"].append(post["started_at"])
+                kinds = [k for k, prefix in PREFIXES.items() if payload.startswith(prefix)]
+                kind = kinds[0] if payload in floor else "messenger"
+                began[kind].append(post["started_at"])
     if any(len(began[kind]) != len(ends[kind]) for kind in ends):
         raise RuntimeError(f"taps and resumes do not pair up: {began} vs {ends}")
     return {kind: [e - b for b, e in zip(began[kind], ends[kind], strict=True)] for kind in ends}
@@ -202,23 +337,26 @@ async def _delays(
 
 def _report(args: Any, calls: int, latency: float, delays: dict[str, list[float]]) -> int:
     stats = common.quantiles_ms(delays)
-    ratio = stats["messenger"]["median"] / stats["floor"]["median"]
-    p90 = stats["messenger"]["p90"] / stats["floor"]["p90"]
-    added = stats["messenger"]["median"] - stats["floor"]["median"]
-    rows = {
-        "messenger": "tap → facebook.ask returns → the script's next step",
-        "floor": "floor: bare Home Assistant view resolves a waiting future",
-    }
+    ours, floor, bare = stats["messenger"], stats["script_floor"], stats["floor"]
+    ratio = ours["median"] / floor["median"]
+    bare_ratio = ours["median"] / bare["median"]
+    entity_ratio = ours["median"] / stats["entity_floor"]["median"]
+    added = ours["median"] - floor["median"]
     print()
     print(
         common.table(
-            f"A tap answering a waiting script, {calls} of each way, alternating (ms; the "
+            f"A tap answering a waiting script, {calls} of each way, taking turns (ms; the "
             f"question before each tap went through a simulator latency of "
             f"{latency * 1000:.0f} ms, not timed)",
-            ["way", "median", "p10", "p90", "p99", "vs the floor (median)"],
+            ["way", "median", "p10", "p90", "p99", "vs the script floor", "vs the bare floor"],
             [
-                [label, *stats[k].values(), f"{stats[k]['median'] / stats['floor']['median']:.2f}x"]
-                for k, label in rows.items()
+                [
+                    label,
+                    *stats[k].values(),
+                    f"{stats[k]['median'] / floor['median']:.2f}x",
+                    f"{stats[k]['median'] / bare['median']:.2f}x",
+                ]
+                for k, label in WAYS.items()
             ],
         )
     )
@@ -229,10 +367,15 @@ def _report(args: Any, calls: int, latency: float, delays: dict[str, list[float]
             ["target", "result"],
             [
                 [
-                    f"within {RATIO_TARGET}x of the floor (median)",
+                    f"within {RATIO_TARGET}x of the script floor (median)",
                     f"{common.verdict(ratio <= RATIO_TARGET)} ({ratio:.2f}x; {added:.2f} ms added)",
                 ],
-                ["p90 vs the floor's p90", f"{p90:.2f}x"],
+                ["p90 vs the script floor's p90", f"{ours['p90'] / floor['p90']:.2f}x"],
+                [
+                    f"within {RATIO_TARGET}x of the script floor with the message's entities",
+                    f"{common.verdict(entity_ratio <= RATIO_TARGET)} ({entity_ratio:.2f}x)",
+                ],
+                ["median vs the bare floor (no script)", f"{bare_ratio:.2f}x"],
             ],
         )
     )
@@ -240,10 +383,18 @@ def _report(args: Any, calls: int, latency: float, delays: dict[str, list[float]
     common.report(
         "ask",
         args,
-        {"calls": calls, "latency": latency, "ms": stats, "ratio": ratio},
-        f"{stats['messenger']['median']:.2f} ms median from the tap's webhook POST to the "
-        f"script resuming vs {stats['floor']['median']:.2f} ms for a bare view resolving a "
-        f"future = {ratio:.2f}x (target {RATIO_TARGET}x)",
+        {
+            "calls": calls,
+            "latency": latency,
+            "ms": stats,
+            "ratio": ratio,
+            "bare": bare_ratio,
+            "entity": entity_ratio,
+        },
+        f"{ours['median']:.2f} ms median from the tap's webhook POST to the script resuming vs "
+        f"{floor['median']:.2f} ms for a script waiting in a bare service = {ratio:.2f}x (target "
+        f"{RATIO_TARGET}x); {entity_ratio:.2f}x it with the message's entities; "
+        f"{bare_ratio:.2f}x a bare view resolving a future",
     )
     return 0
 

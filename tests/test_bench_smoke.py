@@ -30,7 +30,8 @@ SUMMARIES = {
     r"simulator vs [\d.]+ ms for the agent alone = [\d.]+x \([\d.]+ ms added; the floor of two "
     r"HTTP hops is [\d.]+x, the integration [\d.]+x the floor\)",
     "ask": r"SUMMARY ask: [\d.]+ ms median from the tap's webhook POST to the script resuming "
-    r"vs [\d.]+ ms for a bare view resolving a future = [\d.]+x \(target 1.2x\)",
+    r"vs [\d.]+ ms for a script waiting in a bare service = [\d.]+x \(target 1.2x\); [\d.]+x "
+    r"it with the message's entities; [\d.]+x a bare view resolving a future",
     "memory": r"SUMMARY memory: [+-][\d.]+ MB after [\d,]+ webhook events .* and [\d,]+ outbox "
     r"round trips",
     "soak": r"SUMMARY soak: [\d,]+ notifications asked, [\d,]+ delivered, \d+ lost, \d+ duplicated "
