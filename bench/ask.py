@@ -9,7 +9,7 @@ integration does on the way is in it: the signature, parsing, routing, the windo
 redelivery memory, ``facebook_message`` and the person's Messages entity, matching the ask,
 ending the service call, and Home Assistant's script engine taking its next step.
 
-Interleaved with it, taking turns at going first, two floors. Both take the same tap, POSTed by
+Interleaved with it, taking turns at going first, three floors. Each takes the same tap, POSTed by
 the simulator to a bare Home Assistant view (its HTTP stack, the HMAC, the JSON) that resolves a
 waiting future by the tap's payload:
 - the script floor: the future is awaited by a bare service that a script calls as it calls
@@ -28,6 +28,7 @@ The question itself (sent before each tap, through the simulator's ``--latency``
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
 import sys
@@ -80,7 +81,7 @@ async def main(argv: list[str] | None = None) -> int:
 async def _measure(
     running: common.RunningHass, sim: SimProcess, calls: int, warmup: int, profile: bool
 ) -> dict[str, list[float]]:
-    """The three ways, taking turns at going first; the delays in seconds."""
+    """Every way in WAYS, taking turns at going first; the delays in seconds."""
     from homeassistant.core import callback
     from homeassistant.setup import async_setup_component
 
@@ -259,8 +260,6 @@ class _Floor:
     def _message_work(self, item: dict[str, Any]) -> None:
         """What every message from a person does in Home Assistant (design.md): its bus event,
         the person's event entity and their window's closing time."""
-        from datetime import UTC, datetime, timedelta
-
         assert self.entities is not None
         messages, window = self.entities
         data = {
@@ -327,8 +326,9 @@ async def _delays(
         for entry in json.loads(post["body"])["entry"]:
             for event in entry.get("messaging", []):
                 payload = event["message"]["quick_reply"]["payload"]
-                kinds = [k for k, prefix in PREFIXES.items() if payload.startswith(prefix)]
-                kind = kinds[0] if payload in floor else "messenger"
+                kind = "messenger"
+                if payload in floor:
+                    kind = next(k for k, prefix in PREFIXES.items() if payload.startswith(prefix))
                 began[kind].append(post["started_at"])
     if any(len(began[kind]) != len(ends[kind]) for kind in ends):
         raise RuntimeError(f"taps and resumes do not pair up: {began} vs {ends}")

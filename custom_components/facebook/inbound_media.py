@@ -61,7 +61,7 @@ class InboundMedia:
         """Whether the event is finished here (it has work to wait for, or follows one)."""
         if event.sender_id in self._chains:
             return True
-        return bool(event.attachments) and bool(self._work(event))
+        return bool(self._work(event))
 
     def _work(self, event: MessagingEvent) -> list[tuple[int, WebhookAttachment]]:
         items = [(i, a) for i, a in enumerate(event.attachments) if a.type in SAVED_TYPES]
