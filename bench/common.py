@@ -23,6 +23,7 @@ import math
 import os
 from pathlib import Path
 import platform
+import random
 import shutil
 import signal
 import socket
@@ -58,11 +59,34 @@ def psids(count: int, start: int = 7_000_000_000_000_000) -> list[str]:
     return [str(start + i) for i in range(count)]
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port nobody uses right now, below the kernel's ephemeral range.
+
+    A port the kernel hands out (bind to 0) can be handed out again, to any outgoing connection
+    of a parallel test, before the process that was given it binds it seconds later (seen as
+    "address already in use" on Home Assistant's start): ports under the range never are.
+    """
+    below = _ephemeral_start()
+    for _ in range(200):
+        port = random.randrange(max(1024, below - 12_000), below)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free TCP port below {below}")
+
+
+def _ephemeral_start() -> int:
+    """The first port the kernel gives outgoing connections (32768 where it does not say)."""
+    try:
+        return int(EPHEMERAL_RANGE.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 # ------------------------------------------------------------------------------ statistics

@@ -25,7 +25,6 @@ import os
 from pathlib import Path
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,6 +35,8 @@ import urllib.parse
 import urllib.request
 
 import yaml
+
+from bench.common import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 _SANDBOX_SPEC = importlib.util.spec_from_file_location("sandbox", ROOT / "scripts" / "sandbox.py")
@@ -65,13 +66,6 @@ RECORDER_DB = "home-assistant_v2.db"  # the recorder's default database, in the 
 
 SECRETS: dict[str, str] = yaml.safe_load((CONFIG / "secrets.yaml").read_text(encoding="utf-8"))
 _requirements_checked = False
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def copy_config(dest: Path) -> Path:
